@@ -1,0 +1,96 @@
+"""Where runs execute: in this process, or in chunks spread over worker processes.
+
+What to simulate (the scenario), how many runs (``simulate``) and where they run
+(here) are separate concerns. Because every run draws from streams keyed by its
+own index, the split into chunks and workers never changes the numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+
+from flysim.engines import RawBlock, get_engine
+from flysim.scenario.schema import Scenario
+
+__all__ = ["plan_chunks", "run_blocks"]
+
+
+def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
+    """Split run indices ``0..n_runs-1`` into consecutive ranges of ``chunk_size``."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    return [range(a, min(a + chunk_size, n_runs)) for a in range(0, n_runs, chunk_size)]
+
+
+def _run_one_block(
+    engine: str, scenario: Scenario, seed: int, runs: range, months: int, record_events: bool
+) -> RawBlock:
+    return get_engine(engine).run_block(scenario, seed, runs, months, record_events=record_events)
+
+
+def run_blocks(
+    engine: str,
+    scenario: Scenario,
+    seed: int,
+    n_runs: int,
+    months: int,
+    *,
+    record_events: bool = False,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    on_block: Callable[[int], None] | None = None,
+) -> list[RawBlock]:
+    """Simulate runs ``0..n_runs-1`` in chunks and return their blocks in run order.
+
+    Parameters
+    ----------
+    engine : str
+        Engine name, as ``flysim.engines.get_engine`` takes it.
+    scenario : Scenario
+        The scenario to simulate.
+    seed : int
+        Seed of every run's streams.
+    n_runs, months : int
+        How many runs, and how many months each.
+    record_events : bool
+        Keep the event log.
+    workers : int
+        Processes to use; 1 runs in this process.
+    chunk_size : int, optional
+        Runs per chunk; by default chosen so each worker gets several chunks
+        (for a smooth progress bar) without tiny ones.
+    on_block : callable, optional
+        Called with the number of runs each finished chunk holds.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if chunk_size is None:
+        chunk_size = max(1, min(250, -(-n_runs // (8 * workers))))
+    chunks = plan_chunks(n_runs, chunk_size)
+    blocks: list[RawBlock] = []
+    if workers == 1 or len(chunks) == 1:
+        for runs in chunks:
+            blocks.append(_run_one_block(engine, scenario, seed, runs, months, record_events))
+            if on_block is not None:
+                on_block(len(runs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(_run_one_block, engine, scenario, seed, runs, months, record_events)
+                for runs in chunks
+            ]
+            for fut in as_completed(futures):
+                block = fut.result()
+                blocks.append(block)
+                if on_block is not None:
+                    on_block(len(block.runs))
+    blocks.sort(key=lambda b: int(b.runs[0]) if len(b.runs) else -1)
+    return blocks
+
+
+def concatenate(blocks: Sequence[RawBlock]) -> np.ndarray:
+    """Stack the blocks' raw arrays along the run axis."""
+    return np.concatenate([b.raw for b in blocks], axis=0)

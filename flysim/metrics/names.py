@@ -1,0 +1,130 @@
+"""The names of everything an engine records and every metric flysim reports.
+
+Engines fill a ``runs x months x RAW_FIELDS`` array of base quantities; the
+metrics layer derives the public ``METRICS`` from it. The public names are the
+column names of every output (MODEL.md, "Metrics").
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DERIVED",
+    "FLOWS",
+    "METRICS",
+    "MONEY",
+    "RAW_FIELDS",
+    "RAW_INDEX",
+    "STOCKS",
+]
+
+#: Counts within the month.
+FLOWS: tuple[str, ...] = (
+    "leads_paid",
+    "leads_organic",
+    "leads_referral",
+    "new_customers_paid",
+    "new_customers_organic",
+    "new_customers_referral",
+    "new_customers",
+    "churned",
+    "upsells",
+    "trigger_actions",
+    "experiments_won",
+)
+
+#: Read at the month's end.
+STOCKS: tuple[str, ...] = (
+    "customers",
+    "onboarding",
+    "active",
+    "healthy",
+    "at_risk",
+    "promoters",
+    "passives",
+    "detractors",
+    "advocates",
+    "open_leads",
+    "mrr",
+)
+
+#: Money within the month, in the scenario's currency.
+MONEY: tuple[str, ...] = (
+    "revenue",
+    "gross_profit",
+    "spend_paid",
+    "spend_content",
+    "spend_rewards",
+    "spend_onboarding",
+    "spend_triggers",
+    "spend_stack",
+    "spend_experiments",
+    "spend_total",
+)
+
+#: Ratios and indicators; NaN where a denominator is 0.
+DERIVED: tuple[str, ...] = (
+    "cac",
+    "cac_paid",
+    "churn_rate",
+    "churn_rate_annual",
+    "arpa",
+    "clv",
+    "ltv_cac",
+    "payback_months",
+    "nps",
+    "referral_rate",
+    "customer_generated_revenue_share",
+    "organic_growth_rate",
+    "flywheel_velocity",
+    "health_score",
+    "time_to_value",
+    "roi_cumulative",
+)
+
+#: Every public metric, in output column order.
+METRICS: tuple[str, ...] = FLOWS + STOCKS + MONEY + DERIVED
+
+#: What an engine records per run and month. Flows and money are sums over the
+#: month; stocks are end-of-month values. ``customers_start`` is the stock of
+#: customers at the month's start; ``mrr_referral`` the end-of-month MRR of
+#: referral-won customers; ``ttv_*`` sum and count realised days to value of
+#: customers whose onboarding ended in the month; ``score_*`` sum and count the
+#: health scores of the month's weekly checks.
+RAW_FIELDS: tuple[str, ...] = (
+    "leads_paid",
+    "leads_organic",
+    "leads_referral",
+    "new_customers_paid",
+    "new_customers_organic",
+    "new_customers_referral",
+    "churned",
+    "upsells",
+    "trigger_actions",
+    "experiments_won",
+    "customers_start",
+    "onboarding",
+    "healthy",
+    "at_risk",
+    "promoters",
+    "passives",
+    "detractors",
+    "advocates",
+    "open_leads",
+    "mrr",
+    "mrr_referral",
+    "revenue",
+    "spend_paid",
+    "spend_content",
+    "spend_rewards",
+    "spend_onboarding",
+    "spend_triggers",
+    "spend_stack",
+    "spend_experiments",
+    "ttv_sum",
+    "ttv_count",
+    "score_sum",
+    "score_count",
+)
+
+#: Column index of each raw field.
+RAW_INDEX: dict[str, int] = {name: i for i, name in enumerate(RAW_FIELDS)}

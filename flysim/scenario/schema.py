@@ -1,0 +1,368 @@
+"""The scenario format as frozen pydantic models.
+
+Every section and key of ``shared/scenario-reference.toml`` has a field here,
+named exactly as in the file. A scenario is validated once, at load, and is
+immutable afterwards; engines read it and never change it.
+
+Omitted optional sections (``market``, ``attract.*``, ``engage.health``,
+``engage.triggers.*``, ``delight``, ``evolve``) switch that part of the model
+off. Field descriptions double as the per-key documentation in
+``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+__all__ = [
+    "Attract",
+    "Costs",
+    "Delight",
+    "Education",
+    "Engage",
+    "Escalation",
+    "Evolve",
+    "Health",
+    "Initial",
+    "Market",
+    "Nps",
+    "NpsShares",
+    "OrganicChannel",
+    "PaidChannel",
+    "ProbByHealth",
+    "RateByHealth",
+    "ReferralChannel",
+    "Retention",
+    "Revenue",
+    "RiskAlert",
+    "Scenario",
+    "ScenarioMeta",
+    "Tier",
+    "Triggers",
+    "UsageByHealth",
+]
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+TRIGGER_NAMES: tuple[str, ...] = ("risk_alert", "education", "escalation", "retention")
+HEALTH_STATES: tuple[str, ...] = ("healthy", "at_risk")
+NPS_CATEGORIES: tuple[str, ...] = ("promoter", "passive", "detractor")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class ScenarioMeta(_Section):
+    """``[scenario]``: identity, horizon and Monte Carlo defaults."""
+
+    name: str = Field(min_length=1, description="Scenario name; names the output folder.")
+    description: str = Field("", description="Free text shown in reports.")
+    currency: str = Field("EUR", min_length=1, description="Currency of every money amount.")
+    horizon_months: int = Field(18, ge=1, le=120, description="Months simulated (1 to 120).")
+    runs: int = Field(1000, ge=1, le=10_000_000, description="Default Monte Carlo runs.")
+    seed: int | None = Field(
+        None,
+        ge=0,
+        description="Default seed; omitted means fresh entropy, recorded in the results.",
+    )
+
+
+class Market(_Section):
+    """``[market]``: the addressable market that saturates."""
+
+    size: int | None = Field(
+        None, ge=1, description="Addressable accounts M; omitted means unlimited."
+    )
+
+
+class Initial(_Section):
+    """``[initial]``: the customer base at t = 0."""
+
+    customers: int = Field(0, ge=0, description="Active, healthy, first-tier customers at t = 0.")
+    advocates: int = Field(
+        0, ge=0, description="Of the initial customers, promoters who already accepted the ask."
+    )
+
+    @model_validator(mode="after")
+    def _advocates_within_customers(self) -> Initial:
+        if self.advocates > self.customers:
+            raise ValueError(
+                f"advocates ({self.advocates}) cannot exceed customers ({self.customers})"
+            )
+        return self
+
+
+class Tier(_Section):
+    """One subscription tier."""
+
+    name: str = Field(min_length=1, description="Tier name.")
+    mrr: Money = Field(description="Monthly recurring revenue of one customer in this tier.")
+
+
+class Revenue(_Section):
+    """``[revenue]``: margin and the ordered upsell ladder of tiers."""
+
+    gross_margin: Probability = Field(1.0, description="Gross profit as a share of revenue.")
+    tiers: tuple[Tier, ...] = Field(
+        min_length=1, description="Ordered tiers; customers start in the first."
+    )
+
+    @model_validator(mode="after")
+    def _unique_tier_names(self) -> Revenue:
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"tier names must be unique, got {names}")
+        return self
+
+
+class _Channel(_Section):
+    conversion: Probability = Field(description="Probability that a lead of this channel converts.")
+    days_to_decide: Days = Field(
+        0.0, description="Mean exponential delay before a lead decides; 0 decides at once."
+    )
+
+
+class PaidChannel(_Channel):
+    """``[attract.paid]``: leads bought with a continuously spent budget."""
+
+    budget_per_month: Money = Field(description="Paid budget spent in full, continuously.")
+    cost_per_lead: float = Field(gt=0.0, allow_inf_nan=False, description="Cost of one lead.")
+
+
+class OrganicChannel(_Channel):
+    """``[attract.organic]``: content, SEO and social proof."""
+
+    leads_per_month: Rate = Field(0.0, description="Base organic lead rate at t = 0.")
+    growth_per_month: float = Field(
+        0.0,
+        gt=-1.0,
+        le=10.0,
+        allow_inf_nan=False,
+        description="Compound monthly growth of the base rate (continuous in time).",
+    )
+    leads_per_promoter_per_month: Rate = Field(
+        0.0, description="Extra organic leads per promoter customer (social proof)."
+    )
+    cost_per_month: Money = Field(0.0, description="Content spend.")
+
+
+class ReferralChannel(_Channel):
+    """``[attract.referral]``: leads sent by advocates."""
+
+
+class Attract(_Section):
+    """``[attract]``: the three lead channels, each optional."""
+
+    paid: PaidChannel | None = None
+    organic: OrganicChannel | None = None
+    referral: ReferralChannel | None = None
+
+
+class RateByHealth(_Section):
+    """A non-negative rate for each health state."""
+
+    healthy: Rate
+    at_risk: Rate
+
+
+class ProbByHealth(_Section):
+    """A probability for each health state."""
+
+    healthy: Probability
+    at_risk: Probability
+
+
+_OpenUnit = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
+
+
+class UsageByHealth(_Section):
+    """A mean feature-usage share in (0, 1) for each health state (a Beta mean)."""
+
+    healthy: _OpenUnit
+    at_risk: _OpenUnit
+
+
+class Health(_Section):
+    """``[engage.health]``: the weekly signal distributions by health state."""
+
+    logins_per_week: RateByHealth = Field(description="Poisson mean of weekly logins.")
+    feature_usage: UsageByHealth = Field(description="Beta mean of the feature-usage share.")
+    feature_usage_concentration: float = Field(
+        10.0, gt=0.0, allow_inf_nan=False, description="Beta concentration a + b."
+    )
+    tickets_per_month: RateByHealth = Field(description="Poisson mean of support tickets a month.")
+    payment_delay: ProbByHealth = Field(description="Probability that a payment is delayed.")
+
+
+class _Trigger(_Section):
+    cost: Money = Field(description="Cost of one action, charged every time the trigger fires.")
+    success: Probability = Field(description="Probability that the action recovers an at-risk customer.")
+
+
+class RiskAlert(_Trigger):
+    """``[engage.triggers.risk_alert]``: few logins -> proactive support."""
+
+    logins_below: float = Field(2.0, ge=0.0, allow_inf_nan=False, description="Fires when logins < this.")
+
+
+class Education(_Trigger):
+    """``[engage.triggers.education]``: low feature usage -> education sequence."""
+
+    usage_below: Probability = Field(0.5, description="Fires when feature usage < this.")
+
+
+class Escalation(_Trigger):
+    """``[engage.triggers.escalation]``: many tickets -> escalation."""
+
+    tickets_above: float = Field(3.0, ge=0.0, allow_inf_nan=False, description="Fires when tickets > this.")
+
+
+class Retention(_Trigger):
+    """``[engage.triggers.retention]``: a delayed payment -> retention campaign."""
+
+
+class Triggers(_Section):
+    """``[engage.triggers]``: the four health-score triggers, each optional."""
+
+    risk_alert: RiskAlert | None = None
+    education: Education | None = None
+    escalation: Escalation | None = None
+    retention: Retention | None = None
+
+    def enabled(self) -> dict[str, _Trigger]:
+        """The triggers that are switched on, by name, in the model's fixed order."""
+        return {n: t for n in TRIGGER_NAMES if (t := getattr(self, n)) is not None}
+
+
+class Engage(_Section):
+    """``[engage]``: onboarding, the health chain, churn and upsell."""
+
+    days_to_value: Days = Field(0.0, description="Mean onboarding time (time to value).")
+    onboarding_churn_per_month: Rate = Field(0.0, description="Churn hazard while onboarding.")
+    risk_per_month: Rate = Field(0.0, description="Hazard of healthy -> at risk.")
+    recovery_per_month: Rate = Field(0.0, description="Hazard of unaided at risk -> healthy.")
+    churn_per_month: RateByHealth = Field(
+        RateByHealth(healthy=0.0, at_risk=0.0), description="Churn hazard by health state."
+    )
+    churn_heterogeneity: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        allow_inf_nan=False,
+        description="Coefficient of variation of the Gamma churn multiplier (0 = none).",
+    )
+    upsell_per_month: Rate = Field(0.0, description="Hazard of a healthy customer moving up a tier.")
+    health: Health | None = None
+    triggers: Triggers | None = None
+
+    @model_validator(mode="after")
+    def _triggers_need_signals(self) -> Engage:
+        if self.triggers is not None and self.triggers.enabled() and self.health is None:
+            raise ValueError("[engage.triggers] needs [engage.health], whose signals they fire on")
+        return self
+
+
+class NpsShares(_Section):
+    """Shares of promoters, passives and detractors; they sum to 1."""
+
+    promoter: Probability
+    passive: Probability
+    detractor: Probability
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> NpsShares:
+        total = self.promoter + self.passive + self.detractor
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"promoter + passive + detractor must sum to 1, got {total:g}")
+        return self
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        """Shares in the fixed order promoter, passive, detractor."""
+        return (self.promoter, self.passive, self.detractor)
+
+
+class Nps(_Section):
+    """NPS category distributions by health state."""
+
+    healthy: NpsShares
+    at_risk: NpsShares
+
+
+class Delight(_Section):
+    """``[delight]``: NPS categories and the referral programme."""
+
+    nps: Nps
+    ask_after_days: Days = Field(90.0, description="Mean delay from becoming a promoter to the ask.")
+    ask_accept: Probability = Field(0.0, description="Probability that an asked promoter accepts.")
+    referrals_per_advocate_per_month: Rate = Field(0.0, description="Referral leads per advocate.")
+    reward: Money = Field(0.0, description="Reward paid for each customer won through a referral.")
+
+
+class Evolve(_Section):
+    """``[evolve]``: experiments that compound conversion."""
+
+    experiments_per_month: Rate = Field(description="Poisson rate of experiments.")
+    win_rate: Probability = Field(description="Probability that an experiment wins.")
+    uplift_per_win: float = Field(
+        ge=0.0, le=10.0, allow_inf_nan=False, description="Relative conversion uplift of each win."
+    )
+    cost_per_experiment: Money = Field(0.0, description="Cost of one experiment.")
+
+
+class Costs(_Section):
+    """``[costs]``: fixed and per-customer costs."""
+
+    stack_per_month: Money = Field(0.0, description="Tool stack cost.")
+    onboarding_per_customer: Money = Field(0.0, description="Cost booked at each conversion.")
+
+
+class Scenario(_Section):
+    """A whole, validated, immutable scenario."""
+
+    scenario: ScenarioMeta
+    market: Market = Market()
+    initial: Initial = Initial()
+    revenue: Revenue
+    attract: Attract = Attract()
+    engage: Engage = Engage()
+    delight: Delight | None = None
+    evolve: Evolve | None = None
+    costs: Costs = Costs()
+
+    # Where the scenario was loaded from; set by the loader, not part of the
+    # scenario's content (nor of its hash).
+    _source: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self) -> Scenario:
+        d = self.delight
+        if d is not None and d.referrals_per_advocate_per_month > 0 and self.attract.referral is None:
+            raise ValueError(
+                "delight.referrals_per_advocate_per_month > 0 needs an [attract.referral] section"
+            )
+        if self.initial.advocates > 0 and d is None:
+            raise ValueError("initial.advocates > 0 needs a [delight] section (advocates are promoters)")
+        return self
+
+    @property
+    def source(self) -> str | None:
+        """The file this scenario was loaded from, or None if built in code."""
+        return self._source
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name
+
+    @property
+    def horizon_months(self) -> int:
+        """The scenario's horizon in months."""
+        return self.scenario.horizon_months
+

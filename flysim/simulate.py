@@ -1,0 +1,156 @@
+"""``flysim.simulate``: run a scenario many times and collect every metric."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from os import PathLike
+
+import numpy as np
+import pandas as pd
+
+from flysim._version import __version__
+from flysim.engines import ENGINES, EVENT_COLUMNS
+from flysim.execution import concatenate, run_blocks
+from flysim.metrics.derive import derive_metrics
+from flysim.result import Provenance, SimulationResult
+from flysim.rng import fresh_seed
+from flysim.scenario import Scenario, load_scenario, scenario_hash
+
+__all__ = ["simulate"]
+
+log = logging.getLogger(__name__)
+
+ProgressArg = bool | Callable[[int], None] | None
+
+
+def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in {low}..{high}"
+        raise ValueError(f"{name} must be {allowed}, got {value}")
+    return value
+
+
+def simulate(
+    scenario: Scenario | str | PathLike[str],
+    runs: int | None = None,
+    seed: int | None = None,
+    engine: str = "des",
+    months: int | None = None,
+    *,
+    events: bool = False,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    progress: ProgressArg = None,
+) -> SimulationResult:
+    """Simulate a scenario ``runs`` times and return every metric of every run and month.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        A loaded scenario, or a path to a scenario file.
+    runs : int, optional
+        Number of Monte Carlo runs; defaults to the scenario's ``runs``.
+    seed : int, optional
+        Seed of every run's random streams; defaults to the scenario's
+        ``seed``, else fresh entropy (recorded in the provenance).
+    engine : {"des"}
+        ``"des"``: the SimPy agent model.
+    months : int, optional
+        Months to simulate (1 to 120); defaults to the scenario's horizon.
+    events : bool
+        Record the event log (``result.events``). Memory grows with it.
+    workers : int
+        Processes to spread runs over; results do not depend on it.
+    chunk_size : int, optional
+        Runs per chunk; results do not depend on it.
+    progress : bool or callable, optional
+        True shows a progress bar; a callable is called with the number of
+        runs each finished chunk completed.
+
+    Returns
+    -------
+    SimulationResult
+        Raw ``runs x months x metrics`` data with provenance.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument, its value and what is allowed.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    runs = _check_int("runs", scenario.scenario.runs if runs is None else runs, 1)
+    months = _check_int("months", scenario.horizon_months if months is None else months, 1, 120)
+    workers = _check_int("workers", workers, 1)
+    if chunk_size is not None:
+        chunk_size = _check_int("chunk_size", chunk_size, 1)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
+    if seed is None:
+        seed = scenario.scenario.seed if scenario.scenario.seed is not None else fresh_seed()
+    seed = _check_int("seed", seed, 0)
+
+    log.info("simulating %r: engine=%s runs=%d months=%d seed=%d", scenario.name, engine, runs, months, seed)
+    started = time.perf_counter()
+    with _progress_callback(progress, runs, scenario.name) as on_block:
+        blocks = run_blocks(
+            engine,
+            scenario,
+            seed,
+            runs,
+            months,
+            record_events=events,
+            workers=workers,
+            chunk_size=chunk_size,
+            on_block=on_block,
+        )
+    raw = concatenate(blocks)
+    data = derive_metrics(raw, scenario)
+    wall = time.perf_counter() - started
+
+    event_frame = None
+    if events:
+        rows = [row for b in blocks for row in (b.events or ())]
+        event_frame = pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS))
+    provenance = Provenance(
+        scenario_name=scenario.name,
+        scenario_hash=scenario_hash(scenario),
+        scenario_path=scenario.source,
+        seed=seed,
+        engine=engine,
+        runs=runs,
+        months=months,
+        flysim_version=__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        wall_time_s=wall,
+        n_events=sum(b.n_events for b in blocks),
+    )
+    return SimulationResult(data, scenario, provenance, events=event_frame)
+
+
+class _NullContext:
+    def __init__(self, value: Callable[[int], None] | None) -> None:
+        self.value = value
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        return self.value
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress_callback(progress: ProgressArg, total: int, label: str):  # noqa: ANN202
+    """A context manager yielding the per-chunk callback ``run_blocks`` takes."""
+    if progress is None or progress is False:
+        return _NullContext(None)
+    if callable(progress):
+        return _NullContext(progress)
+    from flysim.progress import run_progress
+
+    return run_progress(total, label)
