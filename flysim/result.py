@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flysim import io
 from flysim.metrics.names import METRICS
+from flysim.metrics.summary import quantile_bands, summarize
 from flysim.scenario.schema import Scenario
 
 __all__ = ["Provenance", "SimulationResult"]
@@ -140,13 +143,114 @@ class SimulationResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per run and month: columns ``run``, ``month`` and one per metric."""
-        raise NotImplementedError  # filled in by the result/metrics work
+        """Every run and month as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per run and month, sorted by run then month: columns
+            ``run`` (0-based, the index that keys the run's random streams),
+            ``month`` (1-based) and one float column per metric.
+        """
+        runs, months, k = self.data.shape
+        frame = pd.DataFrame(self.data.reshape(runs * months, k), columns=list(self.metrics))
+        frame.insert(0, "month", np.tile(np.arange(1, months + 1, dtype=np.int64), runs))
+        frame.insert(0, "run", np.repeat(np.arange(runs, dtype=np.int64), months))
+        return frame
 
     def summary(self) -> pd.DataFrame:
-        """Columns ``metric, month, mean, p5, p50, p95, missing`` (see ``flysim.metrics.summary``)."""
-        raise NotImplementedError
+        """Mean, P5, P50, P95 and missing count across runs of every metric and month.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``metric, month, mean, p5, p50, p95, missing`` (see
+            ``flysim.metrics.summary.summarize``).
+        """
+        return summarize(self.data, self.metrics)
+
+    def quantiles(self, name: str, qs: Sequence[float] = (5, 50, 95)) -> pd.DataFrame:
+        """Percentiles of one metric across runs, skipping missing values.
+
+        Parameters
+        ----------
+        name : str
+            A metric name.
+        qs : sequence of float
+            Percentiles in ``[0, 100]``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``month`` (1-based), one column per percentile named
+            ``p5``, ``p50``, ... (``p2.5`` for 2.5).
+        """
+        bands = quantile_bands(self.metric(name), qs)
+        return pd.DataFrame(
+            bands.T,
+            index=pd.Index(self.months, name="month"),
+            columns=[f"p{float(q):g}" for q in qs],
+        )
 
     def save(self, directory: str | Path, *, plots: bool = True) -> Path:
-        """Write the result atomically into ``directory``."""
-        raise NotImplementedError
+        """Write the result atomically into ``directory``.
+
+        The folder gets ``summary.csv``, ``runs.parquet`` (``to_frame()``, with
+        the provenance as parquet metadata), ``manifest.json`` (provenance,
+        resolved scenario, metric and file lists), ``events.parquet`` when an
+        event log was recorded, and with ``plots`` the figures of
+        ``flysim.plots.save_figures``. It is built in a temporary sibling and
+        swapped in whole: a failed save leaves an existing folder untouched.
+
+        Returns
+        -------
+        pathlib.Path
+            The absolute path of the folder.
+
+        Raises
+        ------
+        FileExistsError
+            If ``directory`` is a file, or a non-empty folder that is not a
+            flysim result (it would be replaced).
+        """
+        return io.write_result(self, directory, plots=plots)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> SimulationResult:
+        """Read a folder written by ``save`` back into a result.
+
+        The scenario is re-validated from the manifest's resolved scenario.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder lacks ``manifest.json`` or ``runs.parquet``.
+        ValueError
+            If the files are not a flysim result or do not agree with each other.
+        """
+        folder = Path(directory)
+        manifest = io.read_manifest(folder)
+        provenance = Provenance(**io.provenance_from_manifest(manifest))
+        scenario = Scenario.model_validate(manifest["scenario"]["resolved"])
+        scenario._source = provenance.scenario_path  # the file it came from, as at simulation
+        metrics = tuple(manifest["metrics"])
+        frame, _ = io.read_table(folder / io.RUNS_FILE)
+        runs, months = provenance.runs, provenance.months
+        frame = frame.sort_values(["run", "month"], kind="stable")
+        expected_run = np.repeat(np.arange(runs), months)
+        expected_month = np.tile(np.arange(1, months + 1), runs)
+        if (
+            len(frame) != runs * months
+            or not set(metrics) <= set(frame.columns)
+            or not np.array_equal(frame["run"].to_numpy(), expected_run)
+            or not np.array_equal(frame["month"].to_numpy(), expected_month)
+        ):
+            raise ValueError(
+                f"{folder / io.RUNS_FILE} does not hold {runs} runs x {months} months "
+                f"of the manifest's {len(metrics)} metrics"
+            )
+        data = frame[list(metrics)].to_numpy(np.float64).reshape(runs, months, len(metrics))
+        events = None
+        if io.EVENTS_FILE in manifest.get("files", ()):
+            events, _ = io.read_table(folder / io.EVENTS_FILE)
+        return cls(data, scenario, provenance, metrics=metrics, events=events)

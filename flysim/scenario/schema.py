@@ -203,13 +203,17 @@ class Health(_Section):
 
 class _Trigger(_Section):
     cost: Money = Field(description="Cost of one action, charged every time the trigger fires.")
-    success: Probability = Field(description="Probability that the action recovers an at-risk customer.")
+    success: Probability = Field(
+        description="Probability that the action recovers an at-risk customer."
+    )
 
 
 class RiskAlert(_Trigger):
     """``[engage.triggers.risk_alert]``: few logins -> proactive support."""
 
-    logins_below: float = Field(2.0, ge=0.0, allow_inf_nan=False, description="Fires when logins < this.")
+    logins_below: float = Field(
+        2.0, ge=0.0, allow_inf_nan=False, description="Fires when logins < this."
+    )
 
 
 class Education(_Trigger):
@@ -221,7 +225,9 @@ class Education(_Trigger):
 class Escalation(_Trigger):
     """``[engage.triggers.escalation]``: many tickets -> escalation."""
 
-    tickets_above: float = Field(3.0, ge=0.0, allow_inf_nan=False, description="Fires when tickets > this.")
+    tickets_above: float = Field(
+        3.0, ge=0.0, allow_inf_nan=False, description="Fires when tickets > this."
+    )
 
 
 class Retention(_Trigger):
@@ -258,7 +264,9 @@ class Engage(_Section):
         allow_inf_nan=False,
         description="Coefficient of variation of the Gamma churn multiplier (0 = none).",
     )
-    upsell_per_month: Rate = Field(0.0, description="Hazard of a healthy customer moving up a tier.")
+    upsell_per_month: Rate = Field(
+        0.0, description="Hazard of a healthy customer moving up a tier."
+    )
     health: Health | None = None
     triggers: Triggers | None = None
 
@@ -299,7 +307,9 @@ class Delight(_Section):
     """``[delight]``: NPS categories and the referral programme."""
 
     nps: Nps
-    ask_after_days: Days = Field(90.0, description="Mean delay from becoming a promoter to the ask.")
+    ask_after_days: Days = Field(
+        90.0, description="Mean delay from becoming a promoter to the ask."
+    )
     ask_accept: Probability = Field(0.0, description="Probability that an asked promoter accepts.")
     referrals_per_advocate_per_month: Rate = Field(0.0, description="Referral leads per advocate.")
     reward: Money = Field(0.0, description="Reward paid for each customer won through a referral.")
@@ -343,12 +353,15 @@ class Scenario(_Section):
     @model_validator(mode="after")
     def _cross_section_rules(self) -> Scenario:
         d = self.delight
-        if d is not None and d.referrals_per_advocate_per_month > 0 and self.attract.referral is None:
+        refers = d is not None and d.referrals_per_advocate_per_month > 0
+        if refers and self.attract.referral is None:
             raise ValueError(
                 "delight.referrals_per_advocate_per_month > 0 needs an [attract.referral] section"
             )
         if self.initial.advocates > 0 and d is None:
-            raise ValueError("initial.advocates > 0 needs a [delight] section (advocates are promoters)")
+            raise ValueError(
+                "initial.advocates > 0 needs a [delight] section (advocates are promoters)"
+            )
         return self
 
     @property

@@ -1,0 +1,283 @@
+"""The KPI table and summary lines the CLI prints: pure functions, no I/O.
+
+Everything here takes plain data (a summary DataFrame with the columns of
+``summary.csv``, a ``runs x months`` array, a provenance) and returns strings or
+a rich ``Table``, so it can be tested exactly without running a simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rich.table import Table
+
+from flysim.result import Provenance
+
+__all__ = [
+    "KPIS",
+    "KPI_LABELS",
+    "MISSING",
+    "BreakEven",
+    "break_even",
+    "format_break_even",
+    "format_cell",
+    "format_value",
+    "header_line",
+    "kpi_table",
+    "table_months",
+]
+
+#: The KPIs the run table shows, in row order.
+KPIS: tuple[str, ...] = (
+    "customers",
+    "mrr",
+    "revenue",
+    "new_customers",
+    "cac",
+    "clv",
+    "ltv_cac",
+    "payback_months",
+    "churn_rate_annual",
+    "nps",
+    "referral_rate",
+    "customer_generated_revenue_share",
+    "organic_growth_rate",
+    "flywheel_velocity",
+    "health_score",
+    "roi_cumulative",
+)
+
+#: Row labels; the metric's own name is the column name in every output file.
+KPI_LABELS: dict[str, str] = {
+    "customers": "Customers",
+    "mrr": "MRR",
+    "revenue": "Revenue (month)",
+    "new_customers": "New customers (month)",
+    "cac": "CAC",
+    "clv": "CLV",
+    "ltv_cac": "LTV:CAC",
+    "payback_months": "Payback (months)",
+    "churn_rate_annual": "Churn (annualised)",
+    "nps": "NPS",
+    "referral_rate": "Referral rate",
+    "customer_generated_revenue_share": "Customer-generated revenue",
+    "organic_growth_rate": "Organic growth (quarter)",
+    "flywheel_velocity": "Flywheel velocity",
+    "health_score": "Health score",
+    "roi_cumulative": "ROI (cumulative)",
+}
+
+#: What a value missing in every run (a ratio whose denominator was 0) shows as.
+MISSING = "–"
+
+#: Months the table reports, before clipping to the horizon.
+REPORT_MONTHS: tuple[int, ...] = (3, 6, 12)
+
+_MONEY = frozenset({"mrr", "revenue", "cac", "clv", "cac_paid", "arpa", "gross_profit"})
+_PERCENT = frozenset(
+    {
+        "churn_rate",
+        "churn_rate_annual",
+        "referral_rate",
+        "customer_generated_revenue_share",
+        "organic_growth_rate",
+        "roi_cumulative",
+    }
+)
+_COUNTS = frozenset({"customers", "new_customers"})
+# Scores and months read best with one decimal; pure ratios get two.
+_ONE_DECIMAL = frozenset({"nps", "health_score", "payback_months", "time_to_value"})
+
+
+def table_months(horizon: int) -> list[int]:
+    """Months 3, 6, 12 and the horizon, keeping only those within the horizon.
+
+    >>> table_months(18), table_months(12), table_months(4)
+    ([3, 6, 12, 18], [3, 6, 12], [3, 4])
+    """
+    return sorted({m for m in (*REPORT_MONTHS, horizon) if 1 <= m <= horizon})
+
+
+def _money_decimals(values: Sequence[float]) -> int:
+    # Cents only matter for small amounts; one choice per cell keeps it aligned.
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    return 2 if finite and max(finite) < 100 else 0
+
+
+def format_value(metric: str, value: float, *, decimals: int | None = None) -> str:
+    """Format one value of ``metric`` for display, without any currency.
+
+    Money and counts get thousands separators, rates and shares are shown as
+    percentages with one decimal, scores and months with one decimal, other
+    ratios with two. NaN gives ``MISSING``.
+    """
+    if value is None or not math.isfinite(value):
+        return MISSING
+    if metric in _PERCENT:
+        return f"{100 * value:,.1f}%"
+    if metric in _MONEY:
+        d = _money_decimals([value]) if decimals is None else decimals
+        return f"{value:,.{d}f}"
+    if metric in _COUNTS:
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if metric in _ONE_DECIMAL:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def format_cell(metric: str, p5: float, p50: float, p95: float, currency: str = "EUR") -> str:
+    """``"P50 [P5 to P95]"``, money followed by its currency; all missing gives ``MISSING``.
+
+    >>> format_cell("mrr", 1234.4, 2345.6, 10000.0)
+    '2,346 [1,234 to 10,000] EUR'
+    >>> format_cell("churn_rate_annual", 0.05, 0.1234, 0.2)
+    '12.3% [5.0% to 20.0%]'
+    """
+    if not math.isfinite(p50):
+        return MISSING
+    decimals = _money_decimals([p5, p50, p95]) if metric in _MONEY else None
+    parts = [format_value(metric, v, decimals=decimals) for v in (p50, p5, p95)]
+    cell = f"{parts[0]} [{parts[1]} to {parts[2]}]"
+    return f"{cell} {currency}" if metric in _MONEY else cell
+
+
+def kpi_table(
+    summary: pd.DataFrame,
+    horizon: int,
+    *,
+    currency: str = "EUR",
+    runs: int | None = None,
+    metrics: Sequence[str] = KPIS,
+    title: str | None = None,
+) -> Table:
+    """The KPI table: one row per metric, one column per reported month.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Columns ``metric, month, mean, p5, p50, p95, missing`` (``summary.csv``).
+    horizon : int
+        Months simulated; the table shows months 3, 6, 12 and ``horizon`` that
+        do not exceed it.
+    currency : str
+        Appended to money cells.
+    runs : int, optional
+        Number of runs, to say how many had a value missing.
+    metrics : sequence of str
+        Rows, in order; metrics absent from ``summary`` are left out.
+    title : str, optional
+        The table's title.
+
+    Returns
+    -------
+    rich.table.Table
+        Cells are ``"P50 [P5 to P95]"``; a cell where some runs had no value is
+        marked ``*`` and the caption says how many.
+    """
+    required = {"metric", "month", "p5", "p50", "p95", "missing"}
+    if not required <= set(summary.columns):
+        raise ValueError(f"summary lacks columns {sorted(required - set(summary.columns))}")
+    months = table_months(horizon)
+    rows = summary.set_index(["metric", "month"])
+    present = set(summary["metric"])
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("KPI", no_wrap=True)
+    for m in months:
+        table.add_column(f"Month {m}", justify="right")
+
+    worst_missing = 0
+    for metric in metrics:
+        if metric not in present:
+            continue
+        cells = []
+        for m in months:
+            if (metric, m) not in rows.index:
+                cells.append(MISSING)
+                continue
+            row = rows.loc[(metric, m)]
+            p5, p50, p95 = (float(row[c]) for c in ("p5", "p50", "p95"))
+            cell = format_cell(metric, p5, p50, p95, currency)
+            missing = int(row["missing"])
+            if missing > 0 and cell != MISSING:
+                cell += " *"
+                worst_missing = max(worst_missing, missing)
+            cells.append(cell)
+        table.add_row(KPI_LABELS.get(metric, metric), *cells)
+
+    notes = ["P50 [P5 to P95] across runs"]
+    if worst_missing:
+        of_runs = f" of {runs}" if runs is not None else ""
+        notes.append(
+            f"* missing in up to {worst_missing}{of_runs} runs (a ratio whose denominator was 0); "
+            "percentiles are over the other runs"
+        )
+    table.caption = "\n".join(notes)
+    table.caption_justify = "left"
+    return table
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """When runs first reach a positive cumulative ROI.
+
+    Attributes
+    ----------
+    p50_month : float
+        Median across runs of the first month with ``roi_cumulative > 0``;
+        runs that never break even count as later than the horizon, so this is
+        ``inf`` when fewer than half of the runs break even.
+    share : float
+        Share of runs that break even within the horizon.
+    horizon : int
+        Months simulated.
+    """
+
+    p50_month: float
+    share: float
+    horizon: int
+
+
+def break_even(roi: np.ndarray) -> BreakEven:
+    """Break-even statistics from ``roi_cumulative``, shape ``(runs, months)``.
+
+    A missing ROI (no spend yet) does not count as breaking even.
+    """
+    roi = np.asarray(roi, dtype=np.float64)
+    if roi.ndim != 2 or roi.shape[0] == 0 or roi.shape[1] == 0:
+        raise ValueError(f"roi must have shape (runs, months) with both > 0, got {roi.shape}")
+    positive = np.nan_to_num(roi, nan=-np.inf) > 0
+    reached = positive.any(axis=1)
+    first = np.where(reached, positive.argmax(axis=1) + 1, np.inf)
+    # An actual month of some run, not an interpolation between two.
+    p50 = float(np.percentile(first, 50, method="inverted_cdf"))
+    return BreakEven(p50_month=p50, share=float(reached.mean()), horizon=int(roi.shape[1]))
+
+
+def format_break_even(be: BreakEven) -> str:
+    """One line on break-even.
+
+    >>> format_break_even(BreakEven(p50_month=7.0, share=0.83, horizon=18))
+    'Break-even (cumulative ROI > 0): P50 month 7; 83% of runs within 18 months'
+    """
+    within = f"{100 * be.share:.0f}% of runs within {be.horizon} months"
+    if be.share == 0:
+        return f"Break-even (cumulative ROI > 0): no run within {be.horizon} months"
+    if math.isinf(be.p50_month):
+        return f"Break-even (cumulative ROI > 0): P50 after month {be.horizon}; {within}"
+    return f"Break-even (cumulative ROI > 0): P50 month {be.p50_month:.0f}; {within}"
+
+
+def header_line(provenance: Provenance) -> str:
+    """Scenario, engine, runs, months, seed, wall time and throughput on one line."""
+    p = provenance
+    wall = max(p.wall_time_s, 0.0)
+    rate = f"{p.runs / wall:,.1f} runs/s" if wall > 0 else "– runs/s"
+    return (
+        f"{p.scenario_name} · engine {p.engine} · {p.runs:,} runs · {p.months} months · "
+        f"seed {p.seed} · {wall:.2f} s · {rate}"
+    )

@@ -1,0 +1,97 @@
+"""Lead sources of the agent model: non-homogeneous Poisson arrivals by thinning.
+
+Each channel's arrival rate depends on time (organic growth) and on the state
+(saturation, promoters, advocates). A source draws candidate arrivals from a
+homogeneous process whose rate bounds the true rate over a window, and accepts
+each with probability true rate / bound (Lewis-Shedler thinning). When the
+state pushes the true rate above the bound, the source is interrupted and
+restarts with a new bound; a Poisson process's future is independent of its
+past, so the restart is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import simpy
+
+from flysim.engines.des.draws import Draws
+from flysim.model.rates import organic_base_rate, saturation
+
+if TYPE_CHECKING:
+    from flysim.engines.des.world import World
+
+__all__ = ["LeadSource"]
+
+#: Days a bound is valid for a time-varying rate before it is recomputed.
+WINDOW_DAYS = 30.0
+#: Slack on the bound so that small state changes do not force a restart.
+HEADROOM = 1.1
+
+
+class LeadSource:
+    """One channel's arrivals.
+
+    Parameters
+    ----------
+    world : World
+        The run's world (state and books).
+    channel : {"paid", "organic", "referral"}
+        The channel.
+    draws : Draws
+        The channel's own random stream (arrivals and its leads' decisions).
+    """
+
+    def __init__(self, world: World, channel: str, draws: Draws) -> None:
+        self.world = world
+        self.channel = channel
+        self.draws = draws
+        r = world.rates
+        self.time_varying = channel == "organic" and r.organic_log_growth != 0.0
+        self.bound = math.inf  # no restart requests until the first bound is set
+        self.process = world.env.process(self._run())
+
+    def rate(self, t: float) -> float:
+        """The true arrival rate per day at time ``t`` in the current state."""
+        w, r = self.world, self.world.rates
+        sat = saturation(w.reached, r.market_size)
+        if self.channel == "paid":
+            base = r.paid_leads
+        elif self.channel == "organic":
+            base = organic_base_rate(r, t) + r.organic_per_promoter * w.promoters
+        else:
+            base = r.referral_per_advocate * w.advocates
+        return float(sat * base)
+
+    def _bound_over(self, t: float, horizon: float) -> float:
+        # Organic growth is monotone, so the rate's maximum over the window is
+        # at one of its ends.
+        return max(self.rate(t), self.rate(min(t + WINDOW_DAYS, horizon))) * HEADROOM
+
+    def maybe_restart(self) -> None:
+        """Restart the source if the state has pushed the rate above its bound."""
+        if self.bound < math.inf and self.rate(self.world.env.now) > self.bound:
+            self.bound = math.inf
+            self.process.interrupt()
+
+    def _run(self) -> Generator[simpy.Event, object, None]:
+        env, draws, horizon = self.world.env, self.draws, self.world.horizon_days
+        while True:
+            t = env.now
+            bound = self._bound_over(t, horizon) if self.time_varying else self.rate(t) * HEADROOM
+            self.bound = bound
+            try:
+                if bound <= 0.0:
+                    yield env.timeout(WINDOW_DAYS if self.time_varying else math.inf)
+                    continue
+                dt = draws.exponential(bound)
+                if self.time_varying and dt > WINDOW_DAYS:
+                    yield env.timeout(WINDOW_DAYS)
+                    continue
+                yield env.timeout(dt)
+            except simpy.Interrupt:
+                continue
+            if draws.uniform() * bound < self.rate(env.now):
+                self.world.new_lead(self)

@@ -1,0 +1,318 @@
+"""One run of the agent model: the population, its counters and the month books.
+
+``World`` holds the state every mechanism reads (reached accounts, promoters,
+advocates, MRR) and applies every state change, keeping the counters and the
+books consistent; the processes in ``customer``, ``attract`` and ``checks``
+decide *when* things happen and call it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from flysim.engines.des import events as ev
+from flysim.engines.des.attract import LeadSource
+from flysim.engines.des.checks import weekly_checks
+from flysim.engines.des.customer import (
+    ACCEPTED,
+    ACTIVE,
+    DECLINED,
+    NOT_ASKED,
+    PROMOTER,
+    Customer,
+    life,
+)
+from flysim.engines.des.draws import Draws
+from flysim.engines.des.ledger import Ledger
+from flysim.model.health import AT_RISK, HEALTHY
+from flysim.model.rates import CHANNELS, ModelRates, conversion_probability, nps_category
+from flysim.rng import generator
+from flysim.units import DAYS_PER_MONTH
+
+__all__ = ["World"]
+
+_NEW_CUSTOMERS = {c: f"new_customers_{c}" for c in CHANNELS}
+_LEADS = {c: f"leads_{c}" for c in CHANNELS}
+
+
+class World:
+    """The state and books of one run.
+
+    Parameters
+    ----------
+    rates : ModelRates
+        The compiled scenario.
+    seed, run : int
+        Seed and run index; every stream is keyed by both.
+    months : int
+        Horizon in months.
+    log : list or None
+        Event-log rows are appended here when given.
+    """
+
+    def __init__(
+        self, rates: ModelRates, seed: int, run: int, months: int, log: list[tuple] | None = None
+    ) -> None:
+        self.rates = rates
+        self.run_index = run
+        self.env = simpy.Environment()
+        self.horizon_days = months * DAYS_PER_MONTH
+        self.books = Ledger(months)
+        self.log = log
+        self.customer_draws = Draws(generator(seed, run, "customers"))
+        self.health_rng = generator(seed, run, "health")
+        self._evolve_draws = Draws(generator(seed, run, "evolve"))
+        self._initial_rng = generator(seed, run, "initial")
+        # State the rates read.
+        self.reached = 0
+        self.promoters = 0
+        self.advocates = 0
+        self.mrr = 0.0
+        self.mrr_referral = 0.0
+        self.uplift = 1.0
+        # Stocks.
+        self.open_leads = 0
+        self.onboarding = 0
+        self.healthy = 0
+        self.at_risk = 0
+        self.nps_counts = [0, 0, 0]
+        self.active: dict[int, Customer] = {}
+        self._next_id = 0
+        self.sources: list[LeadSource] = []
+        self._populate()
+        self.sources = [
+            LeadSource(self, ch, Draws(generator(seed, run, ch)))
+            for ch in CHANNELS
+            if rates.channels[ch].enabled
+        ]
+        if rates.health is not None:
+            self.env.process(weekly_checks(self))
+        if rates.experiments > 0:
+            self.env.process(self._experiments())
+
+    # -- setup ---------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _multiplier(self, rng: np.random.Generator) -> float:
+        k = self.rates.gamma_shape
+        return 1.0 if k is None else float(rng.gamma(k, 1.0 / k))
+
+    def _populate(self) -> None:
+        r, rng = self.rates, self._initial_rng
+        for i in range(r.initial_customers):
+            c = Customer(self._new_id(), "initial", 0.0, self._multiplier(rng))
+            self.reached += 1
+            self._gain_mrr(c, r.tier_mrr[0])
+            c.phase = ACTIVE
+            self.healthy += 1
+            self.active[c.id] = c
+            if i < r.initial_advocates:
+                c.ask = ACCEPTED
+                self.set_nps(c, PROMOTER)
+            elif r.nps_on:
+                self.set_nps(c, nps_category(rng.random(), r.nps_healthy))
+            c.process = self.env.process(life(self, c))
+
+    # -- attract -------------------------------------------------------------
+
+    def new_lead(self, source: LeadSource) -> None:
+        """A lead arrives on a channel; it decides after its channel's delay."""
+        ch = self.rates.channels[source.channel]
+        lid = self._new_id()
+        self.open_leads += 1
+        self.reached += 1
+        self.books.add(_LEADS[source.channel], self.env.now)
+        self._event(lid, ev.LEAD, source.channel)
+        delay = source.draws.exponential(ch.decide_rate)
+        u = source.draws.uniform()
+        if delay == 0.0:
+            self._decide(lid, source.channel, u)
+        else:
+            self.env.timeout(delay).callbacks.append(
+                lambda _e: self._decide(lid, source.channel, u)
+            )
+
+    def _decide(self, lid: int, channel: str, u: float) -> None:
+        r, now = self.rates, self.env.now
+        self.open_leads -= 1
+        if u >= conversion_probability(r.channels[channel].conversion, self.uplift):
+            self.reached -= 1
+            self._event(lid, ev.LOST, channel)
+            self._rates_may_rise()
+            return
+        c = Customer(lid, channel, now, self._multiplier(self.customer_draws.rng))
+        self.books.add(_NEW_CUSTOMERS[channel], now)
+        self.books.add("spend_onboarding", now, r.onboarding_cost)
+        self._event(lid, ev.CONVERT, channel, c, r.tier_mrr[0])
+        if channel == "referral" and r.reward > 0:
+            self.books.add("spend_rewards", now, r.reward)
+            self._event(lid, ev.REWARD, channel, c, r.reward)
+        self._gain_mrr(c, r.tier_mrr[0])
+        self.onboarding += 1
+        if r.value_rate == math.inf:
+            self.activate(c)
+        c.process = self.env.process(life(self, c))
+
+    def _rates_may_rise(self) -> None:
+        for s in self.sources:
+            s.maybe_restart()
+
+    # -- engage --------------------------------------------------------------
+
+    def activate(self, c: Customer) -> None:
+        """Onboarding ends: the customer reaches value and is active and healthy."""
+        now = self.env.now
+        self.onboarding -= 1
+        self.healthy += 1
+        c.phase = ACTIVE
+        c.health = HEALTHY
+        self.active[c.id] = c
+        self.books.add("ttv_sum", now, now - c.joined)
+        self.books.add("ttv_count", now)
+        self._event(c.id, ev.ACTIVATE, c.channel, c, now - c.joined)
+        if self.rates.nps_on:
+            self.set_nps(c, nps_category(self.customer_draws.uniform(), self.rates.nps_healthy))
+
+    def set_health(self, c: Customer, health: int) -> None:
+        """Move an active customer between healthy and at risk; redraw its NPS category."""
+        if health == c.health:
+            return
+        if health == AT_RISK:
+            self.healthy, self.at_risk = self.healthy - 1, self.at_risk + 1
+        else:
+            self.healthy, self.at_risk = self.healthy + 1, self.at_risk - 1
+        c.health = health
+        self._event(c.id, ev.AT_RISK if health == AT_RISK else ev.RECOVER, c.channel, c)
+        if self.rates.nps_on:
+            probs = self.rates.nps_at_risk if health == AT_RISK else self.rates.nps_healthy
+            self.set_nps(c, nps_category(self.customer_draws.uniform(), probs))
+
+    def set_nps(self, c: Customer, category: int | None) -> None:
+        """Give a customer an NPS category; the same category changes nothing."""
+        if category == c.nps:
+            return
+        was_promoter, was_advocate = c.nps == PROMOTER, c.is_advocate
+        if c.nps is not None:
+            self.nps_counts[c.nps] -= 1
+        c.nps = category
+        if category is not None:
+            self.nps_counts[category] += 1
+            self._event(c.id, ev.NPS[category], c.channel, c)
+        self.promoters += (c.nps == PROMOTER) - was_promoter
+        self.advocates += c.is_advocate - was_advocate
+        if c.nps == PROMOTER and not was_promoter:
+            self._rates_may_rise()
+            if c.ask == NOT_ASKED and self.rates.ask_rate == math.inf:
+                self.ask(c)
+
+    def ask(self, c: Customer) -> None:
+        """Ask a promoter for referrals, once; an acceptance is kept."""
+        accepted = self.customer_draws.uniform() < self.rates.ask_accept
+        c.ask = ACCEPTED if accepted else DECLINED
+        self._event(c.id, ev.ASK_ACCEPT if accepted else ev.ASK_DECLINE, c.channel, c)
+        if accepted and c.nps == PROMOTER:
+            self.advocates += 1
+            self._rates_may_rise()
+
+    def upsell(self, c: Customer) -> None:
+        """Move a customer one tier up; the higher MRR starts at once."""
+        r = self.rates
+        self._gain_mrr(c, r.tier_mrr[c.tier + 1] - r.tier_mrr[c.tier])
+        c.tier += 1
+        self.books.add("upsells", self.env.now)
+        self._event(c.id, ev.UPSELL, c.channel, c, r.tier_mrr[c.tier])
+
+    def churn(self, c: Customer) -> None:
+        """The customer leaves; its account returns to the market."""
+        now = self.env.now
+        self.books.add("churned", now)
+        self._event(c.id, ev.CHURN, c.channel, c, self.rates.tier_mrr[c.tier])
+        self._gain_mrr(c, -self.rates.tier_mrr[c.tier])
+        if c.phase == ACTIVE:
+            self.set_nps(c, None)
+            if c.health == HEALTHY:
+                self.healthy -= 1
+            else:
+                self.at_risk -= 1
+            del self.active[c.id]
+        else:
+            self.onboarding -= 1
+        self.reached -= 1
+        self._rates_may_rise()
+
+    def recover_by_action(self, c: Customer) -> None:
+        """A trigger's action succeeded: an at-risk customer is healthy again."""
+        self.set_health(c, HEALTHY)
+        if c.process is not None and c.process.is_alive:
+            c.process.interrupt()
+
+    def _gain_mrr(self, c: Customer, delta: float) -> None:
+        self.books.accrue(self.env.now, self.mrr)
+        self.mrr += delta
+        if c.channel == "referral":
+            self.mrr_referral += delta
+
+    # -- evolve --------------------------------------------------------------
+
+    def _experiments(self) -> Generator[simpy.Event, object, None]:
+        r, draws = self.rates, self._evolve_draws
+        while True:
+            yield self.env.timeout(draws.exponential(r.experiments))
+            now = self.env.now
+            self.books.add("spend_experiments", now, r.cost_per_experiment)
+            won = draws.uniform() < r.win_rate
+            self._event(-1, ev.EXPERIMENT_WON if won else ev.EXPERIMENT, "", None, r.cost_per_experiment)
+            if won:
+                self.uplift *= 1.0 + r.uplift_per_win
+                self.books.add("experiments_won", now)
+
+    # -- running -------------------------------------------------------------
+
+    def run(self) -> tuple[np.ndarray, int]:
+        """Simulate to the horizon; return the raw monthly array and the events processed."""
+        env, books, r = self.env, self.books, self.rates
+        books.set_start(0, self.onboarding + self.healthy + self.at_risk)
+        books.set_every_month("spend_paid", r.budget_paid)
+        books.set_every_month("spend_content", r.content_cost)
+        books.set_every_month("spend_stack", r.stack_cost)
+        n_events = 0
+        for month in range(books.months):
+            # Stocks are read just before the first event at or after the
+            # month's end, so an event on the boundary belongs to the next month.
+            end = (month + 1) * DAYS_PER_MONTH
+            while env.peek() < end:
+                env.step()
+                n_events += 1
+            books.accrue(end, self.mrr)
+            books.snapshot(month, self._stocks())
+            books.set_start(month + 1, self.onboarding + self.healthy + self.at_risk)
+        return books.raw, n_events
+
+    def _stocks(self) -> dict[str, float]:
+        p, pa, d = self.nps_counts
+        return {
+            "onboarding": self.onboarding,
+            "healthy": self.healthy,
+            "at_risk": self.at_risk,
+            "promoters": p,
+            "passives": pa,
+            "detractors": d,
+            "advocates": self.advocates,
+            "open_leads": self.open_leads,
+            "mrr": self.mrr,
+            "mrr_referral": self.mrr_referral,
+        }
+
+    def _event(
+        self, cid: int, event: str, channel: str, c: Customer | None = None, amount: float = 0.0
+    ) -> None:
+        if self.log is not None:
+            tier = self.rates.tier_names[c.tier] if c is not None else ""
+            self.log.append((self.run_index, cid, self.env.now, event, channel, tier, amount))

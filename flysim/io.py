@@ -1,0 +1,271 @@
+"""Result folders on disk: atomic writes, the manifest, and parquet with provenance.
+
+A result folder holds ``summary.csv``, ``runs.parquet`` (every run and month),
+``manifest.json`` (provenance, the resolved scenario, the file list), optionally
+``events.parquet`` and the figures. A folder is built in a temporary sibling
+and swapped in whole, so a reader never sees a half-written result and a failed
+save leaves the previous one untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flysim.result import SimulationResult
+    from flysim.scenario.schema import Scenario
+
+__all__ = [
+    "EVENTS_FILE",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST_FILE",
+    "RUNS_FILE",
+    "SUMMARY_FILE",
+    "atomic_directory",
+    "build_manifest",
+    "provenance_from_manifest",
+    "read_manifest",
+    "read_table",
+    "resolved_scenario",
+    "write_manifest",
+    "write_result",
+    "write_table",
+]
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FILE = "manifest.json"
+SUMMARY_FILE = "summary.csv"
+RUNS_FILE = "runs.parquet"
+EVENTS_FILE = "events.parquet"
+#: Marks a folder as a flysim result; ``format_version`` changes when the layout does.
+FORMAT = "flysim-result"
+FORMAT_VERSION = 1
+#: Parquet key-value metadata keys start with this.
+_META_PREFIX = "flysim."
+
+
+def _target_path(directory: str | os.PathLike[str]) -> Path:
+    target = Path(os.path.abspath(os.path.expanduser(directory)))
+    if not target.name:
+        raise ValueError(f"directory must name a folder below a parent, got {str(directory)!r}")
+    if target.exists():
+        if not target.is_dir():
+            raise FileExistsError(f"{target} exists and is not a folder")
+        # Replacing deletes the old folder: only ever do that to an earlier result.
+        if any(target.iterdir()) and not (target / MANIFEST_FILE).is_file():
+            raise FileExistsError(
+                f"refusing to replace {target}: it is not empty and holds no {MANIFEST_FILE} "
+                "(not a flysim result folder)"
+            )
+    return target
+
+
+def _match_umask(folder: Path) -> None:
+    """Give a ``mkdtemp`` folder (mode 0700) the mode a plain ``mkdir`` would have."""
+    probe = folder / ".mode-probe"
+    probe.mkdir()  # honours the umask, without touching the process-wide umask
+    mode = probe.stat().st_mode & 0o777
+    probe.rmdir()
+    folder.chmod(mode)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    if not target.exists():
+        new.rename(target)
+        return
+    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
+    target.rename(aside / target.name)
+    try:
+        new.rename(target)
+    except BaseException:
+        (aside / target.name).rename(target)
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextmanager
+def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
+    """Build a folder's content in a temporary sibling, then swap it in whole.
+
+    Parameters
+    ----------
+    directory : path
+        The folder to create or replace. An existing one is replaced only if it
+        is empty or holds a flysim ``manifest.json``.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to write into. When the block finishes, it becomes
+        ``directory`` (the old folder is renamed aside, then deleted); if the
+        block raises, it is deleted and ``directory`` is left as it was.
+
+    Raises
+    ------
+    FileExistsError
+        If ``directory`` is a file, or a non-empty folder that is not a result.
+    """
+    target = _target_path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        yield tmp
+        _match_umask(tmp)
+        _swap_in(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The scenario with every default filled in, as a JSON-ready dict."""
+    try:
+        from flysim.scenario import resolved_dict
+    except ImportError:  # the loader module predates resolved_dict
+        return scenario.model_dump(mode="json")
+    return resolved_dict(scenario)
+
+
+def write_table(
+    frame: pd.DataFrame, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None
+) -> None:
+    """Write ``frame`` to parquet, with ``metadata`` as JSON key-value metadata.
+
+    Each key is stored as ``"flysim." + key``; ``read_table`` gives them back.
+    """
+    import pyarrow as pa  # imported on use: keeps `import flysim` light
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if metadata:
+        extra = {
+            f"{_META_PREFIX}{k}".encode(): json.dumps(v, allow_nan=False).encode()
+            for k, v in metadata.items()
+        }
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    pq.write_table(table, path)
+
+
+def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a parquet file written by ``write_table``: the frame and its flysim metadata."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    prefix = _META_PREFIX.encode()
+    metadata = {
+        k[len(prefix) :].decode(): json.loads(v)
+        for k, v in (table.schema.metadata or {}).items()
+        if k.startswith(prefix)
+    }
+    return table.to_pandas(), metadata
+
+
+def build_manifest(
+    result: SimulationResult, *, files: Sequence[str], plots: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The manifest of a result folder: provenance, resolved scenario, metrics and files."""
+    p = result.provenance
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "flysim_version": p.flysim_version,
+        "scenario": {
+            "name": p.scenario_name,
+            "path": p.scenario_path,
+            "sha256": p.scenario_hash,
+            "resolved": resolved_scenario(result.scenario),
+        },
+        "seed": p.seed,
+        "engine": p.engine,
+        "runs": p.runs,
+        "months": p.months,
+        "wall_time_s": p.wall_time_s,
+        "created": p.created,
+        "n_events": p.n_events,
+        "metrics": list(result.metrics),
+        "files": list(files),
+        "plots": list(plots),
+    }
+
+
+def provenance_from_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Provenance`` keyword arguments a manifest records."""
+    s = manifest["scenario"]
+    return {
+        "scenario_name": s["name"],
+        "scenario_hash": s["sha256"],
+        "scenario_path": s["path"],
+        "seed": manifest["seed"],
+        "engine": manifest["engine"],
+        "runs": manifest["runs"],
+        "months": manifest["months"],
+        "flysim_version": manifest["flysim_version"],
+        "created": manifest["created"],
+        "wall_time_s": manifest["wall_time_s"],
+        "n_events": manifest["n_events"],
+    }
+
+
+def write_manifest(folder: str | os.PathLike[str], manifest: Mapping[str, Any]) -> Path:
+    """Write ``manifest.json`` into ``folder`` and return its path."""
+    path = Path(folder) / MANIFEST_FILE
+    path.write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a result folder's ``manifest.json``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no manifest.
+    ValueError
+        If the manifest is not a flysim result manifest this version can read.
+    """
+    path = Path(folder) / MANIFEST_FILE
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a flysim result manifest (no format = {FORMAT!r})")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: format_version {version!r} is not supported "
+            f"(this flysim reads up to {FORMAT_VERSION}); upgrade flysim"
+        )
+    return manifest
+
+
+def write_result(
+    result: SimulationResult, directory: str | os.PathLike[str], *, plots: bool = True
+) -> Path:
+    """Write a result folder atomically (see ``SimulationResult.save``); return its path."""
+    target = _target_path(directory)
+    with atomic_directory(target) as tmp:
+        files = [SUMMARY_FILE, RUNS_FILE]
+        result.summary().to_csv(tmp / SUMMARY_FILE, index=False)
+        write_table(result.to_frame(), tmp / RUNS_FILE, {"provenance": result.provenance.to_dict()})
+        if result.events is not None:
+            write_table(result.events, tmp / EVENTS_FILE)
+            files.append(EVENTS_FILE)
+        figures: list[str] = []
+        if plots:
+            from flysim.plots import save_figures  # matplotlib only when figures are wanted
+
+            figures = [Path(p).name for p in save_figures(result, tmp)]
+        write_manifest(tmp, build_manifest(result, files=[*files, MANIFEST_FILE], plots=figures))
+    log.info("saved %r to %s", result.provenance.scenario_name, target)
+    return target

@@ -1,0 +1,167 @@
+"""Derive the public metrics from what the engines record.
+
+Engines record base quantities (``flysim.metrics.names.RAW_FIELDS``); every
+ratio and indicator of MODEL.md's "Metrics" table is computed here, once, for
+both engines, vectorised over runs and months. A ratio whose denominator is 0
+is NaN, never infinite, and never raises or warns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from flysim.metrics.names import METRICS, RAW_FIELDS, RAW_INDEX
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from flysim.scenario.schema import Scenario
+
+__all__ = ["break_even_month", "derive_metrics", "ratio"]
+
+_NEW_CUSTOMERS = ("new_customers_paid", "new_customers_organic", "new_customers_referral")
+_SPENDS = (
+    "spend_paid",
+    "spend_content",
+    "spend_rewards",
+    "spend_onboarding",
+    "spend_triggers",
+    "spend_stack",
+    "spend_experiments",
+)
+_ACQUISITION_SPENDS = ("spend_paid", "spend_content", "spend_rewards")
+#: Raw fields that are public metrics unchanged.
+_COPIED = tuple(name for name in RAW_FIELDS if name in METRICS)
+
+
+def ratio(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:
+    """Element-wise ``numerator / denominator`` with NaN where the denominator is 0.
+
+    Parameters
+    ----------
+    numerator, denominator : array_like
+        Broadcastable arrays. NaN in either gives NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 quotient; NaN (never ``inf``, and no warning) where the
+        denominator is 0.
+    """
+    num = np.asarray(numerator, dtype=np.float64)
+    den = np.asarray(denominator, dtype=np.float64)
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
+    # NaN != 0, so a NaN denominator is divided and gives NaN quietly.
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _trailing_sum(x: np.ndarray, window: int) -> np.ndarray:
+    """Sum over months ``m - window + 1 .. m`` (fewer at the start), axis 1."""
+    padded = np.pad(x, ((0, 0), (window - 1, 0)))
+    return sliding_window_view(padded, window, axis=1).sum(axis=-1)
+
+
+def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
+    """Compute every public metric from the engines' raw monthly quantities.
+
+    Parameters
+    ----------
+    raw : array_like
+        Shape ``(runs, months, len(RAW_FIELDS))`` in ``RAW_FIELDS`` order (see
+        ``flysim.metrics.names``).
+    scenario : Scenario
+        The simulated scenario; its ``revenue.gross_margin`` is used.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(runs, months, len(METRICS))``, float64, in ``METRICS`` order.
+        NaN marks a missing value (a ratio whose denominator is 0, or a
+        trailing-quarter metric before month 3).
+
+    Raises
+    ------
+    ValueError
+        If ``raw`` does not have the shape above.
+
+    Notes
+    -----
+    ``clv`` divides by the churn rate averaged over months ``max(1, m-2)..m``,
+    skipping months whose churn rate is missing. ``organic_growth_rate`` is
+    missing for months 1 and 2, which have no full trailing quarter.
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
+        raise ValueError(
+            f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}"
+        )
+    margin = float(scenario.revenue.gross_margin)
+
+    def f(name: str) -> np.ndarray:
+        return raw[:, :, RAW_INDEX[name]]
+
+    def total(names: tuple[str, ...]) -> np.ndarray:
+        return np.sum([f(n) for n in names], axis=0)
+
+    out: dict[str, np.ndarray] = {name: f(name) for name in _COPIED}
+    out["new_customers"] = new = total(_NEW_CUSTOMERS)
+    out["active"] = active = f("healthy") + f("at_risk")
+    out["customers"] = customers = f("onboarding") + active
+    out["gross_profit"] = gross_profit = f("revenue") * margin
+    out["spend_total"] = spend_total = total(_SPENDS)
+
+    out["cac"] = cac = ratio(total(_ACQUISITION_SPENDS), new)
+    out["cac_paid"] = ratio(f("spend_paid"), f("new_customers_paid"))
+    out["churn_rate"] = churn = ratio(f("churned"), f("customers_start"))
+    out["churn_rate_annual"] = 1.0 - (1.0 - churn) ** 12
+    out["arpa"] = arpa = ratio(f("mrr"), customers)
+
+    known = ~np.isnan(churn)
+    churn_3m = ratio(_trailing_sum(np.where(known, churn, 0.0), 3), _trailing_sum(known, 3))
+    out["clv"] = clv = ratio(arpa * margin, churn_3m)
+    out["ltv_cac"] = ratio(clv, cac)
+    out["payback_months"] = ratio(cac, arpa * margin)
+
+    promoters, detractors = f("promoters"), f("detractors")
+    out["nps"] = ratio(100.0 * (promoters - detractors), promoters + f("passives") + detractors)
+    out["referral_rate"] = referral_rate = ratio(f("advocates"), active)
+    out["customer_generated_revenue_share"] = ratio(f("mrr_referral"), f("mrr"))
+
+    organic = np.full_like(churn, np.nan)
+    if raw.shape[1] >= 3:
+        won = f("new_customers_organic") + f("new_customers_referral")
+        quarter = sliding_window_view(won, 3, axis=1).sum(axis=-1)
+        organic[:, 2:] = ratio(quarter, f("customers_start")[:, :-2])
+    out["organic_growth_rate"] = organic
+    out["flywheel_velocity"] = ratio(organic * clv * referral_rate, cac)
+
+    out["health_score"] = ratio(f("score_sum"), f("score_count"))
+    out["time_to_value"] = ratio(f("ttv_sum"), f("ttv_count"))
+    spent = np.cumsum(spend_total, axis=1)
+    out["roi_cumulative"] = ratio(np.cumsum(gross_profit, axis=1) - spent, spent)
+
+    return np.stack([out[name] for name in METRICS], axis=-1).astype(np.float64, copy=False)
+
+
+def break_even_month(roi: ArrayLike) -> np.ndarray:
+    """The first month whose cumulative ROI is above 0, per run.
+
+    Parameters
+    ----------
+    roi : array_like
+        ``roi_cumulative`` values, shape ``(..., months)`` (months last).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``roi.shape[:-1]``, float64: the 1-based month, NaN for runs that
+        never break even.
+    """
+    roi = np.asarray(roi, dtype=np.float64)
+    above = roi > 0  # NaN compares False: a missing ROI is not a break-even
+    first = np.argmax(above, axis=-1).astype(np.float64) + 1.0
+    return np.where(above.any(axis=-1), first, np.nan)

@@ -1,0 +1,102 @@
+"""The KPI dashboard: fan charts of the flywheel's main metrics on one slide."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from matplotlib.figure import Figure
+
+from flysim.plots.fan import fan_chart, legend_entries
+from flysim.plots.style import new_figure, plot_style
+from flysim.result import SimulationResult
+
+__all__ = ["DASHBOARD_METRICS", "dashboard"]
+
+#: The metrics on the dashboard, in reading order (left to right, top to bottom):
+#: growth and money first, then retention and the delight loop.
+DASHBOARD_METRICS: tuple[str, ...] = (
+    "customers",
+    "mrr",
+    "cac",
+    "ltv_cac",
+    "churn_rate",
+    "nps",
+    "referral_rate",
+    "flywheel_velocity",
+)
+
+#: A 16:9 slide.
+DASHBOARD_SIZE: tuple[float, float] = (16.0, 9.0)
+
+
+def _title(result: SimulationResult) -> str:
+    p = result.provenance
+    return (
+        f"{result.scenario.scenario.name} — flywheel KPIs over {result.n_months} months  ·  "
+        f"{result.n_runs:,} runs, engine {p.engine}, seed {p.seed}"
+    )
+
+
+def dashboard(
+    result: SimulationResult,
+    fig: Figure | None = None,
+    metrics: Sequence[str] = DASHBOARD_METRICS,
+    *,
+    ncols: int = 4,
+) -> Figure:
+    """One figure of fan charts of the flywheel's key metrics.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The simulation to show.
+    fig : matplotlib.figure.Figure or None, optional
+        An empty figure to draw into; ``None`` makes a 16 x 9 inch figure.
+    metrics : sequence of str, optional
+        Metrics to chart, one panel each; default :data:`DASHBOARD_METRICS`.
+    ncols : int, optional
+        Panels per row (4 gives a 2 x 4 grid for the default eight metrics).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Raises
+    ------
+    KeyError
+        If a metric is not a metric of ``result``.
+    ValueError
+        If ``metrics`` is empty or ``ncols`` is below 1.
+    """
+    metrics = tuple(metrics)
+    if not metrics:
+        raise ValueError("metrics: need at least one metric, got none")
+    if ncols < 1:
+        raise ValueError(f"ncols: need at least 1, got {ncols}")
+    ncols = min(ncols, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+
+    with plot_style():
+        if fig is None:
+            fig = new_figure(DASHBOARD_SIZE)
+        else:
+            fig.set_layout_engine("constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for ax, metric in zip(axes, metrics, strict=False):
+            fan_chart(result, metric, ax=ax, legend=False)
+        for ax in axes[len(metrics) :]:
+            ax.set_visible(False)
+
+        handles, labels = legend_entries(axes[0])
+        fig.legend(
+            handles,
+            labels,
+            loc="outside upper right",
+            ncols=len(labels),
+            fontsize=10,
+        )
+        fig.suptitle(_title(result), x=0.01, ha="left", fontsize=15, fontweight="semibold")
+        fig.get_layout_engine().set(h_pad=0.1, w_pad=0.12, hspace=0.07, wspace=0.05)
+    return fig

@@ -1,0 +1,243 @@
+"""Fan charts: a metric's median across runs with percentile bands, month by month."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator, MultipleLocator
+
+from flysim.plots.style import (
+    MUTED,
+    PALETTE,
+    MetricStyle,
+    metric_style,
+    new_figure,
+    plot_style,
+    value_formatter,
+)
+from flysim.result import SimulationResult
+
+__all__ = ["DEFAULT_BANDS", "fan_chart", "fan_percentiles", "legend_entries"]
+
+#: Percentile bands drawn by default: P5 to P95 (lighter) and P25 to P75.
+DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((5.0, 95.0), (25.0, 75.0))
+
+#: Artist ids (``Artist.get_gid()``) that let tests and later overlays find
+#: what a fan chart drew.
+MEDIAN_GID = "flysim-median"
+BAND_GID = "flysim-band-{low:g}-{high:g}"
+BENCHMARK_GID = "flysim-benchmark"
+
+
+def _checked_bands(bands: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
+    checked = []
+    for band in bands:
+        if len(band) != 2:
+            raise ValueError(f"bands: each band must be a (low, high) pair, got {band!r}")
+        low, high = float(band[0]), float(band[1])
+        if not 0.0 <= low < high <= 100.0:
+            raise ValueError(
+                f"bands: need 0 <= low < high <= 100 (percentiles), got ({low:g}, {high:g})"
+            )
+        checked.append((low, high))
+    return tuple(checked)
+
+
+def fan_percentiles(
+    values: np.ndarray, percentiles: Sequence[float]
+) -> np.ndarray:
+    """Percentiles across runs for each month, skipping missing values.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Shape ``(runs, months)``; NaN marks a missing value.
+    percentiles : sequence of float
+        Percentiles in ``[0, 100]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(percentiles), months)``; NaN for a month where every run
+        is missing (the chart shows a gap there).
+    """
+    with warnings.catch_warnings():
+        # An all-NaN month is a legitimate gap, not a problem worth a warning.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanpercentile(np.asarray(values, dtype=float), list(percentiles), axis=0)
+
+
+def legend_entries(ax: Axes) -> tuple[list[Artist], list[str]]:
+    """Legend handles and labels of ``ax`` with median lines before bands.
+
+    Bands read as "around the median", so the legend names the line first.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    pairs = sorted(zip(handles, labels, strict=True), key=lambda hl: hl[0].get_gid() != MEDIAN_GID)
+    return [h for h, _ in pairs], [lab for _, lab in pairs]
+
+
+def _next_color(ax: Axes) -> str:
+    # Overlays without an explicit colour take the next palette colour, so
+    # several results on one axes are told apart by default.
+    drawn = sum(1 for line in ax.get_lines() if line.get_gid() == MEDIAN_GID)
+    return PALETTE[drawn % len(PALETTE)]
+
+
+def _format_axes(ax: Axes, style: MetricStyle, currency: str, months: np.ndarray) -> None:
+    ax.set_title(style.title)
+    ax.set_xlabel("Month")
+    ax.set_ylabel(style.ylabel(currency))
+    ax.yaxis.set_major_formatter(value_formatter(style.kind, currency))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.grid(True, axis="y")
+    # Quarters read naturally on a board slide; long horizons step by half-years or years.
+    n = len(months)
+    step = 1 if n <= 6 else 3 if n <= 36 else 6 if n <= 72 else 12
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.set_xlim(months[0] - 0.3 if n == 1 else months[0], months[-1] + (0.3 if n == 1 else 0))
+
+
+def _draw_benchmarks(ax: Axes, style: MetricStyle) -> None:
+    if any(a.get_gid() == BENCHMARK_GID for a in ax.get_children()):
+        return  # an overlay: the first fan chart on these axes drew them
+    transform = ax.get_yaxis_transform()
+    for bench in style.benchmarks:
+        if bench.high is None:
+            line = ax.axhline(bench.low, color=MUTED, linewidth=1.1, linestyle=(0, (4, 3)))
+            line.set_gid(BENCHMARK_GID)
+            y = bench.low
+        else:
+            span = ax.axhspan(bench.low, bench.high, color="#8fbc8f", alpha=0.18, linewidth=0)
+            span.set_gid(BENCHMARK_GID)
+            y = bench.high
+        text = ax.text(
+            0.99,
+            y,
+            bench.label,
+            transform=transform,
+            ha="right",
+            va="bottom",
+            fontsize=8.5,
+            color=MUTED,
+            style="italic",
+        )
+        text.set_gid(BENCHMARK_GID)
+
+
+def fan_chart(
+    result: SimulationResult,
+    metric: str,
+    ax: Axes | None = None,
+    *,
+    label: str | None = None,
+    color: str | None = None,
+    bands: Sequence[Sequence[float]] = DEFAULT_BANDS,
+    benchmarks: bool = True,
+    legend: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """Plot one metric's distribution across runs over the months.
+
+    Draws the median across runs as a line and each percentile band as a
+    shaded area (wider bands lighter). Missing values are skipped; a month
+    where every run is missing is a gap.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The simulation to plot.
+    metric : str
+        A name from ``flysim.metrics.names.METRICS``.
+    ax : matplotlib.axes.Axes or None, optional
+        Axes to draw on; ``None`` makes a new figure. Drawing several results
+        on one axes overlays them (give each a ``label``).
+    label : str or None, optional
+        Name of this result in the legend (for overlays), e.g. the scenario.
+    color : str or None, optional
+        Colour of line and bands; ``None`` takes the next palette colour not
+        yet used by a fan chart on ``ax``.
+    bands : sequence of (low, high), optional
+        Percentile bands, default P5–P95 and P25–P75.
+    benchmarks : bool, optional
+        Draw the metric's benchmark lines (e.g. LTV:CAC 3:1), once per axes.
+    legend : bool, optional
+        Add a legend explaining line and bands.
+    title : str or None, optional
+        Chart title; defaults to the metric's human-readable name.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    KeyError
+        If ``metric`` is not a metric of ``result``.
+    ValueError
+        If a band is not ``(low, high)`` with ``0 <= low < high <= 100``.
+    """
+    values = result.metric(metric)
+    bands = _checked_bands(bands)
+    style = metric_style(metric)
+    currency = result.scenario.scenario.currency
+    months = result.months.astype(float)
+
+    stats = fan_percentiles(values, [50.0] + [p for band in bands for p in band])
+    median = stats[0]
+    prefix = f"{label}: " if label else ""
+
+    with plot_style():
+        if ax is None:
+            ax = new_figure((8.0, 4.5)).add_subplot()
+        color = color or _next_color(ax)
+        first_on_axes = not any(line.get_gid() == MEDIAN_GID for line in ax.get_lines())
+
+        # Widest band first and lightest, so narrower bands read on top of it.
+        order = sorted(range(len(bands)), key=lambda i: bands[i][0] - bands[i][1])
+        for rank, i in enumerate(order):
+            low, high = bands[i]
+            alpha = 0.13 + 0.17 * rank / max(len(order) - 1, 1)
+            band_label = f"P{low:g}–P{high:g} of runs"
+            # Overlays share one band explanation: repeat it only with a result label.
+            if not first_on_axes and not label:
+                band_label = "_" + band_label
+            poly = ax.fill_between(
+                months,
+                stats[1 + 2 * i],
+                stats[2 + 2 * i],
+                color=color,
+                alpha=alpha,
+                linewidth=0,
+                label=prefix + band_label,
+            )
+            poly.set_gid(BAND_GID.format(low=low, high=high))
+
+        (line,) = ax.plot(
+            months,
+            median,
+            color=color,
+            label=f"{prefix}median",
+            marker="o" if len(months) == 1 else None,
+            zorder=3,
+        )
+        line.set_gid(MEDIAN_GID)
+
+        if first_on_axes:
+            _format_axes(ax, style, currency, result.months)
+            ax.set_title(title or style.title)
+        if benchmarks:
+            _draw_benchmarks(ax, style)
+        finite = values[np.isfinite(values)]
+        if style.nonnegative and (finite.size == 0 or finite.min() >= 0):
+            # auto=None keeps autoscaling on, so a later overlay still rescales the top.
+            ax.set_ylim(bottom=0, auto=None)
+        if legend:
+            ax.legend(*legend_entries(ax), loc="upper left")
+    return ax
+
