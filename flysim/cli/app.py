@@ -7,11 +7,11 @@ checks) becomes one line, ``error: ...``, and exit status 2; never a traceback.
 
 from __future__ import annotations
 
+import enum
 import logging
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -47,6 +47,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: The engines ``--engine`` accepts (typer shows them as choices).
+EngineName = enum.Enum("EngineName", {name: name for name in sorted(ENGINES)}, type=str)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
@@ -104,25 +107,25 @@ Overrides = Annotated[
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).", show_default=False)],
+    scenario: Annotated[
+        Path, typer.Argument(metavar="SCENARIO", help="Scenario file (TOML).", show_default=False)
+    ],
     runs: Annotated[
-        int | None, typer.Option(min=1, help="Monte Carlo runs [default: the scenario's runs].")
+        int | None, typer.Option(min=1, help="Monte Carlo runs (default: the scenario's runs).")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Seed [default: the scenario's seed].")
+        int | None, typer.Option(min=0, help="Seed (default: the scenario's seed).")
     ] = None,
     months: Annotated[
-        int | None, typer.Option(min=1, max=120, help="Months [default: the scenario's horizon].")
+        int | None, typer.Option(min=1, max=120, help="Months (default: the scenario's horizon).")
     ] = None,
-    engine: Annotated[
-        str, typer.Option(click_type=click.Choice(sorted(ENGINES)), help="Simulation engine.")
-    ] = "des",
+    engine: Annotated[EngineName, typer.Option(help="Simulation engine.")] = EngineName.des,
     overrides: Overrides = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
-            help="Output folder [default: results/<scenario file stem>/].",
+            help="Output folder (default: results/<scenario file stem>/).",
             show_default=False,
         ),
     ] = None,
@@ -149,7 +152,7 @@ def run(
                 loaded,
                 runs=runs,
                 seed=seed,
-                engine=engine,
+                engine=engine.value,
                 months=months,
                 events=events is not None,
                 workers=workers,
@@ -193,7 +196,8 @@ def _print_report(result: SimulationResult) -> None:
 @app.command()
 def validate(
     scenarios: Annotated[
-        list[Path], typer.Argument(help="Scenario files (TOML).", show_default=False)
+        list[Path],
+        typer.Argument(metavar="SCENARIO", help="Scenario files (TOML).", show_default=False),
     ],
     overrides: Overrides = None,
     verbose: Verbose = False,

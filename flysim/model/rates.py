@@ -174,13 +174,19 @@ def saturation(reached: float | np.ndarray, market_size: int | None) -> float | 
 
     1 for an unlimited market (``market_size`` None).
     """
+    # The agent model calls this per event with Python scalars: keep that path
+    # free of numpy overhead.
+    if isinstance(reached, int | float):
+        return 1.0 if market_size is None else max(0.0, (market_size - reached) / market_size)
     if market_size is None:
-        return 1.0 if np.isscalar(reached) else np.ones_like(reached, dtype=float)
+        return np.ones_like(reached, dtype=float)
     return np.maximum(0.0, (market_size - reached) / market_size)
 
 
 def organic_base_rate(rates: ModelRates, t_days: float | np.ndarray) -> float | np.ndarray:
     """Base organic leads per day at time ``t``: ``L (1 + g) ** (t / month)``."""
+    if isinstance(t_days, int | float):
+        return rates.organic_base * math.exp(rates.organic_log_growth * t_days)
     return rates.organic_base * np.exp(rates.organic_log_growth * t_days)
 
 

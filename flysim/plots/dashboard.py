@@ -97,6 +97,6 @@ def dashboard(
             ncols=len(labels),
             fontsize=10,
         )
-        fig.suptitle(_title(result), x=0.01, ha="left", fontsize=15, fontweight="semibold")
+        fig.suptitle(_title(result), x=0.01, ha="left", fontsize=15, fontweight="bold")
         fig.get_layout_engine().set(h_pad=0.1, w_pad=0.12, hspace=0.07, wspace=0.05)
     return fig

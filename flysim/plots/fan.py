@@ -89,7 +89,6 @@ def _next_color(ax: Axes) -> str:
 
 
 def _format_axes(ax: Axes, style: MetricStyle, currency: str, months: np.ndarray) -> None:
-    ax.set_title(style.title)
     ax.set_xlabel("Month")
     ax.set_ylabel(style.ylabel(currency))
     ax.yaxis.set_major_formatter(value_formatter(style.kind, currency))
@@ -230,7 +229,7 @@ def fan_chart(
 
         if first_on_axes:
             _format_axes(ax, style, currency, result.months)
-            ax.set_title(title or style.title)
+            ax.set_title(title or style.title, loc="left")
         if benchmarks:
             _draw_benchmarks(ax, style)
         finite = values[np.isfinite(values)]

@@ -72,7 +72,7 @@ RC_PARAMS: dict[str, object] = {
     "axes.labelcolor": INK,
     "axes.labelsize": 10,
     "axes.titlesize": 12,
-    "axes.titleweight": "semibold",
+    "axes.titleweight": "bold",
     "axes.titlelocation": "left",
     "axes.titlepad": 8,
     "axes.spines.top": False,

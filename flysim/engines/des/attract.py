@@ -63,7 +63,7 @@ class LeadSource:
             base = organic_base_rate(r, t) + r.organic_per_promoter * w.promoters
         else:
             base = r.referral_per_advocate * w.advocates
-        return float(sat * base)
+        return sat * base
 
     def _bound_over(self, t: float, horizon: float) -> float:
         # Organic growth is monotone, so the rate's maximum over the window is

@@ -1,0 +1,97 @@
+"""Figures of a simulation result: fan charts, the KPI dashboard, the flow diagram.
+
+Every plot function takes ``ax=None`` (or ``fig=None``) and returns what it drew
+on; none calls ``plt.show()``. The house style is applied only while a figure
+is drawn (:func:`flysim.plots.style.plot_style`), so importing flysim never
+changes the global ``rcParams``.
+
+Examples
+--------
+>>> import flysim
+>>> from flysim.plots import dashboard, fan_chart
+>>> result = flysim.simulate(flysim.load_scenario("scenarios/startup.toml"), runs=100, seed=1)
+>>> ax = fan_chart(result, "mrr")  # doctest: +SKIP
+>>> fig = dashboard(result)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from flysim.plots.dashboard import DASHBOARD_METRICS, DASHBOARD_SIZE, dashboard
+from flysim.plots.fan import DEFAULT_BANDS, fan_chart
+from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_totals
+from flysim.plots.style import METRIC_STYLES, MetricStyle, metric_style, plot_style
+from flysim.result import SimulationResult
+
+__all__ = [
+    "DASHBOARD_METRICS",
+    "DEFAULT_BANDS",
+    "METRIC_STYLES",
+    "SAVE_DPI",
+    "MetricStyle",
+    "dashboard",
+    "fan_chart",
+    "flow_diagram",
+    "flow_totals",
+    "metric_style",
+    "plot_style",
+    "save_figures",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Resolution of saved PNGs: sharp on a projected slide, small on disk.
+SAVE_DPI = 150
+_FAN_SIZE = (8.0, 4.5)
+
+
+def save_figures(result: SimulationResult, folder: str | Path) -> list[Path]:
+    """Write the standard figures of ``result`` as PNGs into ``folder``.
+
+    Writes ``dashboard.png``, ``flow.png`` and ``fan_<metric>.png`` for each of
+    :data:`DASHBOARD_METRICS`, at :data:`SAVE_DPI`. Figures are plain
+    :class:`matplotlib.figure.Figure` objects that pyplot never tracks, so
+    nothing is left open however many results are saved.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The simulation to draw.
+    folder : str or pathlib.Path
+        Existing or new folder (created with its parents).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, dashboard first.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(fig: Figure, name: str) -> None:
+        path = folder / name
+        fig.savefig(path, dpi=SAVE_DPI)
+        # Break the figure's reference cycles now rather than at the next GC.
+        fig.clear()
+        written.append(path)
+        logger.debug("wrote %s", path)
+
+    # Figures and axes are made inside the style: axes read rcParams when created.
+    with plot_style():
+        fig = Figure(figsize=DASHBOARD_SIZE, layout="constrained")
+        save(dashboard(result, fig=fig), "dashboard.png")
+
+        fig = Figure(figsize=FLOW_SIZE, layout="constrained")
+        flow_diagram(result, ax=fig.add_subplot())
+        save(fig, "flow.png")
+
+        for metric in DASHBOARD_METRICS:
+            fig = Figure(figsize=_FAN_SIZE, layout="constrained")
+            fan_chart(result, metric, ax=fig.add_subplot())
+            save(fig, f"fan_{metric}.png")
+    return written

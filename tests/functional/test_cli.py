@@ -1,0 +1,458 @@
+"""The ``flysim`` command line end to end, in real subprocesses.
+
+Every call runs ``python -m flysim`` in a fresh temporary folder, with few runs
+and months so that each is quick. Bad input must give exit status 2 and one
+``error:`` line naming the file, key and value, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flysim.engines import EVENT_COLUMNS
+from flysim.metrics.names import METRICS
+
+pytestmark = pytest.mark.functional
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = REPO.parent / "shared" / "scenario-reference.toml"
+SUMMARY_COLUMNS = ["metric", "month", "mean", "p5", "p50", "p95", "missing"]
+
+# A small scenario that exercises every stage yet runs in well under a second.
+TINY = """\
+[scenario]
+name = "Tiny"
+horizon_months = 6
+runs = 4
+seed = 7
+
+[initial]
+customers = 20
+advocates = 2
+
+[revenue]
+gross_margin = 0.8
+tiers = [{ name = "basic", mrr = 50.0 }, { name = "pro", mrr = 150.0 }]
+
+[attract.paid]
+budget_per_month = 1000.0
+cost_per_lead = 20.0
+conversion = 0.1
+days_to_decide = 5.0
+
+[attract.referral]
+conversion = 0.3
+
+[engage]
+days_to_value = 10.0
+risk_per_month = 0.05
+recovery_per_month = 0.2
+churn_per_month = { healthy = 0.02, at_risk = 0.1 }
+
+[delight]
+nps.healthy = { promoter = 0.5, passive = 0.3, detractor = 0.2 }
+nps.at_risk = { promoter = 0.1, passive = 0.4, detractor = 0.5 }
+ask_accept = 0.5
+referrals_per_advocate_per_month = 0.2
+
+[costs]
+stack_per_month = 100.0
+"""
+
+
+def flysim(*args: object, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m flysim ARGS`` in ``cwd`` and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "flysim", *map(str, args)],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Wide enough that table cells never wrap; plain text; importable without install.
+    env.update(COLUMNS="250", NO_COLOR="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def tiny(**replace: str) -> str:
+    """TINY with each ``old: new`` of ``replace`` substituted (``old`` must occur in it)."""
+    text = TINY
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def assert_one_error_line(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Exit status 2, no traceback, and exactly one ``error:`` line containing ``needles``."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    line = lines[0]
+    assert line.startswith("error: "), line
+    for needle in needles:
+        assert needle in line, (needle, line)
+    assert proc.stdout == ""
+    return line
+
+
+@pytest.fixture(scope="module")
+def reference() -> Path:
+    if not REFERENCE.is_file():
+        pytest.skip(f"{REFERENCE} is absent")
+    return REFERENCE
+
+
+# -- flysim run on the reference scenario -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference_run(reference: Path, tmp_path_factory: pytest.TempPathFactory):
+    cwd = tmp_path_factory.mktemp("reference_run")
+    proc = flysim(
+        "run", reference, "--runs", 4, "--months", 3, "--out", "out/ref",
+        "--events", "events.parquet", cwd=cwd,
+    )  # fmt: skip
+    return proc, cwd
+
+
+def test_run_exits_0_and_prints_the_kpi_table(reference_run):
+    proc, _ = reference_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = proc.stdout
+    header = out.splitlines()[0]
+    assert re.search(r"Reference · engine des · 4 runs · 3 months · seed 20261122 · ", header)
+    assert re.search(r"[\d.]+ s · [\d,.]+ runs/s$", header)
+    # months 3, 6, 12 and the horizon, but only those within the 3 simulated months
+    assert "Month 3" in out
+    assert "Month 6" not in out and "Month 12" not in out
+    for label in ("Customers", "MRR", "CAC", "LTV:CAC", "NPS", "Flywheel velocity", "ROI"):
+        assert label in out
+    # money cells: "P50 [P5 to P95] EUR"; rates as percentages
+    assert re.search(r"MRR\s+[\d,]+ \[[\d,]+ to [\d,]+\] EUR", out), out
+    assert re.search(r"Churn \(annualised\)\s+(–|[\d.]+% \[[\d.]+% to [\d.]+%\])", out), out
+    assert "Break-even (cumulative ROI > 0): " in out
+    assert re.search(r"wrote .*out/ref", out)
+
+
+def test_run_writes_summary_runs_manifest_and_plots(reference_run):
+    proc, cwd = reference_run
+    assert proc.returncode == 0, proc.stderr
+    folder = cwd / "out" / "ref"
+
+    summary = pd.read_csv(folder / "summary.csv")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert set(summary["metric"]) == set(METRICS)
+    assert sorted(summary["month"].unique()) == [1, 2, 3]
+    assert len(summary) == 3 * len(METRICS)
+    assert summary["missing"].between(0, 4).all()
+
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert list(runs.columns) == ["run", "month", *METRICS]
+    assert len(runs) == 4 * 3
+    assert runs["run"].nunique() == 4
+    assert sorted(runs["month"].unique()) == [1, 2, 3]
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["runs"] == 4
+    assert manifest["months"] == 3
+    assert manifest["seed"] == 20261122
+    assert manifest["engine"] == "des"
+    assert manifest["flysim_version"] == version("flysim")
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["scenario"]["sha256"])
+    assert manifest["scenario"]["resolved"]["scenario"]["name"] == "Reference"
+
+    pngs = list(folder.glob("*.png"))
+    assert pngs, sorted(p.name for p in folder.iterdir())
+    assert all(p.stat().st_size > 1000 for p in pngs)
+
+
+def test_run_writes_the_event_log_as_parquet(reference_run):
+    proc, cwd = reference_run
+    assert proc.returncode == 0, proc.stderr
+    events = pd.read_parquet(cwd / "events.parquet")
+    assert list(events.columns) == list(EVENT_COLUMNS)
+    assert len(events) > 0
+    assert events["run"].nunique() <= 4
+    assert events["time"].between(0, 3 * 30.4375).all()
+
+
+# -- flysim run on a small scenario: defaults, --quiet, --no-plots, --set, CSV events ----
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory):
+    cwd = tmp_path_factory.mktemp("tiny_run")
+    path = write(cwd, "tiny.toml", TINY)
+    proc = flysim(
+        "run", path.name, "--runs", 3, "--months", 2, "--seed", 11, "--quiet", "--no-plots",
+        "--set", "attract.paid.budget_per_month=2000", "--set", "costs.stack_per_month=0",
+        "--events", "logs/events.csv", cwd=cwd,
+    )  # fmt: skip
+    return proc, cwd
+
+
+def test_quiet_run_prints_nothing_and_writes_results_to_the_default_folder(tiny_run):
+    proc, cwd = tiny_run
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr == ""
+    folder = cwd / "results" / "tiny"  # results/<scenario file stem>/, relative to cwd
+    assert {"summary.csv", "runs.parquet", "manifest.json"} <= {p.name for p in folder.iterdir()}
+    assert not list(folder.glob("*.png"))  # --no-plots
+
+
+def test_run_respects_runs_months_seed_and_set(tiny_run):
+    proc, cwd = tiny_run
+    assert proc.returncode == 0, proc.stderr
+    folder = cwd / "results" / "tiny"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (manifest["runs"], manifest["months"], manifest["seed"]) == (3, 2, 11)
+    resolved = manifest["scenario"]["resolved"]
+    assert resolved["attract"]["paid"]["budget_per_month"] == 2000
+    assert resolved["costs"]["stack_per_month"] == 0
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert len(runs) == 3 * 2
+    # The paid budget is spent in full, continuously: the override reaches the model.
+    assert runs["spend_paid"].to_numpy() == pytest.approx(2000.0)
+    assert runs["spend_stack"].to_numpy() == pytest.approx(0.0)
+
+
+def test_run_writes_the_event_log_as_csv(tiny_run):
+    proc, cwd = tiny_run
+    assert proc.returncode == 0, proc.stderr
+    events = pd.read_csv(cwd / "logs" / "events.csv")
+    assert list(events.columns) == list(EVENT_COLUMNS)
+    assert len(events) > 0
+    assert events["run"].nunique() <= 3
+
+
+def test_run_without_quiet_prints_the_table_with_the_horizon_month(tmp_path):
+    write(tmp_path, "tiny.toml", TINY)
+    proc = flysim("run", "tiny.toml", "--runs", 2, "--months", 5, "--no-plots", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Tiny · engine des · 2 runs · 5 months · seed 7 · " in proc.stdout
+    assert re.search(r"KPI\s+Month 3\s+Month 5\s*$", proc.stdout, re.M), proc.stdout
+    assert "Month 6" not in proc.stdout
+    assert "wrote " in proc.stdout and (tmp_path / "results" / "tiny").is_dir()
+
+
+# -- flysim validate and --version ----------------------------------------------------------
+
+
+def test_validate_prints_each_resolved_scenario_and_its_hash(reference, tmp_path):
+    write(tmp_path, "tiny.toml", TINY)
+    proc = flysim("validate", reference, "tiny.toml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    hashes = re.findall(r"sha256 ([0-9a-f]{64})", proc.stdout)
+    assert len(hashes) == 2 and hashes[0] != hashes[1]
+    assert "Reference" in proc.stdout and "Tiny" in proc.stdout
+    assert "budget_per_month" in proc.stdout
+
+
+def test_validate_applies_set_and_the_hash_follows_it(tmp_path):
+    write(tmp_path, "tiny.toml", TINY)
+    plain = flysim("validate", "tiny.toml", cwd=tmp_path)
+    changed = flysim("validate", "tiny.toml", "--set", "scenario.seed=8", cwd=tmp_path)
+    assert plain.returncode == changed.returncode == 0, (plain.stderr, changed.stderr)
+    h1, h2 = (re.findall(r"sha256 ([0-9a-f]{64})", p.stdout) for p in (plain, changed))
+    assert len(h1) == len(h2) == 1 and h1 != h2
+    assert re.search(r"\bseed\W{1,4}8\b", changed.stdout), changed.stdout
+
+
+def test_validate_reports_errors_and_exits_2(tmp_path):
+    write(tmp_path, "tiny.toml", TINY)
+    write(tmp_path, "bad.toml", tiny(**{"conversion = 0.1": "conversion = 1.5"}))
+    proc = flysim("validate", "tiny.toml", "bad.toml", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(re.findall(r"sha256 [0-9a-f]{64}", proc.stdout)) == 1  # tiny.toml still shown
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "bad.toml" in line
+    assert "attract.paid.conversion" in line and "1.5" in line
+
+
+def test_version(tmp_path):
+    proc = flysim("--version", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"flysim {version('flysim')}"
+
+
+# -- bad input: one clear line, exit status 2, never a traceback -------------------------
+
+BAD_FILES = {
+    "unknown key, with the nearest key suggested": (
+        tiny(budget_per_month="budget_per_mnth"),
+        ["attract.paid.budget_per_mnth", "budget_per_month"],
+    ),
+    "wrong type": (
+        tiny(**{"horizon_months = 6": 'horizon_months = "six"'}),
+        ["scenario.horizon_months", '"six"'],
+    ),
+    "probability above 1": (
+        tiny(**{"conversion = 0.1": "conversion = 1.5"}),
+        ["attract.paid.conversion", "1.5", "between 0 and 1"],
+    ),
+    "probability below 0": (
+        tiny(**{"gross_margin = 0.8": "gross_margin = -0.2"}),
+        ["revenue.gross_margin", "-0.2", "between 0 and 1"],
+    ),
+    "negative money": (
+        tiny(**{"stack_per_month = 100.0": "stack_per_month = -100.0"}),
+        ["costs.stack_per_month", "-100", ">= 0"],
+    ),
+    "negative rate": (
+        tiny(**{"risk_per_month = 0.05": "risk_per_month = -0.05"}),
+        ["engage.risk_per_month", "-0.05", ">= 0"],
+    ),
+    "NPS shares not summing to 1": (
+        tiny(**{"detractor = 0.2 }": "detractor = 0.1 }"}),
+        ["delight.nps.healthy", "sum to 1", "0.9"],
+    ),
+    "horizon 0": (
+        tiny(**{"horizon_months = 6": "horizon_months = 0"}),
+        ["scenario.horizon_months", "= 0", "120"],
+    ),
+    "horizon 121": (
+        tiny(**{"horizon_months = 6": "horizon_months = 121"}),
+        ["scenario.horizon_months", "121", "120"],
+    ),
+    "malformed TOML": (
+        TINY.replace("[engage]", "[engage"),
+        ["line"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_scenario_file(case, tmp_path):
+    text, needles = BAD_FILES[case]
+    write(tmp_path, "bad.toml", text)
+    proc = flysim("run", "bad.toml", "--runs", 2, "--months", 1, cwd=tmp_path)
+    assert_one_error_line(proc, "bad.toml", *needles)
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_file(tmp_path):
+    proc = flysim("run", "scenarios/nope.toml", cwd=tmp_path)
+    assert_one_error_line(proc, "nope.toml")
+
+
+def test_cyclic_extends(tmp_path):
+    write(tmp_path, "a.toml", 'extends = "b.toml"\n' + TINY)
+    write(tmp_path, "b.toml", 'extends = "a.toml"\n[scenario]\nname = "B"\n')
+    proc = flysim("run", "a.toml", "--runs", 2, "--months", 1, cwd=tmp_path)
+    line = assert_one_error_line(proc, "a.toml", "b.toml")
+    assert "cycl" in line.lower() or "circular" in line.lower(), line
+
+
+BAD_SETS = {
+    "unknown path": ("attract.paid.budget=3000", ["attract.paid.budget", "budget_per_month"]),
+    "unknown section": ("atract.paid.budget_per_month=3000", ["atract", "attract"]),
+    "value of the wrong type": ("attract.paid.conversion=abc", ["attract.paid.conversion", "abc"]),
+    "value out of range": ("attract.paid.conversion=2", ["attract.paid.conversion", "2"]),
+    "negative money": ("attract.paid.budget_per_month=-5", ["budget_per_month", "-5"]),
+    "no equals sign": ("attract.paid.budget_per_month", ["attract.paid.budget_per_month"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SETS))
+def test_bad_set(case, tmp_path):
+    override, needles = BAD_SETS[case]
+    write(tmp_path, "tiny.toml", TINY)
+    proc = flysim("run", "tiny.toml", "--runs", 2, "--months", 1, "--set", override, cwd=tmp_path)
+    assert_one_error_line(proc, "tiny.toml", *needles)
+
+
+BAD_OPTIONS = {
+    "runs 0": (["--runs", "0"], "--runs"),
+    "runs not a number": (["--runs", "abc"], "--runs"),
+    "months 121": (["--months", "121"], "--months"),
+    "months 0": (["--months", "0"], "--months"),
+    "negative seed": (["--seed", "-1"], "--seed"),
+    "workers 0": (["--workers", "0"], "--workers"),
+    "unknown engine": (["--engine", "warp"], "--engine"),
+    "unknown option": (["--rnus", "4"], "--rnus"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_OPTIONS))
+def test_bad_option_is_a_short_usage_error(case, tmp_path):
+    args, needle = BAD_OPTIONS[case]
+    write(tmp_path, "tiny.toml", TINY)
+    proc = flysim("run", "tiny.toml", *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert needle in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 6, proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_unknown_event_log_extension_fails_before_simulating(tmp_path):
+    write(tmp_path, "tiny.toml", TINY)
+    proc = flysim("run", "tiny.toml", "--events", "events.txt", cwd=tmp_path)
+    assert_one_error_line(proc, "events.txt", ".parquet", ".csv")
+    assert not (tmp_path / "results").exists()
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_interrupt_exits_130_and_leaves_no_result(tmp_path):
+    write(tmp_path, "tiny.toml", tiny(**{"horizon_months = 6": "horizon_months = 120"}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flysim", "run", "tiny.toml", "--runs", "100000", "-v"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Interrupt once the simulation has started (flysim logs it at INFO with -v).
+        deadline = time.monotonic() + 60
+        seen = ""
+        while "simulating" not in seen and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            seen += line
+        assert "simulating" in seen, seen
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, seen + err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert not (tmp_path / "results" / "tiny").exists()
