@@ -7,6 +7,7 @@ own index, the split into chunks and workers never changes the numbers.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -15,7 +16,7 @@ import numpy as np
 from flysim.engines import RawBlock, get_engine
 from flysim.scenario.schema import Scenario
 
-__all__ = ["plan_chunks", "run_blocks"]
+__all__ = ["concatenate", "plan_chunks", "run_blocks"]
 
 
 def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
@@ -23,6 +24,11 @@ def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     return [range(a, min(a + chunk_size, n_runs)) for a in range(0, n_runs, chunk_size)]
+
+
+def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which cancels the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_one_block(
@@ -77,7 +83,8 @@ def run_blocks(
             if on_block is not None:
                 on_block(len(runs))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        try:
             futures = [
                 pool.submit(_run_one_block, engine, scenario, seed, runs, months, record_events)
                 for runs in chunks
@@ -87,6 +94,12 @@ def run_blocks(
                 blocks.append(block)
                 if on_block is not None:
                     on_block(len(block.runs))
+        except BaseException:
+            # On Ctrl-C (or a failed chunk) drop the queued chunks instead of
+            # waiting for them all, as the context manager would.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     blocks.sort(key=lambda b: int(b.runs[0]) if len(b.runs) else -1)
     return blocks
 

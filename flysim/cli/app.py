@@ -55,9 +55,15 @@ stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
 
 
+def _error(message: str) -> None:
+    # One line per problem (a ScenarioError may hold several); soft_wrap keeps
+    # each on one line whatever the terminal width.
+    for line in message.splitlines() or [""]:
+        stderr.print(Text(f"error: {line}"), soft_wrap=True)
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    # soft_wrap: the message stays one line whatever the terminal width.
-    stderr.print(Text(f"error: {message}"), soft_wrap=True)
+    _error(message)
     raise typer.Exit(code)
 
 
@@ -159,8 +165,9 @@ def run(
                 progress=not quiet,
             )
         except (ValueError, TypeError) as exc:
-            # simulate's argument checks name the argument, its value and what is allowed
-            log.debug("simulate rejected its arguments", exc_info=True)
+            # simulate's argument checks name the argument, its value and what is
+            # allowed; with -v the traceback shows too, in case it was a bug instead.
+            log.info("simulate raised", exc_info=True)
             _fail(str(exc))
         if not quiet:
             _print_report(result)
@@ -210,7 +217,7 @@ def validate(
             try:
                 loaded = load_scenario(path, overrides=overrides or None)
             except ScenarioError as exc:
-                stderr.print(Text(f"error: {exc}"), soft_wrap=True)
+                _error(str(exc))
                 failed += 1
                 continue
             digest = scenario_api.scenario_hash(loaded)

@@ -108,12 +108,19 @@ def _money_decimals(values: Sequence[float]) -> int:
     return 2 if finite and max(finite) < 100 else 0
 
 
+def _count_decimals(values: Sequence[float]) -> int:
+    # Medians of counts fall between runs; then the whole cell shows one decimal.
+    return 0 if all(float(v).is_integer() for v in values if math.isfinite(v)) else 1
+
+
 def format_value(metric: str, value: float, *, decimals: int | None = None) -> str:
     """Format one value of ``metric`` for display, without any currency.
 
-    Money and counts get thousands separators, rates and shares are shown as
+    Money and counts get thousands separators (money without cents from 100,
+    counts with one decimal only if not whole), rates and shares are shown as
     percentages with one decimal, scores and months with one decimal, other
-    ratios with two. NaN gives ``MISSING``.
+    ratios with two. ``decimals`` overrides the choice for money and counts.
+    NaN gives ``MISSING``.
     """
     if value is None or not math.isfinite(value):
         return MISSING
@@ -123,7 +130,8 @@ def format_value(metric: str, value: float, *, decimals: int | None = None) -> s
         d = _money_decimals([value]) if decimals is None else decimals
         return f"{value:,.{d}f}"
     if metric in _COUNTS:
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+        d = _count_decimals([value]) if decimals is None else decimals
+        return f"{value:,.{d}f}"
     if metric in _ONE_DECIMAL:
         return f"{value:,.1f}"
     return f"{value:,.2f}"
@@ -139,7 +147,11 @@ def format_cell(metric: str, p5: float, p50: float, p95: float, currency: str = 
     """
     if not math.isfinite(p50):
         return MISSING
-    decimals = _money_decimals([p5, p50, p95]) if metric in _MONEY else None
+    decimals = None
+    if metric in _MONEY:
+        decimals = _money_decimals([p5, p50, p95])
+    elif metric in _COUNTS:
+        decimals = _count_decimals([p5, p50, p95])
     parts = [format_value(metric, v, decimals=decimals) for v in (p50, p5, p95)]
     cell = f"{parts[0]} [{parts[1]} to {parts[2]}]"
     return f"{cell} {currency}" if metric in _MONEY else cell
@@ -212,10 +224,7 @@ def kpi_table(
     notes = ["P50 [P5 to P95] across runs"]
     if worst_missing:
         of_runs = f" of {runs}" if runs is not None else ""
-        notes.append(
-            f"* missing in up to {worst_missing}{of_runs} runs (a ratio whose denominator was 0); "
-            "percentiles are over the other runs"
-        )
+        notes.append(f"* missing in up to {worst_missing}{of_runs} runs (a zero denominator)")
     table.caption = "\n".join(notes)
     table.caption_justify = "left"
     return table

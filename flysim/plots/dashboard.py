@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from flysim.plots.fan import fan_chart, legend_entries
-from flysim.plots.style import new_figure, plot_style
+from flysim.plots.style import months_text, new_figure, plot_style
 from flysim.result import SimulationResult
 
 __all__ = ["DASHBOARD_METRICS", "dashboard"]
@@ -33,7 +33,7 @@ DASHBOARD_SIZE: tuple[float, float] = (16.0, 9.0)
 def _title(result: SimulationResult) -> str:
     p = result.provenance
     return (
-        f"{result.scenario.scenario.name} — flywheel KPIs over {result.n_months} months  ·  "
+        f"{result.scenario.scenario.name} — flywheel KPIs over {months_text(result.n_months)}  ·  "
         f"{result.n_runs:,} runs, engine {p.engine}, seed {p.seed}"
     )
 

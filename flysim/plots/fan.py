@@ -8,11 +8,15 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from flysim.plots.style import (
+    BAND_COLOR,
     MUTED,
     PALETTE,
+    TITLE_PAD,
     MetricStyle,
     metric_style,
     new_figure,
@@ -29,7 +33,8 @@ DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((5.0, 95.0), (25.0, 75.0))
 #: Artist ids (``Artist.get_gid()``) that let tests and later overlays find
 #: what a fan chart drew.
 MEDIAN_GID = "flysim-median"
-BAND_GID = "flysim-band-{low:g}-{high:g}"
+_BAND_PREFIX = "flysim-band-"
+BAND_GID = _BAND_PREFIX + "{low:g}-{high:g}"
 BENCHMARK_GID = "flysim-benchmark"
 
 
@@ -47,9 +52,7 @@ def _checked_bands(bands: Sequence[Sequence[float]]) -> tuple[tuple[float, float
     return tuple(checked)
 
 
-def fan_percentiles(
-    values: np.ndarray, percentiles: Sequence[float]
-) -> np.ndarray:
+def fan_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
     """Percentiles across runs for each month, skipping missing values.
 
     Parameters
@@ -72,27 +75,45 @@ def fan_percentiles(
 
 
 def legend_entries(ax: Axes) -> tuple[list[Artist], list[str]]:
-    """Legend handles and labels of ``ax`` with median lines before bands.
+    """Legend handles and labels explaining the fan charts on ``ax``.
 
-    Bands read as "around the median", so the legend names the line first.
+    One entry per median line (the result's label, or "median"), then one
+    entry per band width. Bands are explained once however many results are
+    overlaid, in a neutral shade when there are several, so the legend of a
+    comparison stays short.
     """
-    handles, labels = ax.get_legend_handles_labels()
-    pairs = sorted(zip(handles, labels, strict=True), key=lambda hl: hl[0].get_gid() != MEDIAN_GID)
-    return [h for h, _ in pairs], [lab for _, lab in pairs]
+    medians = _median_lines(ax)
+    bands: dict[str, Artist] = {}
+    for artist in ax.collections:
+        gid = artist.get_gid() or ""
+        if gid.startswith(_BAND_PREFIX):
+            bands.setdefault(gid, artist)
+    handles: list[Artist] = list(medians)
+    labels = [line.get_label() for line in medians]
+    for gid, artist in bands.items():
+        low, high = (float(p) for p in gid.removeprefix(_BAND_PREFIX).split("-"))
+        color = BAND_COLOR if len(medians) > 1 else artist.get_facecolor()[0]
+        handles.append(Patch(facecolor=color, alpha=artist.get_alpha(), linewidth=0))
+        labels.append(f"P{low:g}–P{high:g} ({high - low:g} % of runs)")
+    return handles, labels
 
 
 def _next_color(ax: Axes) -> str:
     # Overlays without an explicit colour take the next palette colour, so
     # several results on one axes are told apart by default.
-    drawn = sum(1 for line in ax.get_lines() if line.get_gid() == MEDIAN_GID)
-    return PALETTE[drawn % len(PALETTE)]
+    return PALETTE[len(_median_lines(ax)) % len(PALETTE)]
+
+
+def _median_lines(ax: Axes) -> list[Line2D]:
+    return [line for line in ax.get_lines() if line.get_gid() == MEDIAN_GID]
 
 
 def _format_axes(ax: Axes, style: MetricStyle, currency: str, months: np.ndarray) -> None:
     ax.set_xlabel("Month")
     ax.set_ylabel(style.ylabel(currency))
     ax.yaxis.set_major_formatter(value_formatter(style.kind, currency))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    # Round steps only (no 1.5 or 3): tick labels a reader can add up at a glance.
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     ax.grid(True, axis="y")
     # Quarters read naturally on a board slide; long horizons step by half-years or years.
     n = len(months)
@@ -114,16 +135,25 @@ def _draw_benchmarks(ax: Axes, style: MetricStyle) -> None:
             span = ax.axhspan(bench.low, bench.high, color="#8fbc8f", alpha=0.18, linewidth=0)
             span.set_gid(BENCHMARK_GID)
             y = bench.high
+        # At the left edge, where the KPIs of a growing flywheel usually sit
+        # below their targets; the white backing keeps it legible over a band.
         text = ax.text(
-            0.99,
+            0.01,
             y,
             bench.label,
             transform=transform,
-            ha="right",
+            ha="left",
             va="bottom",
             fontsize=8.5,
             color=MUTED,
             style="italic",
+            zorder=4,
+            bbox={
+                "boxstyle": "square,pad=0.15",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.75,
+            },
         )
         text.set_gid(BENCHMARK_GID)
 
@@ -189,23 +219,18 @@ def fan_chart(
 
     stats = fan_percentiles(values, [50.0] + [p for band in bands for p in band])
     median = stats[0]
-    prefix = f"{label}: " if label else ""
 
     with plot_style():
         if ax is None:
             ax = new_figure((8.0, 4.5)).add_subplot()
         color = color or _next_color(ax)
-        first_on_axes = not any(line.get_gid() == MEDIAN_GID for line in ax.get_lines())
+        first_on_axes = not _median_lines(ax)
 
         # Widest band first and lightest, so narrower bands read on top of it.
         order = sorted(range(len(bands)), key=lambda i: bands[i][0] - bands[i][1])
         for rank, i in enumerate(order):
             low, high = bands[i]
             alpha = 0.13 + 0.17 * rank / max(len(order) - 1, 1)
-            band_label = f"P{low:g}–P{high:g} of runs"
-            # Overlays share one band explanation: repeat it only with a result label.
-            if not first_on_axes and not label:
-                band_label = "_" + band_label
             poly = ax.fill_between(
                 months,
                 stats[1 + 2 * i],
@@ -213,7 +238,7 @@ def fan_chart(
                 color=color,
                 alpha=alpha,
                 linewidth=0,
-                label=prefix + band_label,
+                label="_band",  # explained by legend_entries, once per axes
             )
             poly.set_gid(BAND_GID.format(low=low, high=high))
 
@@ -221,7 +246,7 @@ def fan_chart(
             months,
             median,
             color=color,
-            label=f"{prefix}median",
+            label=label or "median",
             marker="o" if len(months) == 1 else None,
             zorder=3,
         )
@@ -233,10 +258,36 @@ def fan_chart(
         if benchmarks:
             _draw_benchmarks(ax, style)
         finite = values[np.isfinite(values)]
+        if finite.size == 0 and first_on_axes:
+            ax.text(
+                0.5,
+                0.5,
+                "no data: missing in every run",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color=MUTED,
+            )
         if style.nonnegative and (finite.size == 0 or finite.min() >= 0):
             # auto=None keeps autoscaling on, so a later overlay still rescales the top.
             ax.set_ylim(bottom=0, auto=None)
         if legend:
-            ax.legend(*legend_entries(ax), loc="upper left")
+            handles, labels = legend_entries(ax)
+            if len(_median_lines(ax)) == 1:
+                # One result: a key in one row between title and plot, clear of
+                # the data; the title moves up to make room for it.
+                ax.legend(
+                    handles,
+                    labels,
+                    loc="lower left",
+                    bbox_to_anchor=(0.0, 1.0),
+                    ncols=len(labels),
+                    borderaxespad=0.1,
+                    borderpad=0.0,
+                    columnspacing=1.4,
+                )
+                ax.set_title(ax.get_title("left"), loc="left", pad=TITLE_PAD + 14)
+            else:
+                ax.legend(handles, labels, loc="upper left")
+                ax.set_title(ax.get_title("left"), loc="left", pad=TITLE_PAD)
     return ax
-

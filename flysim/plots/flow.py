@@ -15,7 +15,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import ArrowStyle, FancyArrowPatch, FancyBboxPatch
 
-from flysim.plots.style import INK, MUTED, PALETTE, format_number, new_figure, plot_style
+from flysim.plots.style import (
+    INK,
+    MUTED,
+    PALETTE,
+    format_number,
+    months_text,
+    new_figure,
+    plot_style,
+)
 from flysim.result import SimulationResult
 
 __all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_diagram", "flow_totals"]
@@ -39,7 +47,7 @@ STOCK_METRICS: tuple[str, ...] = ("customers", "promoters", "advocates")
 FLOW_SIZE: tuple[float, float] = (14.0, 7.0)
 
 # Layout in data units of a 19 x 10 canvas (drawn with equal aspect).
-_W, _H = 2.5, 1.5
+_W, _H = 2.6, 1.8
 _MIN_WIDTH, _MAX_WIDTH = 1.5, 20.0  # arrow tail widths in points
 
 # Stage colours: (face, edge). Attract blue, engage teal, delight orange, churn red.
@@ -123,12 +131,39 @@ def _draw_box(ax: Axes, box: _Box, title: str, value: float, note: str) -> None:
             zorder=2,
         )
     )
-    ax.text(box.x, box.y + 0.44, title, ha="center", va="center", fontsize=10.5,
-            fontweight="bold", color=edge, zorder=3)
-    ax.text(box.x, box.y - 0.02, format_number(value), ha="center", va="center",
-            fontsize=17, fontweight="bold", color=INK, zorder=3)
-    ax.text(box.x, box.y - 0.47, note, ha="center", va="center", fontsize=8.5,
-            color=MUTED, zorder=3)
+    ax.text(
+        box.x,
+        box.y + 0.58,
+        title,
+        ha="center",
+        va="center",
+        fontsize=10.5,
+        fontweight="bold",
+        color=edge,
+        zorder=3,
+    )
+    ax.text(
+        box.x,
+        box.y + 0.12,
+        format_number(value),
+        ha="center",
+        va="center",
+        fontsize=17,
+        fontweight="bold",
+        color=INK,
+        zorder=3,
+    )
+    ax.text(
+        box.x,
+        box.y - 0.5,
+        note,
+        ha="center",
+        va="center",
+        fontsize=8.5,
+        color=MUTED,
+        linespacing=1.25,
+        zorder=3,
+    )
 
 
 def _arrow_width(value: float, largest: float) -> float:
@@ -147,7 +182,7 @@ def _draw_arrow(
     rad: float = 0.0,
 ) -> FancyArrowPatch:
     style = ArrowStyle(
-        "simple", head_length=0.9 * width + 6, head_width=1.9 * width + 5, tail_width=width
+        "simple", head_length=0.45 * width + 7, head_width=1.5 * width + 6, tail_width=width
     )
     arrow = FancyArrowPatch(
         start,
@@ -167,9 +202,22 @@ def _draw_arrow(
 
 
 def _label(ax: Axes, x: float, y: float, text: str, color: str = INK) -> None:
-    ax.text(x, y, text, ha="center", va="center", fontsize=9.5, color=color, zorder=4,
-            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none",
-                  "alpha": 0.92})
+    ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=9.5,
+        color=color,
+        zorder=4,
+        bbox={
+            "boxstyle": "round,pad=0.25",
+            "facecolor": "white",
+            "edgecolor": "none",
+            "alpha": 0.92,
+        },
+    )
 
 
 def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
@@ -199,7 +247,7 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
     t = flow_totals(result)
     months = result.n_months
     end = f"at month {months}"
-    over = f"over {months} months"
+    over = f"over {months_text(months)}"
 
     paid = _Box(1.6, 7.5, _ATTRACT)
     organic = _Box(1.6, 5.1, _ATTRACT)
@@ -236,25 +284,35 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
             ((new.x + customers.x) / 2, "ENGAGE", _ENGAGE[1]),
             ((promoters.x + advocates.x) / 2, "DELIGHT", _DELIGHT[1]),
         ):
-            ax.text(x, 9.55, text, ha="center", va="center", fontsize=10,
-                    fontweight="bold", color=color)
+            ax.text(
+                x, 9.55, text, ha="center", va="center", fontsize=10, fontweight="bold", color=color
+            )
 
         _draw_box(ax, paid, "Paid leads", t["leads_paid"], over)
         _draw_box(ax, organic, "Organic leads", t["leads_organic"], over)
         _draw_box(ax, referral, "Referral leads", t["leads_referral"], over)
         _draw_box(ax, new, "New customers", t["new_customers"], over)
         _draw_box(
-            ax, customers, "Customers", t["customers"],
-            f"{end} · {format_number(t['customers_start'])} at start",
+            ax,
+            customers,
+            "Customers",
+            t["customers"],
+            f"{end}\n{format_number(t['customers_start'])} at start",
         )
         _draw_box(ax, churned, "Churned", t["churned"], over)
         _draw_box(
-            ax, promoters, "Promoters", t["promoters"],
-            f"{end} · {_share(t['promoters'], t['customers'])} of customers",
+            ax,
+            promoters,
+            "Promoters",
+            t["promoters"],
+            f"{end}\n{_share(t['promoters'], t['customers'])} of customers",
         )
         _draw_box(
-            ax, advocates, "Advocates", t["advocates"],
-            f"{end} · {_share(t['advocates'], t['promoters'])} of promoters",
+            ax,
+            advocates,
+            "Advocates",
+            t["advocates"],
+            f"{end}\n{_share(t['advocates'], t['promoters'])} of promoters",
         )
 
         # Conversions by channel: parallel arrows into the new-customer box.
@@ -267,43 +325,90 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
             start, stop = box.right(), new.left(dy)
             _draw_arrow(ax, start, stop, _arrow_width(t[won], largest), attract_color)
             _label(
-                ax, (start[0] + stop[0]) / 2, (start[1] + stop[1]) / 2,
+                ax,
+                (start[0] + stop[0]) / 2,
+                (start[1] + stop[1]) / 2,
                 f"{format_number(t[won])} won · {_share(t[won], t[leads])}",
             )
 
         engage_color = _ENGAGE[1]
-        _draw_arrow(ax, new.right(), customers.left(),
-                    _arrow_width(t["new_customers"], largest), engage_color)
-        _draw_arrow(ax, customers.top(), churned.bottom(),
-                    _arrow_width(t["churned"], largest), _CHURN[1])
-        _label(ax, customers.x, (customers.top()[1] + churned.bottom()[1]) / 2,
-               f"churn: {_share(t['churned'], t['customers_start'] + t['new_customers'])}"
-               " of all customers", _CHURN[1])
-        _label(ax, customers.x, customers.bottom()[1] - 0.35,
-               f"{format_number(t['upsells'])} upsells {over}", MUTED)
+        _draw_arrow(
+            ax,
+            new.right(),
+            customers.left(),
+            _arrow_width(t["new_customers"], largest),
+            engage_color,
+        )
+        _draw_arrow(
+            ax, customers.top(), churned.bottom(), _arrow_width(t["churned"], largest), _CHURN[1]
+        )
+        _label(
+            ax,
+            customers.x,
+            (customers.top()[1] + churned.bottom()[1]) / 2,
+            f"{_share(t['churned'], t['customers_start'] + t['new_customers'])}"
+            " of all customers lost",
+            _CHURN[1],
+        )
+        _label(
+            ax,
+            customers.x,
+            customers.bottom()[1] - 0.3,
+            f"{format_number(t['upsells'])} upsells {over}",
+            MUTED,
+        )
 
         delight_color = _DELIGHT[1]
-        _draw_arrow(ax, customers.right(), promoters.left(),
-                    _arrow_width(t["promoters"], largest), delight_color)
-        _draw_arrow(ax, promoters.right(), advocates.left(),
-                    _arrow_width(t["advocates"], largest), delight_color)
+        _draw_arrow(
+            ax,
+            customers.right(),
+            promoters.left(),
+            _arrow_width(t["promoters"], largest),
+            delight_color,
+        )
+        _draw_arrow(
+            ax,
+            promoters.right(),
+            advocates.left(),
+            _arrow_width(t["advocates"], largest),
+            delight_color,
+        )
 
         # The referral loop arcs under the wheel back to the top of the funnel.
-        _draw_arrow(ax, advocates.bottom(), referral.bottom(0.4),
-                    _arrow_width(t["leads_referral"], largest), delight_color, rad=-0.28)
-        _label(ax, 9.4, 1.05,
-               f"referral loop: advocates sent {format_number(t['leads_referral'])} "
-               f"referral leads {over}", delight_color)
-
-        ax.set_title(
-            f"{result.scenario.scenario.name}: flywheel flows over {months} months",
-            loc="left", fontsize=14, fontweight="bold",
+        _draw_arrow(
+            ax,
+            advocates.bottom(),
+            referral.bottom(0.4),
+            _arrow_width(t["leads_referral"], largest),
+            delight_color,
+            rad=-0.28,
         )
         ax.text(
-            0.0, 0.0,
+            9.0,
+            1.95,
+            f"referral loop: {format_number(t['leads_referral'])} referral leads from advocates",
+            ha="center",
+            va="center",
+            fontsize=9.5,
+            color=delight_color,
+        )
+
+        ax.set_title(
+            f"{result.scenario.scenario.name}: flywheel flows {over}",
+            loc="left",
+            fontsize=14,
+            fontweight="bold",
+        )
+        ax.text(
+            0.0,
+            0.0,
             f"Mean of {result.n_runs:,} runs. Flows are totals over the horizon; customers, "
             "promoters and advocates are counts at its end. Arrow width is proportional "
             "to the number carried.",
-            transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, color=MUTED,
+            transform=ax.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=8.5,
+            color=MUTED,
         )
     return ax

@@ -28,12 +28,15 @@ __all__ = [
     "MUTED",
     "PALETTE",
     "RC_PARAMS",
+    "TITLE_PAD",
     "Benchmark",
     "MetricStyle",
     "NumberFormatter",
+    "PercentTickFormatter",
     "currency_symbol",
     "format_number",
     "metric_style",
+    "months_text",
     "new_figure",
     "plot_style",
     "value_formatter",
@@ -55,6 +58,9 @@ MUTED = "#6b6b6b"
 #: Neutral shade used where a band is explained rather than drawn for a result.
 BAND_COLOR = "#9aa5b1"
 
+#: Points between a chart's title and its axes.
+TITLE_PAD = 8.0
+
 #: rcParams of the house style, applied only inside :func:`plot_style`.
 RC_PARAMS: dict[str, object] = {
     "figure.facecolor": "white",
@@ -74,7 +80,7 @@ RC_PARAMS: dict[str, object] = {
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
-    "axes.titlepad": 8,
+    "axes.titlepad": TITLE_PAD,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -215,9 +221,7 @@ METRIC_STYLES: dict[str, MetricStyle] = {
     "churn_rate_annual": MetricStyle("Annual churn rate", "percent", "% of customers per year"),
     "arpa": _money("Average revenue per account (ARPA)", "{currency} per customer per month"),
     "clv": _money("Customer lifetime value (CLV)", "{currency} per customer"),
-    "ltv_cac": MetricStyle(
-        "LTV:CAC ratio", "ratio", "CLV ÷ CAC", (Benchmark(3.0, "healthy 3:1"),)
-    ),
+    "ltv_cac": MetricStyle("LTV:CAC ratio", "ratio", "CLV ÷ CAC", (Benchmark(3.0, "healthy 3:1"),)),
     "payback_months": MetricStyle("CAC payback", "months", "months"),
     "nps": MetricStyle(
         "Net Promoter Score (NPS)",
@@ -294,6 +298,11 @@ def format_number(value: float, *, decimals: int | None = None) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def months_text(n: int) -> str:
+    """``"1 month"``, ``"18 months"``."""
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
 class NumberFormatter(Formatter):
     """Tick labels with thousands separators and only the decimals the ticks need.
 
@@ -326,16 +335,34 @@ class NumberFormatter(Formatter):
         """Format one tick value."""
         if not np.isfinite(x):
             return ""
+        if x == 0:
+            return f"{self.prefix}0{self.suffix}"  # "€0", never "€0M" or "0.0"
         text = f"{x / self._scale:,.{self._decimals}f}"
         if text.startswith("-"):
             return f"−{self.prefix}{text[1:]}{self._unit}{self.suffix}"
         return f"{self.prefix}{text}{self._unit}{self.suffix}"
 
 
+class PercentTickFormatter(PercentFormatter):
+    """Fractions as percentages with only the decimals the ticks need (``5%``, not ``5.0%``)."""
+
+    def __init__(self) -> None:
+        super().__init__(xmax=1.0, decimals=0, symbol="%")
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        """Choose the decimals for this set of tick locations."""
+        super().set_locs(locs)
+        pct = np.asarray([100.0 * x for x in locs if np.isfinite(x)], dtype=float)
+        for decimals in range(4):
+            if np.allclose(np.round(pct, decimals), pct, rtol=0, atol=1e-9):
+                break
+        self.decimals = decimals
+
+
 def value_formatter(kind: Kind, currency: str = "EUR") -> Formatter:
     """The y-axis tick formatter for a metric of ``kind``."""
     if kind == "percent":
-        return PercentFormatter(xmax=1.0)
+        return PercentTickFormatter()
     if kind == "money":
         return NumberFormatter(*currency_symbol(currency))
     if kind == "ratio":

@@ -135,9 +135,18 @@ class ScenarioError(Exception):
             Maps an error's location (pydantic ``loc``) to the origin of the
             value there: the file's display path and whether it was an override.
         """
+        errors = exc.errors(include_url=False)
+        typos = {
+            (*loc[:-1], close)
+            for e in errors
+            if e["type"] == "extra_forbidden" and (loc := tuple(e["loc"]))
+            for close in _close_keys(loc)
+        }
         problems = []
-        for error in exc.errors(include_url=False):
+        for error in errors:
             loc: Loc = tuple(error["loc"])
+            if error["type"] == "missing" and loc in typos:
+                continue  # the misspelt key's line says it all: "did you mean '<this>'?"
             path, override = locate(loc)
             message, value = _describe(error, loc)
             key = format_key(loc) if loc else None
@@ -324,6 +333,14 @@ def _toml_kind(v: Any) -> str:
     return type(v).__name__
 
 
+def _close_keys(loc: Loc) -> list[str]:
+    """The known key nearest an unknown one at the same place, if any is near."""
+    parent = field_at(loc[:-1])
+    if parent is None or not _is_model(parent[1]):
+        return []
+    return difflib.get_close_matches(str(loc[-1]), list(parent[1].model_fields), n=1, cutoff=0.6)
+
+
 def unknown_key_message(loc: Loc) -> str:
     """``unknown key 'a.b'`` with the nearest known key at that place, or the known keys."""
     message = f"unknown key '{format_key(loc)}'"
@@ -331,7 +348,7 @@ def unknown_key_message(loc: Loc) -> str:
     if parent is None or not _is_model(parent[1]):
         return message
     known = list(parent[1].model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    close = _close_keys(loc)
     if close:
         return f"{message}; did you mean '{close[0]}'?"
     where = f"in [{format_key(loc[:-1])}]" if len(loc) > 1 else "at the top level"

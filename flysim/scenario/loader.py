@@ -263,11 +263,11 @@ def _parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]
     parsed: list[tuple[Loc, Any]] = []
     for key, value, raw in items:
         loc = _split_key(key)
-        problem = _check_path(loc, key, display) if loc else None
-        if not loc:
-            problem = ScenarioProblem(
-                display, f"malformed override key {key!r} ({_EXAMPLE})", key, override=True
-            )
+        if loc:
+            problem = _check_path(loc, key, display)
+        else:
+            message = f"malformed override key {key!r} ({_EXAMPLE})"
+            problem = ScenarioProblem(display, message, key, override=True)
         if problem is not None:
             problems.append(problem)
             continue

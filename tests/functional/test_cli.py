@@ -155,8 +155,8 @@ def test_run_exits_0_and_prints_the_kpi_table(reference_run):
     for label in ("Customers", "MRR", "CAC", "LTV:CAC", "NPS", "Flywheel velocity", "ROI"):
         assert label in out
     # money cells: "P50 [P5 to P95] EUR"; rates as percentages
-    assert re.search(r"MRR\s+[\d,]+ \[[\d,]+ to [\d,]+\] EUR", out), out
-    assert re.search(r"Churn \(annualised\)\s+(–|[\d.]+% \[[\d.]+% to [\d.]+%\])", out), out
+    assert re.search(r"MRR[\s│]+[\d,]+ \[[\d,]+ to [\d,]+\] EUR", out), out
+    assert re.search(r"Churn \(annualised\)[\s│]+(–|[\d.]+% \[[\d.]+% to [\d.]+%\])", out), out
     assert "Break-even (cumulative ROI > 0): " in out
     assert re.search(r"wrote .*out/ref", out)
 
@@ -258,7 +258,7 @@ def test_run_without_quiet_prints_the_table_with_the_horizon_month(tmp_path):
     proc = flysim("run", "tiny.toml", "--runs", 2, "--months", 5, "--no-plots", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Tiny · engine des · 2 runs · 5 months · seed 7 · " in proc.stdout
-    assert re.search(r"KPI\s+Month 3\s+Month 5\s*$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"KPI[\s┃]+Month 3[\s┃]+Month 5[\s┃]*$", proc.stdout, re.M), proc.stdout
     assert "Month 6" not in proc.stdout
     assert "wrote " in proc.stdout and (tmp_path / "results" / "tiny").is_dir()
 
@@ -309,8 +309,8 @@ def test_version(tmp_path):
 
 BAD_FILES = {
     "unknown key, with the nearest key suggested": (
-        tiny(budget_per_month="budget_per_mnth"),
-        ["attract.paid.budget_per_mnth", "budget_per_month"],
+        tiny(**{"days_to_value = 10.0": "days_to_valeu = 10.0"}),
+        ["engage.days_to_valeu", "days_to_value"],
     ),
     "wrong type": (
         tiny(**{"horizon_months = 6": 'horizon_months = "six"'}),
@@ -358,6 +358,24 @@ def test_bad_scenario_file(case, tmp_path):
     proc = flysim("run", "bad.toml", "--runs", 2, "--months", 1, cwd=tmp_path)
     assert_one_error_line(proc, "bad.toml", *needles)
     assert not (tmp_path / "results").exists()
+
+
+def test_several_problems_give_one_error_line_each(tmp_path):
+    bad = tiny(
+        **{
+            "conversion = 0.1": "conversion = 1.5",
+            "stack_per_month = 100.0": "stack_per_month = -1.0",
+        }
+    )
+    write(tmp_path, "bad.toml", bad)
+    proc = flysim("run", "bad.toml", "--runs", 2, "--months", 1, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2, proc.stderr
+    assert all(line.startswith("error: bad.toml") for line in lines)
+    assert any("attract.paid.conversion = 1.5" in line for line in lines)
+    assert any("costs.stack_per_month = -1" in line for line in lines)
 
 
 def test_missing_file(tmp_path):

@@ -8,15 +8,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import PercentFormatter
 
-from flysim.metrics.names import METRICS  # noqa: E402
-from flysim.plots import (  # noqa: E402
+from flysim.metrics.names import METRICS
+from flysim.plots import (
     DASHBOARD_METRICS,
     METRIC_STYLES,
     dashboard,
@@ -25,16 +25,18 @@ from flysim.plots import (  # noqa: E402
     flow_totals,
     save_figures,
 )
-from flysim.plots.fan import BAND_GID, BENCHMARK_GID, MEDIAN_GID  # noqa: E402
-from flysim.plots.style import NumberFormatter, format_number  # noqa: E402
-from flysim.result import Provenance, SimulationResult  # noqa: E402
-from flysim.scenario.schema import Scenario  # noqa: E402
+from flysim.plots.fan import BAND_GID, BENCHMARK_GID, MEDIAN_GID
+from flysim.plots.style import NumberFormatter, format_number
+from flysim.result import Provenance, SimulationResult
+from flysim.scenario.schema import Scenario
 
 RUNS, MONTHS = 40, 18
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def synthetic_result(runs: int = RUNS, months: int = MONTHS, seed: int = 20240601) -> SimulationResult:
+def synthetic_result(
+    runs: int = RUNS, months: int = MONTHS, seed: int = 20240601
+) -> SimulationResult:
     """A seeded, plausible result: a growing flywheel with noise and some NaNs."""
     rng = np.random.default_rng(seed)
     idx = {name: i for i, name in enumerate(METRICS)}
@@ -185,7 +187,7 @@ def test_fan_chart_draws_on_a_given_axes_and_overlays(result):
     medians = _by_gid(ax, MEDIAN_GID)
     assert len(medians) == 2
     assert medians[0].get_color() != medians[1].get_color()
-    assert [m.get_label() for m in medians] == ["A: median", "B: median"]
+    assert [m.get_label() for m in medians] == ["A", "B"]
     # The healthy 3:1 line is drawn once, however many results are overlaid.
     lines = [a for a in _by_gid(ax, BENCHMARK_GID) if isinstance(a, plt.Line2D)]
     assert len(lines) == 1
@@ -211,8 +213,9 @@ def test_bad_band_and_unknown_metric_are_errors(result):
 
 def test_number_formatter_uses_thousands_separators():
     assert NumberFormatter().format_ticks([0, 5000, 10000]) == ["0", "5,000", "10,000"]
-    assert NumberFormatter("€").format_ticks([0, 0.5, 1]) == ["€0.0", "€0.5", "€1.0"]
-    assert NumberFormatter().format_ticks([0, 1.5e6, 3e6]) == ["0.0M", "1.5M", "3.0M"]
+    assert NumberFormatter("€").format_ticks([0, 0.5, 1]) == ["€0", "€0.5", "€1.0"]
+    assert NumberFormatter().format_ticks([0, 1.5e6, 3e6]) == ["0", "1.5M", "3.0M"]
+    assert NumberFormatter(suffix="×").format_ticks([-2, 0, 2]) == ["−2×", "0×", "2×"]
     assert format_number(12345.6) == "12,346"
     assert format_number(3.44) == "3.4"
     assert format_number(float("nan")) == "n/a"
@@ -247,12 +250,20 @@ def test_flow_totals_are_sums_over_months_and_end_stocks(result):
 
 
 def test_flow_diagram_shows_the_totals(result):
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     assert flow_diagram(result, ax=ax) is ax
     texts = {t.get_text() for t in ax.texts}
     totals = flow_totals(result)
-    for name in ("leads_paid", "leads_organic", "leads_referral", "new_customers",
-                 "customers", "churned", "promoters", "advocates"):
+    for name in (
+        "leads_paid",
+        "leads_organic",
+        "leads_referral",
+        "new_customers",
+        "customers",
+        "churned",
+        "promoters",
+        "advocates",
+    ):
         assert format_number(totals[name]) in texts, name
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
     widths = [a.get_arrowstyle().tail_width for a in arrows]

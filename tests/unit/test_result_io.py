@@ -16,7 +16,7 @@ import pytest
 from flysim import io
 from flysim.metrics import METRICS, quantile_bands, summarize
 from flysim.result import Provenance, SimulationResult
-from flysim.scenario.schema import Scenario
+from flysim.scenario import Scenario, scenario_hash
 
 RUNS, MONTHS = 3, 4
 
@@ -122,6 +122,7 @@ def test_save_load_round_trip(tmp_path):
     assert loaded.provenance == p
     assert loaded.metrics == result.metrics
     assert loaded.scenario.model_dump() == result.scenario.model_dump()
+    assert scenario_hash(loaded.scenario) == scenario_hash(result.scenario)
     assert loaded.scenario.source == p.scenario_path
     assert loaded.events is None
 

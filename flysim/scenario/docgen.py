@@ -1,0 +1,344 @@
+"""Generate ``docs/scenarios.md`` from the schema, so the key reference never drifts.
+
+Run ``python -m flysim.scenario.docgen > docs/scenarios.md``; a unit test checks
+that the committed file equals this module's output. Meanings come from the
+schema's field descriptions, defaults and allowed ranges from its fields and
+constraints (the same text validation errors use); units, which the schema does
+not carry, from :data:`UNITS` below, keyed by key name (a key name means the
+same unit wherever it appears).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from flysim.scenario.errors import _is_model, _item_type, _unwrap_optional, allowed_text
+from flysim.scenario.schema import Scenario
+
+__all__ = ["UNITS", "generate", "main"]
+
+#: Unit of every key, by key name. ``currency`` is the scenario's ``scenario.currency``.
+UNITS: dict[str, str] = {
+    "name": "text",
+    "description": "text",
+    "currency": "currency code",
+    "horizon_months": "months",
+    "runs": "runs",
+    "seed": "integer",
+    "size": "accounts",
+    "customers": "customers",
+    "advocates": "customers",
+    "gross_margin": "fraction of revenue",
+    "tiers": "array of tables",
+    "mrr": "currency / month",
+    "conversion": "probability",
+    "days_to_decide": "days (mean)",
+    "budget_per_month": "currency / month",
+    "cost_per_lead": "currency / lead",
+    "leads_per_month": "leads / month",
+    "growth_per_month": "fraction / month",
+    "leads_per_promoter_per_month": "leads / promoter / month",
+    "cost_per_month": "currency / month",
+    "days_to_value": "days (mean)",
+    "onboarding_churn_per_month": "1 / month (hazard)",
+    "risk_per_month": "1 / month (hazard)",
+    "recovery_per_month": "1 / month (hazard)",
+    "churn_per_month": "1 / month (hazard)",
+    "churn_heterogeneity": "coefficient of variation",
+    "upsell_per_month": "1 / month (hazard)",
+    "logins_per_week": "logins / week",
+    "feature_usage": "fraction of features",
+    "feature_usage_concentration": "Beta a + b",
+    "tickets_per_month": "tickets / month",
+    "payment_delay": "probability per weekly check",
+    "logins_below": "logins / week",
+    "usage_below": "fraction of features",
+    "tickets_above": "tickets / month",
+    "cost": "currency / action",
+    "success": "probability",
+    "promoter": "fraction",
+    "passive": "fraction",
+    "detractor": "fraction",
+    "ask_after_days": "days (mean)",
+    "ask_accept": "probability",
+    "referrals_per_advocate_per_month": "leads / advocate / month",
+    "reward": "currency / referred customer",
+    "experiments_per_month": "experiments / month",
+    "win_rate": "probability",
+    "uplift_per_win": "fraction (0.02 = +2 %)",
+    "cost_per_experiment": "currency / experiment",
+    "stack_per_month": "currency / month",
+    "onboarding_per_customer": "currency / new customer",
+}
+
+# Keys the schema leaves without a description: the states of a by-state table.
+_STATE_WORDS: dict[str, str] = {
+    "healthy": "healthy customers",
+    "at_risk": "at-risk customers",
+    "promoter": "Share of promoters (NPS 9 to 10).",
+    "passive": "Share of passives (NPS 7 to 8).",
+    "detractor": "Share of detractors (NPS 0 to 6).",
+}
+
+_GENERATE = "python -m flysim.scenario.docgen > docs/scenarios.md"
+
+INTRO = f"""\
+# Scenario files
+
+<!-- Generated from flysim/scenario/schema.py by `{_GENERATE}`.
+     Do not edit by hand: a unit test fails when this file and the schema disagree. -->
+
+A scenario is a TOML file that says what to simulate: the market, the lead
+channels, the customer lifecycle, the referral programme, experiments and
+costs. It is read once, checked against the schema below, and frozen; the
+engines never change it. The files in `scenarios/` are commented examples.
+
+## Conventions
+
+- Time: a month is 365.25 / 12 = 30.4375 days; `scenario.horizon_months` months
+  are simulated.
+- A key named `*_per_month` is a rate per month, except the money amounts
+  `budget_per_month`, `cost_per_month` and `stack_per_month`. A customer's own
+  transitions (churn, risk, recovery, upsell) are hazards: a hazard `r` gives
+  the event within `dt` days with probability `1 - exp(-r * dt / 30.4375)`.
+  Lead rates are Poisson rates; the health signals are Poisson means.
+- `days_*` and `*_days` keys are means of exponential delays; 0 means at once.
+- Money is in `scenario.currency` (default EUR), per month or per event as the
+  key's name says. Probabilities and shares are between 0 and 1.
+
+## Sections switch parts of the model off
+
+A section that is omitted switches its part of the model off:
+
+| omitted | effect |
+|---|---|
+| `[market]` (or `market.size`) | unlimited market: no saturation |
+| `[attract.paid]`, `[attract.organic]`, `[attract.referral]` | no leads from that channel |
+| `[engage.health]` | no weekly health signals, so no health score and no triggers |
+| `[engage.triggers.<name>]` | that trigger never fires |
+| `[delight]` | no NPS categories and no referral programme |
+| `[evolve]` | no experiments; conversion stays as written |
+
+`[initial]`, `[engage]` and `[costs]` may be omitted too: every key then takes
+its default (no initial customers; instant onboarding, no churn, no upsell;
+no fixed costs). `[scenario]` and `[revenue]` are required.
+
+## Rules across keys
+
+Besides each key's range below, a scenario must satisfy:
+
+- `initial.advocates` is at most `initial.customers`, and needs a `[delight]` section;
+- tier names are unique, and there is at least one tier;
+- each of `delight.nps.healthy` and `delight.nps.at_risk` sums to 1;
+- a trigger under `[engage.triggers]` needs `[engage.health]`, whose signals it fires on;
+- `delight.referrals_per_advocate_per_month` above 0 needs an `[attract.referral]` section.
+
+Keys are checked strictly: an unknown key is an error (with the nearest known
+key suggested), and a value must have the right TOML type: `18`, not `"18"`,
+for an integer; a whole number such as `49` is fine where a number is expected.
+
+## An example
+
+`minimal.toml`, a one-channel business with a two-state churn chain:
+
+```toml
+[scenario]
+name = "minimal"
+horizon_months = 12
+seed = 7
+
+[revenue]
+gross_margin = 0.8
+tiers = [{{ name = "basic", mrr = 99.0 }}, {{ name = "plus", mrr = 199.0 }}]
+
+[attract.paid]
+budget_per_month = 2000.0
+cost_per_lead = 25.0
+conversion = 0.05
+days_to_decide = 14.0
+
+[engage]
+risk_per_month = 0.05
+recovery_per_month = 0.2
+churn_per_month = {{ healthy = 0.01, at_risk = 0.08 }}
+```
+
+## `extends`: a scenario built on another
+
+A top-level `extends = "other.toml"` makes a scenario inherit another file
+(the path is relative to the extending file) and change only what differs.
+Tables merge key by key; any other value, arrays such as `revenue.tiers`
+included, replaces the inherited one whole. The base file need not be valid on
+its own; only the merged result is checked. Chains (`a` extends `b` extends
+`c`) are allowed; a cycle is an error that names it. A file cannot remove a
+section its base sets (TOML has no null), so keep optional sections out of
+shared bases.
+
+`bigger-budget.toml`:
+
+```toml
+extends = "minimal.toml"
+
+[scenario]
+name = "bigger-budget"
+
+[attract.paid]
+budget_per_month = 4000.0   # every other key of [attract.paid] is inherited
+```
+
+## Overrides: `--set KEY=VALUE`
+
+`flysim run` and `flysim validate` take `--set` (repeatable) to change a key
+for one run without editing a file:
+
+```console
+flysim run minimal.toml --set attract.paid.budget_per_month=3000 --set 'scenario.name="big"'
+flysim run minimal.toml --set evolve.experiments_per_month=2 --set evolve.win_rate=0.3 \\
+    --set evolve.uplift_per_win=0.02
+flysim run minimal.toml --set 'revenue.tiers[1].mrr=249'
+```
+
+- The key is the dotted path shown in the tables below; `revenue.tiers[1]` (or
+  `revenue.tiers.1`) is the second tier.
+- The value is a TOML value: `3000`, `0.5`, `true`, `"text"`, `[1, 2]`,
+  `{{ healthy = 0.01, at_risk = 0.05 }}`. Text that is not valid TOML is taken
+  as a bare string, so `--set scenario.name=big` works too. A table value is
+  merged into the table it overrides, as with `extends`.
+- Setting a key inside an omitted optional section creates that section (the
+  `evolve` example above switches experiments on), which then needs its
+  required keys.
+- Overrides are applied after `extends` and checked like the file: a mistyped
+  key gets the nearest known key suggested.
+
+From Python, `flysim.load_scenario(path, overrides=[...])` takes the same
+strings, or a mapping `{{"attract.paid.budget_per_month": 3000}}` of ready values;
+`flysim.scenario.apply_overrides(scenario, overrides)` returns a changed copy of
+a loaded scenario.
+
+## Errors
+
+Every problem is one line naming the file, the key path, the value and what is
+allowed; the CLI prints them and exits with status 2:
+
+```text
+scenarios/x.toml: attract.paid.conversion = 1.5: must be between 0 and 1
+scenarios/x.toml: unknown key 'engage.churn_per_mnth'; did you mean 'churn_per_month'?
+scenarios/x.toml: scenario.horizon_months = 121: must be an integer from 1 to 120
+scenarios/x.toml: invalid TOML at line 3, column 18: Invalid value
+scenarios/x.toml (--set): attract.paid.budget_per_month = "abc": wrong type (a string); must be >= 0
+```
+
+A key inherited through `extends` is reported in the file that set it.
+
+## The resolved scenario and its hash
+
+The *resolved* scenario is the file after `extends` and overrides, with every
+default filled in. `flysim validate` prints it; `flysim.scenario.to_toml`
+renders it as TOML and `flysim.scenario.resolved_dict` as JSON-ready data (the
+manifest of every run records it). `flysim.scenario.scenario_hash` is the
+SHA-256 of its canonical JSON: two scenarios with the same content have the
+same hash, however their files are laid out; any changed value changes it.
+
+## Every key
+
+Units: `currency` is `scenario.currency`; a hazard's unit is events per
+customer (or per lead) per month. *Default* is the value used when the key is
+omitted; a key without one is required when its section is present.
+"""
+
+
+def _fmt(value: Any) -> str:
+    if value is PydanticUndefined:
+        return "**required**"
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{'true' if value else 'false'}`"
+    if isinstance(value, float):
+        return f"`{int(value)}`" if value.is_integer() else f"`{value:g}`"
+    if isinstance(value, str):
+        return f'`"{value}"`'
+    return f"`{value}`"
+
+
+def _row(key: str, meaning: str, unit: str, default: Any, allowed: str) -> str:
+    return f"| `{key}` | {meaning} | {unit} | {_fmt(default)} | {allowed} |"
+
+
+def _meaning(name: str, info: FieldInfo) -> str:
+    if info.description:
+        return info.description
+    return _STATE_WORDS[name]
+
+
+def _status(info: FieldInfo | None, optional: bool) -> str:
+    if info is None or info.default is PydanticUndefined:
+        return "Required."
+    if optional:
+        return "Optional: omit it to switch this part of the model off."
+    return "May be omitted: each key then takes its default."
+
+
+def _section(
+    model: type[BaseModel], path: tuple[str, ...], info: FieldInfo | None, optional: bool
+) -> list[str]:
+    rows: list[str] = []
+    subsections: list[tuple[type[BaseModel], tuple[str, ...], FieldInfo, bool]] = []
+    for name, field in model.model_fields.items():
+        ann, opt = _unwrap_optional(field.annotation)
+        key = ".".join((*path, name))
+        item = _item_type(ann)
+        if _is_model(ann) and not field.description:
+            subsections.append((ann, (*path, name), field, opt))
+        elif _is_model(ann):
+            # A by-state value table, e.g. churn_per_month = {healthy, at_risk}: one row a state.
+            parent = field.default if isinstance(field.default, BaseModel) else None
+            for state, leaf in ann.model_fields.items():
+                default = getattr(parent, state) if parent is not None else PydanticUndefined
+                meaning = f"{field.description.rstrip('.')}: {_STATE_WORDS[state]}."
+                allowed = allowed_text(leaf, leaf.annotation)
+                rows.append(_row(f"{key}.{state}", meaning, UNITS[name], default, allowed))
+        elif item is not None and _is_model(item):
+            allowed = allowed_text(field, field.annotation)
+            rows.append(_row(key, _meaning(name, field), UNITS[name], field.default, allowed))
+            for sub, leaf in item.model_fields.items():
+                allowed = allowed_text(leaf, leaf.annotation)
+                meaning = _meaning(sub, leaf)
+                rows.append(_row(f"{key}[].{sub}", meaning, UNITS[sub], leaf.default, allowed))
+        else:
+            allowed = allowed_text(field, field.annotation)
+            rows.append(_row(key, _meaning(name, field), UNITS[name], field.default, allowed))
+    level = "#" * min(2 + len(path), 4)
+    # The heading names the section already: "``[market]``: the market ..." -> "The market ...".
+    doc = re.sub(r"^``\[[^\]]*\]``:\s*", "", (model.__doc__ or "").strip())
+    doc = doc[:1].upper() + doc[1:]
+    out = [f"{level} `[{'.'.join(path)}]`", "", f"{doc} {_status(info, optional)}".strip(), ""]
+    if rows:
+        out += ["| key | meaning | unit | default | allowed |", "|---|---|---|---|---|", *rows, ""]
+    for sub_model, sub_path, sub_info, sub_opt in subsections:
+        out += _section(sub_model, sub_path, sub_info, sub_opt)
+    return out
+
+
+def generate() -> str:
+    """The whole text of ``docs/scenarios.md``."""
+    lines = [INTRO]
+    for name, field in Scenario.model_fields.items():
+        ann, optional = _unwrap_optional(field.annotation)
+        lines += _section(ann, (name,), field, optional)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main() -> None:
+    """Write the generated reference to standard output."""
+    sys.stdout.write(generate())
+
+
+if __name__ == "__main__":
+    main()
