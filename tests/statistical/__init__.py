@@ -1,0 +1,1 @@
+"""Statistical tests: the model against closed forms, within Monte Carlo error."""
