@@ -8,6 +8,7 @@ checks) becomes one line, ``error: ...``, and exit status 2; never a traceback.
 from __future__ import annotations
 
 import enum
+import os
 import logging
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -52,6 +53,10 @@ app = typer.Typer(
 EngineName = enum.Enum("EngineName", {name: name for name in sorted(ENGINES)}, type=str)
 
 stdout = Console(highlight=False)
+if not stdout.is_terminal and "COLUMNS" not in os.environ:
+    # Piped or captured output has no width to fit; 80 columns would wrap
+    # every "P50 [P5 to P95]" cell of the KPI table.
+    stdout.width = 160
 stderr = Console(stderr=True, highlight=False)
 
 

@@ -55,7 +55,7 @@ KPIS: tuple[str, ...] = (
 KPI_LABELS: dict[str, str] = {
     "customers": "Customers",
     "mrr": "MRR",
-    "revenue": "Revenue (month)",
+    "revenue": "Monthly revenue",
     "new_customers": "New customers (month)",
     "cac": "CAC",
     "clv": "CLV",
@@ -109,8 +109,11 @@ def _money_decimals(values: Sequence[float]) -> int:
 
 
 def _count_decimals(values: Sequence[float]) -> int:
-    # Medians of counts fall between runs; then the whole cell shows one decimal.
-    return 0 if all(float(v).is_integer() for v in values if math.isfinite(v)) else 1
+    # Medians of counts fall between runs; a half matters only for small counts.
+    finite = [v for v in values if math.isfinite(v)]
+    if all(float(v).is_integer() for v in finite) or max(map(abs, finite), default=0) >= 10:
+        return 0
+    return 1
 
 
 def format_value(metric: str, value: float, *, decimals: int | None = None) -> str:
@@ -137,11 +140,13 @@ def format_value(metric: str, value: float, *, decimals: int | None = None) -> s
     return f"{value:,.2f}"
 
 
-def format_cell(metric: str, p5: float, p50: float, p95: float, currency: str = "EUR") -> str:
-    """``"P50 [P5 to P95]"``, money followed by its currency; all missing gives ``MISSING``.
+def format_cell(metric: str, p5: float, p50: float, p95: float) -> str:
+    """``"P50 [P5 to P95]"``; all missing gives ``MISSING``.
+
+    The currency goes in the row's label, not in every cell.
 
     >>> format_cell("mrr", 1234.4, 2345.6, 10000.0)
-    '2,346 [1,234 to 10,000] EUR'
+    '2,346 [1,234 to 10,000]'
     >>> format_cell("churn_rate_annual", 0.05, 0.1234, 0.2)
     '12.3% [5.0% to 20.0%]'
     """
@@ -153,8 +158,7 @@ def format_cell(metric: str, p5: float, p50: float, p95: float, currency: str = 
     elif metric in _COUNTS:
         decimals = _count_decimals([p5, p50, p95])
     parts = [format_value(metric, v, decimals=decimals) for v in (p50, p5, p95)]
-    cell = f"{parts[0]} [{parts[1]} to {parts[2]}]"
-    return f"{cell} {currency}" if metric in _MONEY else cell
+    return f"{parts[0]} [{parts[1]} to {parts[2]}]"
 
 
 def kpi_table(
@@ -176,7 +180,7 @@ def kpi_table(
         Months simulated; the table shows months 3, 6, 12 and ``horizon`` that
         do not exceed it.
     currency : str
-        Appended to money cells.
+        Named in the labels of money rows.
     runs : int, optional
         Number of runs, to say how many had a value missing.
     metrics : sequence of str
@@ -213,13 +217,16 @@ def kpi_table(
                 continue
             row = rows.loc[(metric, m)]
             p5, p50, p95 = (float(row[c]) for c in ("p5", "p50", "p95"))
-            cell = format_cell(metric, p5, p50, p95, currency)
+            cell = format_cell(metric, p5, p50, p95)
             missing = int(row["missing"])
             if missing > 0 and cell != MISSING:
                 cell += " *"
                 worst_missing = max(worst_missing, missing)
             cells.append(cell)
-        table.add_row(KPI_LABELS.get(metric, metric), *cells)
+        label = KPI_LABELS.get(metric, metric)
+        if metric in _MONEY:
+            label = f"{label} ({currency})"
+        table.add_row(label, *cells)
 
     notes = ["P50 [P5 to P95] across runs"]
     if worst_missing:

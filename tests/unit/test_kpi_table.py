@@ -69,12 +69,12 @@ def test_every_kpi_is_a_metric_and_has_a_label():
 @pytest.mark.parametrize(
     ("metric", "p5", "p50", "p95", "expected"),
     [
-        # money: thousands separators, the currency once, no cents once amounts reach 100
-        ("mrr", 1234.4, 2345.6, 10000.0, "2,346 [1,234 to 10,000] EUR"),
-        ("revenue", 0.0, 1500.0, 1_234_567.0, "1,500 [0 to 1,234,567] EUR"),
+        # money: thousands separators, no currency (the row label has it), no cents from 100
+        ("mrr", 1234.4, 2345.6, 10000.0, "2,346 [1,234 to 10,000]"),
+        ("revenue", 0.0, 1500.0, 1_234_567.0, "1,500 [0 to 1,234,567]"),
         # small amounts keep their cents, one choice for the whole cell
-        ("cac", 45.5, 60.25, 80.0, "60.25 [45.50 to 80.00] EUR"),
-        ("clv", 45.6, 60.25, 150.0, "60 [46 to 150] EUR"),
+        ("cac", 45.5, 60.25, 80.0, "60.25 [45.50 to 80.00]"),
+        ("clv", 45.6, 60.25, 150.0, "60 [46 to 150]"),
         # rates and shares as percentages with one decimal
         ("churn_rate_annual", 0.05, 0.1234, 0.2, "12.3% [5.0% to 20.0%]"),
         ("referral_rate", 0.0, 0.35, 1.0, "35.0% [0.0% to 100.0%]"),
@@ -90,7 +90,8 @@ def test_every_kpi_is_a_metric_and_has_a_label():
         ("payback_months", 2.0, 4.26, 9.5, "4.3 [2.0 to 9.5]"),
         # counts: separators; one decimal for the whole cell where a value falls between runs
         ("customers", 980.0, 1234.0, 1500.0, "1,234 [980 to 1,500]"),
-        ("new_customers", 10.0, 12.5, 20.0, "12.5 [10.0 to 20.0]"),
+        ("new_customers", 10.0, 12.5, 20.0, "12 [10 to 20]"),
+        ("new_customers", 3.0, 5.5, 8.0, "5.5 [3.0 to 8.0]"),
         ("new_customers", 3.0, 5.0, 7.0, "5 [3 to 7]"),
         # a value missing in every run
         ("cac", NAN, NAN, NAN, MISSING),
@@ -98,11 +99,13 @@ def test_every_kpi_is_a_metric_and_has_a_label():
     ],
 )
 def test_format_cell(metric, p5, p50, p95, expected):
-    assert format_cell(metric, p5, p50, p95, "EUR") == expected
+    assert format_cell(metric, p5, p50, p95) == expected
 
 
-def test_format_cell_uses_the_scenarios_currency():
-    assert format_cell("mrr", 100.0, 200.0, 300.0, "USD") == "200 [100 to 300] USD"
+def test_money_rows_name_the_scenarios_currency():
+    rows = [("mrr", 3, 1.0, 2.0, 3.0, 0), ("customers", 3, 1.0, 2.0, 3.0, 0)]
+    cells = _cells(kpi_table(_summary(rows), horizon=3, currency="USD", runs=4))
+    assert list(cells) == ["Customers", "MRR (USD)"]
 
 
 def test_kpi_table_cells_months_and_missing_marks():
@@ -122,15 +125,15 @@ def test_kpi_table_cells_months_and_missing_marks():
     assert _headers(table) == ["KPI", "Month 3", "Month 6", "Month 12", "Month 14"]
     cells = _cells(table)
     # rows in KPIS order, only metrics the summary has
-    assert list(cells) == ["Customers", "MRR", "CAC", "LTV:CAC", "Churn (annualised)"]
+    assert list(cells) == ["Customers", "MRR (EUR)", "CAC (EUR)", "LTV:CAC", "Churn (annualised)"]
     assert cells["Customers"] == [
         "60 [30 to 90]",
         "120 [60 to 180]",
         "240 [120 to 360]",
         "280 [140 to 420]",
     ]
-    assert cells["MRR"][2] == "24,000 [12,000 to 36,000] EUR"
-    assert cells["CAC"][:2] == [MISSING, "200 [100 to 300] EUR"]
+    assert cells["MRR (EUR)"][2] == "24,000 [12,000 to 36,000]"
+    assert cells["CAC (EUR)"][:2] == [MISSING, "200 [100 to 300]"]
     assert cells["LTV:CAC"][:2] == ["3.00 [1.50 to 4.50]", "3.00 [1.50 to 4.50] *"]
     assert cells["Churn (annualised)"][0] == "10.0% [5.0% to 15.0%]"
     caption = str(table.caption)
