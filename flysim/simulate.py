@@ -145,7 +145,7 @@ class _NullContext:
         return None
 
 
-def _progress_callback(progress: ProgressArg, total: int, label: str):  # noqa: ANN202
+def _progress_callback(progress: ProgressArg, total: int, label: str):
     """A context manager yielding the per-chunk callback ``run_blocks`` takes."""
     if progress is None or progress is False:
         return _NullContext(None)

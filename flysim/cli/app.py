@@ -8,8 +8,8 @@ checks) becomes one line, ``error: ...``, and exit status 2; never a traceback.
 from __future__ import annotations
 
 import enum
-import os
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, NoReturn
 

@@ -20,8 +20,8 @@ from scipy import stats
 from flysim.scenario.schema import TRIGGER_NAMES, Health, Triggers
 
 __all__ = [
-    "HEALTHY",
     "AT_RISK",
+    "HEALTHY",
     "SCORE_WEIGHTS",
     "HealthParams",
     "Signals",
