@@ -96,7 +96,14 @@ def simulate(
         seed = scenario.scenario.seed if scenario.scenario.seed is not None else fresh_seed()
     seed = _check_int("seed", seed, 0)
 
-    log.info("simulating %r: engine=%s runs=%d months=%d seed=%d", scenario.name, engine, runs, months, seed)
+    log.info(
+        "simulating %r: engine=%s runs=%d months=%d seed=%d",
+        scenario.name,
+        engine,
+        runs,
+        months,
+        seed,
+    )
     started = time.perf_counter()
     with _progress_callback(progress, runs, scenario.name) as on_block:
         blocks = run_blocks(

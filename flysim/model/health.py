@@ -189,7 +189,10 @@ def expected_score(params: HealthParams, state: int) -> float:
     lam = params.logins[state]
     # E[min(X/5, 1)] = sum_{k<5} P(k) k/5 + P(X >= 5)
     ks = np.arange(int(LOGINS_FULL))
-    logins = float(np.sum(stats.poisson.pmf(ks, lam) * ks / LOGINS_FULL) + stats.poisson.sf(int(LOGINS_FULL) - 1, lam))
+    logins = float(
+        np.sum(stats.poisson.pmf(ks, lam) * ks / LOGINS_FULL)
+        + stats.poisson.sf(int(LOGINS_FULL) - 1, lam)
+    )
     mu = params.tickets[state]
     kt = np.arange(int(TICKETS_WORST))
     tickets = float(np.sum(stats.poisson.pmf(kt, mu) * (1.0 - kt / TICKETS_WORST)))

@@ -62,7 +62,9 @@ class _Section(BaseModel):
 class ScenarioMeta(_Section):
     """``[scenario]``: identity, horizon and Monte Carlo defaults."""
 
-    name: str = Field(min_length=1, description="Scenario name, shown in tables, plots and manifests.")
+    name: str = Field(
+        min_length=1, description="Scenario name, shown in tables, plots and manifests."
+    )
     description: str = Field("", description="Free text shown in reports.")
     currency: str = Field("EUR", min_length=1, description="Currency of every money amount.")
     horizon_months: int = Field(18, ge=1, le=120, description="Months simulated (1 to 120).")
@@ -378,4 +380,3 @@ class Scenario(_Section):
     def horizon_months(self) -> int:
         """The scenario's horizon in months."""
         return self.scenario.horizon_months
-

@@ -54,8 +54,15 @@ def weekly_checks(world: World) -> Generator[simpy.Event, object, None]:
                     for i in np.flatnonzero(fired):
                         c = group[i]
                         world.log.append(
-                            (world.run_index, c.id, now, ev.TRIGGER + trig.name, c.channel,
-                             world.rates.tier_names[c.tier], trig.cost)
+                            (
+                                world.run_index,
+                                c.id,
+                                now,
+                                ev.TRIGGER + trig.name,
+                                c.channel,
+                                world.rates.tier_names[c.tier],
+                                trig.cost,
+                            )
                         )
                 if state == AT_RISK:
                     saved |= fired & (rng.random(n) < trig.success)

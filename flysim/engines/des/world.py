@@ -268,7 +268,9 @@ class World:
             now = self.env.now
             self.books.add("spend_experiments", now, r.cost_per_experiment)
             won = draws.uniform() < r.win_rate
-            self._event(-1, ev.EXPERIMENT_WON if won else ev.EXPERIMENT, "", None, r.cost_per_experiment)
+            self._event(
+                -1, ev.EXPERIMENT_WON if won else ev.EXPERIMENT, "", None, r.cost_per_experiment
+            )
             if won:
                 self.uplift *= 1.0 + r.uplift_per_win
                 self.books.add("experiments_won", now)
