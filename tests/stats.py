@@ -125,8 +125,15 @@ def assert_within(
     worst = int(np.argmax(np.where(np.isnan(z), np.inf, np.abs(z)).ravel()))
     log.info(
         "%s: max |z| = %.2f (critical %.2f) at %d: observed %.6g, expected %.6g, se %.3g",
-        what, abs(z.flat[worst]), crit, worst, obs.flat[worst], exp.flat[worst], se_arr.flat[worst],
+        what,
+        abs(z.flat[worst]),
+        crit,
+        worst,
+        obs.flat[worst],
+        exp.flat[worst],
+        se_arr.flat[worst],
     )
+    log.debug("%s: z = %s", what, np.array2string(z, precision=2))
     if np.any(bad):
         idx = np.flatnonzero(bad)
         rows = "; ".join(

@@ -109,16 +109,8 @@ def bass_chain_mean(m: int, p: float, q: float, t: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize(
     "referral_decide_days",
     [
-        pytest.param(
-            0.0,
-            marks=pytest.mark.xfail(
-                raises=RuntimeError,
-                strict=True,
-                reason="engine bug: a referral lead that converts at once and becomes an "
-                "advocate makes the referral source interrupt itself (SimPy RuntimeError)",
-            ),
-            id="instant",
-        ),
+        # Exactly MODEL.md's limit: every decision and ask at once.
+        pytest.param(0.0, id="instant"),
         # A decision after ~0.1 s moves N(t) by ~1e-8 of itself: the same limit.
         pytest.param(1e-6, id="after-1e-6-days"),
     ],
@@ -181,7 +173,9 @@ def test_constant_hazard_survival_and_mean_lifetime(engine: str) -> None:
     assert usable.sum() >= 12  # at least the first year is compared
     survival = result.metric("customers").mean(axis=0) / n
     assert_within(
-        survival[usable], p[usable], binomial_se(p[usable], n * runs),
+        survival[usable],
+        p[usable],
+        binomial_se(p[usable], n * runs),
         what="constant hazard: survival e^-ct",
     )
 
@@ -232,7 +226,9 @@ def test_gamma_heterogeneity_survival(engine: str, cv: float) -> None:
     churned = result.metric("churned").sum(axis=0)
     hazard = churned / at_start
     assert_within(
-        hazard, 1.0 - s[1:] / s[:-1], binomial_se(1.0 - s[1:] / s[:-1], at_start),
+        hazard,
+        1.0 - s[1:] / s[:-1],
+        binomial_se(1.0 - s[1:] / s[:-1], at_start),
         what=f"Gamma cv={cv}: monthly churn probability 1 - S(t)/S(t-1)",
     )
     h_early, h_late = hazard[EARLY - 1], hazard[LATE - 1]
@@ -244,7 +240,9 @@ def test_gamma_heterogeneity_survival(engine: str, cv: float) -> None:
 
     homogeneous = np.exp(-c * LATE)
     assert_differs(
-        survival[LATE - 1], homogeneous, binomial_se(homogeneous, n * runs),
+        survival[LATE - 1],
+        homogeneous,
+        binomial_se(homogeneous, n * runs),
         what=f"Gamma cv={cv}: survival vs homogeneous e^-ct at month {LATE}",
     )
 
@@ -285,7 +283,9 @@ def test_discrete_fundamental_matrix_converges_to_the_continuous_one(dt_days: fl
     continuous = expected_time_to_churn()
     assert np.all(np.abs(discrete - continuous) <= dt)
     churn = np.array([CHURN_HEALTHY, CHURN_AT_RISK])
-    np.testing.assert_allclose(discrete, continuous + dt / 2 + dt**2 * churn / 12, rtol=0, atol=dt**3)
+    np.testing.assert_allclose(
+        discrete, continuous + dt / 2 + dt**2 * churn / 12, rtol=0, atol=dt**3
+    )
 
 
 @pytest.mark.statistical
@@ -309,6 +309,9 @@ def test_two_state_chain_expected_time_to_churn(engine: str) -> None:
     assert len(lifetimes) == CHAIN_N, "every customer churns within 120 months"
     mean, se, df = sample_mean_se(lifetimes)
     assert_within(
-        mean, expected_time_to_churn()[0], se, df=df,
+        mean,
+        expected_time_to_churn()[0],
+        se,
+        df=df,
         what="two-state chain: time to churn from healthy",
     )

@@ -72,7 +72,13 @@ class LeadSource:
 
     def maybe_restart(self) -> None:
         """Restart the source if the state has pushed the rate above its bound."""
-        if self.bound < math.inf and self.rate(self.world.env.now) > self.bound:
+        env = self.world.env
+        if env.active_process is self.process:
+            # The change came from this source's own arrival (a lead that
+            # converts, becomes a promoter and an advocate in one instant);
+            # its loop recomputes the bound as soon as the arrival is handled.
+            return
+        if self.bound < math.inf and self.rate(env.now) > self.bound:
             self.bound = math.inf
             self.process.interrupt()
 
