@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,6 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
+from flysim.metrics.summary import quantile_bands
 from flysim.plots.style import (
     BAND_COLOR,
     MUTED,
@@ -25,7 +25,7 @@ from flysim.plots.style import (
 )
 from flysim.result import SimulationResult
 
-__all__ = ["DEFAULT_BANDS", "fan_chart", "fan_percentiles", "legend_entries"]
+__all__ = ["DEFAULT_BANDS", "fan_chart", "legend_entries"]
 
 #: Percentile bands drawn by default: P5 to P95 (lighter) and P25 to P75.
 DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((5.0, 95.0), (25.0, 75.0))
@@ -50,28 +50,6 @@ def _checked_bands(bands: Sequence[Sequence[float]]) -> tuple[tuple[float, float
             )
         checked.append((low, high))
     return tuple(checked)
-
-
-def fan_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
-    """Percentiles across runs for each month, skipping missing values.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Shape ``(runs, months)``; NaN marks a missing value.
-    percentiles : sequence of float
-        Percentiles in ``[0, 100]``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(len(percentiles), months)``; NaN for a month where every run
-        is missing (the chart shows a gap there).
-    """
-    with warnings.catch_warnings():
-        # An all-NaN month is a legitimate gap, not a problem worth a warning.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanpercentile(np.asarray(values, dtype=float), list(percentiles), axis=0)
 
 
 def legend_entries(ax: Axes) -> tuple[list[Artist], list[str]]:
@@ -217,7 +195,7 @@ def fan_chart(
     currency = result.scenario.scenario.currency
     months = result.months.astype(float)
 
-    stats = fan_percentiles(values, [50.0] + [p for band in bands for p in band])
+    stats = quantile_bands(values, [50.0] + [p for band in bands for p in band])
     median = stats[0]
 
     with plot_style():

@@ -1,8 +1,9 @@
 """Load a scenario file: ``extends`` chains, dotted overrides, one validation, a content hash.
 
 A scenario is read with :mod:`tomllib`, merged over the file it ``extends``
-(recursively), has its overrides applied, and is then validated once into the
-frozen :class:`~flysim.scenario.schema.Scenario`. Every failure on the way is a
+(recursively), has its overrides applied (:mod:`flysim.scenario.overrides`),
+and is then validated once into the frozen
+:class:`~flysim.scenario.schema.Scenario`. Every failure on the way is a
 :class:`~flysim.scenario.errors.ScenarioError` naming the file that set the
 offending key.
 """
@@ -15,39 +16,21 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 from pydantic import ValidationError
 
-from flysim.scenario.errors import (
-    Loc,
-    Origin,
-    ScenarioError,
-    ScenarioProblem,
-    field_at,
-    format_key,
-    format_value,
-    unknown_key_message,
-)
+from flysim.scenario.errors import Loc, Origin, ScenarioError, format_value
 from flysim.scenario.schema import Scenario
 
-__all__ = [
-    "Overrides",
-    "apply_overrides",
-    "load_scenario",
-    "resolved_dict",
-    "scenario_hash",
-    "to_toml",
-]
+if TYPE_CHECKING:
+    from flysim.scenario.overrides import Overrides
 
-#: Overrides: a mapping of dotted key to value, or ``"KEY=VALUE"`` strings (values in TOML).
-Overrides = Mapping[str, Any] | Iterable[str]
+__all__ = ["load_scenario", "resolved_dict", "scenario_hash", "to_toml"]
 
-_EXAMPLE = "e.g. attract.paid.budget_per_month=3000"
-_SEGMENT = re.compile(r"^([A-Za-z0-9_-]+)((?:\[\d+\])*)$")
 _TOML_POSITION = re.compile(
     r"^(?P<msg>.*) \((?P<where>at line \d+, column \d+|at end of document)\)$"
 )
@@ -84,39 +67,13 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides | None = No
     display = os.fspath(path)
     data, origins = _read_chain(Path(display), display, ())
     if overrides is not None:
+        # Deferred: overrides builds on this module's merging and validation.
+        from flysim.scenario.overrides import _apply, _parse_overrides
+
         _apply(data, _parse_overrides(overrides, display), origins, display)
     scenario = _validate(data, origins, display)
     scenario._source = display
     return scenario
-
-
-def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
-    """A new scenario with dotted keys changed, validated like a file.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Left unchanged (it is frozen).
-    overrides : mapping or iterable of str
-        As for :func:`load_scenario`.
-
-    Returns
-    -------
-    Scenario
-        The changed scenario, with the same ``source``.
-
-    Raises
-    ------
-    ScenarioError
-        For an unknown key (with the nearest known key) or a value the schema rejects.
-    """
-    display = scenario.source or "<scenario>"
-    data = _thaw(scenario.model_dump())
-    origins: dict[Loc, Origin] = {}
-    _apply(data, _parse_overrides(overrides, display), origins, display)
-    changed = _validate(data, origins, display)
-    changed._source = scenario.source
-    return changed
 
 
 def resolved_dict(scenario: Scenario) -> dict[str, Any]:
@@ -237,127 +194,6 @@ def _merge_origins(base: dict[Loc, Origin], top: dict[Loc, Origin]) -> dict[Loc,
         loc: o for loc, o in base.items() if not any(loc[:i] in top for i in range(1, len(loc)))
     }
     return {**kept, **top}
-
-
-# -- overrides -------------------------------------------------------------------------------
-
-
-def _parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]]:
-    """Parse overrides into (key path, value) pairs, checking each path against the schema."""
-    if isinstance(overrides, Mapping):
-        items = [(str(k), v, None) for k, v in overrides.items()]
-    else:
-        if isinstance(overrides, str):
-            overrides = [overrides]
-        items = []
-        for item in overrides:
-            key, sep, raw = str(item).partition("=")
-            if not sep or not key.strip():
-                raise ScenarioError.single(
-                    display,
-                    f"malformed override {str(item)!r}: expected KEY=VALUE ({_EXAMPLE})",
-                    override=True,
-                )
-            items.append((key.strip(), _parse_value(raw.strip()), raw.strip()))
-    problems: list[ScenarioProblem] = []
-    parsed: list[tuple[Loc, Any]] = []
-    for key, value, raw in items:
-        loc = _split_key(key)
-        if loc:
-            problem = _check_path(loc, key, display)
-        else:
-            message = f"malformed override key {key!r} ({_EXAMPLE})"
-            problem = ScenarioProblem(display, message, key, override=True)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        found = field_at(loc)
-        # A text key takes the text as typed: `--set scenario.name=2026` names it "2026".
-        if raw is not None and found is not None and found[1] is str and not isinstance(value, str):
-            value = raw
-        parsed.append((loc, value))
-    if problems:
-        raise ScenarioError(problems)
-    return parsed
-
-
-def _parse_value(raw: str) -> Any:
-    """A TOML value (``3000``, ``0.5``, ``true``, ``"text"``, ``[..]``, ``{..}``), else the text."""
-    try:
-        doc = tomllib.loads(f"v = {raw}")
-    except tomllib.TOMLDecodeError:
-        return raw
-    return doc["v"] if list(doc) == ["v"] else raw
-
-
-def _split_key(key: str) -> Loc:
-    """``revenue.tiers[1].mrr`` or ``revenue.tiers.1.mrr`` -> ``("revenue", "tiers", 1, "mrr")``."""
-    loc: list[str | int] = []
-    for segment in key.split("."):
-        m = _SEGMENT.match(segment.strip())
-        if m is None:
-            return ()
-        name = m[1]
-        loc.append(int(name) if name.isdigit() else name)
-        loc.extend(int(i) for i in re.findall(r"\[(\d+)\]", m[2]))
-    return tuple(loc)
-
-
-def _check_path(loc: Loc, key: str, display: str) -> ScenarioProblem | None:
-    """A problem if the key path is not in the schema, with the nearest key suggested."""
-    for i in range(1, len(loc) + 1):
-        if field_at(loc[:i]) is not None:
-            continue
-        parent = field_at(loc[: i - 1])
-        part = loc[i - 1]
-        if parent is not None and isinstance(part, str) and hasattr(parent[1], "model_fields"):
-            message = unknown_key_message(loc[:i])
-        elif parent is not None and not loc[: i - 1]:
-            message = f"bad key path '{key}': it must start with a section name"
-        else:
-            where = format_key(loc[: i - 1])
-            what = "an array" if isinstance(part, int) else "a table"
-            message = f"bad key path '{key}': '{where}' is not {what}"
-        return ScenarioProblem(display, message, key, override=True)
-    return None
-
-
-def _apply(
-    data: dict[str, Any], items: list[tuple[Loc, Any]], origins: dict[Loc, Origin], display: str
-) -> None:
-    """Set each override in ``data`` in place, creating missing tables on the way."""
-    for loc, value in items:
-        node: Any = data
-        for i, part in enumerate(loc):
-            if isinstance(part, int) and part >= len(node):
-                raise ScenarioError.single(
-                    display,
-                    f"{format_key(loc)} = {format_value(value)}: index {part} is out of range "
-                    f"('{format_key(loc[:i])}' has {len(node)} items; the first is [0])",
-                    key=format_key(loc),
-                    value=value,
-                    override=True,
-                )
-            if i == len(loc) - 1:
-                break
-            child = node[part] if isinstance(part, int) else node.get(part)
-            # The schema says what the next step needs: an array for an index, else a table.
-            if not isinstance(child, list if isinstance(loc[i + 1], int) else dict):
-                child = [] if isinstance(loc[i + 1], int) else {}
-                node[part] = child
-            node = child
-        last = loc[-1]
-        merge = isinstance(last, str) and isinstance(node.get(last), dict)
-        if merge and isinstance(value, Mapping):
-            _merge(node[last], value)
-            set_here = [(*loc, *leaf) for leaf in _leaves(value)]
-        else:
-            node[last] = copy.deepcopy(value)
-            set_here = [loc]
-        for done in set_here:
-            for stale in [o for o in origins if o[: len(done)] == done]:
-                del origins[stale]
-            origins[done] = (display, True)
 
 
 # -- validation ------------------------------------------------------------------------------

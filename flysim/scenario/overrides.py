@@ -45,7 +45,7 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     scenario : Scenario
         Left unchanged (it is frozen).
     overrides : mapping or iterable of str
-        As for :func:`load_scenario`.
+        As for :func:`~flysim.scenario.loader.load_scenario`.
 
     Returns
     -------
