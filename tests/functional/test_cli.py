@@ -154,8 +154,8 @@ def test_run_exits_0_and_prints_the_kpi_table(reference_run):
     assert "Month 6" not in out and "Month 12" not in out
     for label in ("Customers", "MRR", "CAC", "LTV:CAC", "NPS", "Flywheel velocity", "ROI"):
         assert label in out
-    # money cells: "P50 [P5 to P95] EUR"; rates as percentages
-    assert re.search(r"MRR[\s│]+[\d,]+ \[[\d,]+ to [\d,]+\] EUR", out), out
+    # money rows name the currency, cells are "P50 [P5 to P95]"; rates as percentages
+    assert re.search(r"MRR \(EUR\)[\s│]+[\d,]+ \[[\d,]+ to [\d,]+\]", out), out
     assert re.search(r"Churn \(annualised\)[\s│]+(–|[\d.]+% \[[\d.]+% to [\d.]+%\])", out), out
     assert "Break-even (cumulative ROI > 0): " in out
     assert re.search(r"wrote .*out/ref", out)
