@@ -143,7 +143,12 @@ def run(
     events: Annotated[
         Path | None, typer.Option("--events", help="Write the event log (.parquet or .csv).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes (default: all cores); results never depend on it."
+        ),
+    ] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     verbose: Verbose = False,
@@ -166,7 +171,7 @@ def run(
                 engine=engine.value,
                 months=months,
                 events=events is not None,
-                workers=workers,
+                workers=workers or os.cpu_count() or 1,
                 progress=not quiet,
             )
         except (ValueError, TypeError) as exc:
