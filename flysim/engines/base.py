@@ -8,7 +8,7 @@ It is given a block of run indices and returns their raw monthly quantities.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -42,7 +42,6 @@ class RawBlock:
     raw: np.ndarray
     events: list[tuple] | None = None
     n_events: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class Engine(Protocol):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from flysim.metrics.names import METRICS, RAW_FIELDS, RAW_INDEX
+from flysim.metrics.names import METRICS, RAW_FIELDS, RAW_INDEX, SPEND_LINES
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -23,15 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["break_even_month", "derive_metrics", "ratio"]
 
 _NEW_CUSTOMERS = ("new_customers_paid", "new_customers_organic", "new_customers_referral")
-_SPENDS = (
-    "spend_paid",
-    "spend_content",
-    "spend_rewards",
-    "spend_onboarding",
-    "spend_triggers",
-    "spend_stack",
-    "spend_experiments",
-)
 _ACQUISITION_SPENDS = ("spend_paid", "spend_content", "spend_rewards")
 #: Raw fields that are public metrics unchanged.
 _COPIED = tuple(name for name in RAW_FIELDS if name in METRICS)
@@ -112,7 +103,7 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     out["active"] = active = f("healthy") + f("at_risk")
     out["customers"] = customers = f("onboarding") + active
     out["gross_profit"] = gross_profit = f("revenue") * margin
-    out["spend_total"] = spend_total = total(_SPENDS)
+    out["spend_total"] = spend_total = total(SPEND_LINES)
 
     out["cac"] = cac = ratio(total(_ACQUISITION_SPENDS), new)
     out["cac_paid"] = ratio(f("spend_paid"), f("new_customers_paid"))

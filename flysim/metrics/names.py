@@ -14,6 +14,7 @@ __all__ = [
     "MONEY",
     "RAW_FIELDS",
     "RAW_INDEX",
+    "SPEND_LINES",
     "STOCKS",
 ]
 
@@ -47,10 +48,8 @@ STOCKS: tuple[str, ...] = (
     "mrr",
 )
 
-#: Money within the month, in the scenario's currency.
-MONEY: tuple[str, ...] = (
-    "revenue",
-    "gross_profit",
+#: The seven cost lines, each money within the month.
+SPEND_LINES: tuple[str, ...] = (
     "spend_paid",
     "spend_content",
     "spend_rewards",
@@ -58,8 +57,10 @@ MONEY: tuple[str, ...] = (
     "spend_triggers",
     "spend_stack",
     "spend_experiments",
-    "spend_total",
 )
+
+#: Money within the month, in the scenario's currency.
+MONEY: tuple[str, ...] = ("revenue", "gross_profit", *SPEND_LINES, "spend_total")
 
 #: Ratios and indicators; NaN where a denominator is 0.
 DERIVED: tuple[str, ...] = (
@@ -91,35 +92,12 @@ METRICS: tuple[str, ...] = FLOWS + STOCKS + MONEY + DERIVED
 #: customers whose onboarding ended in the month; ``score_*`` sum and count the
 #: health scores of the month's weekly checks.
 RAW_FIELDS: tuple[str, ...] = (
-    "leads_paid",
-    "leads_organic",
-    "leads_referral",
-    "new_customers_paid",
-    "new_customers_organic",
-    "new_customers_referral",
-    "churned",
-    "upsells",
-    "trigger_actions",
-    "experiments_won",
+    *(f for f in FLOWS if f != "new_customers"),
     "customers_start",
-    "onboarding",
-    "healthy",
-    "at_risk",
-    "promoters",
-    "passives",
-    "detractors",
-    "advocates",
-    "open_leads",
-    "mrr",
+    *(s for s in STOCKS if s not in ("customers", "active")),
     "mrr_referral",
     "revenue",
-    "spend_paid",
-    "spend_content",
-    "spend_rewards",
-    "spend_onboarding",
-    "spend_triggers",
-    "spend_stack",
-    "spend_experiments",
+    *SPEND_LINES,
     "ttv_sum",
     "ttv_count",
     "score_sum",
