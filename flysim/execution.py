@@ -7,9 +7,10 @@ own index, the split into chunks and workers never changes the numbers.
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
 
 import numpy as np
 
@@ -27,12 +28,12 @@ def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
 
 
 def _ignore_sigint() -> None:
-    # Workers leave Ctrl-C to the parent, which cancels the pool.
+    # Workers leave Ctrl-C to the parent, which terminates the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_one_block(
-    engine: str, scenario: Scenario, seed: int, runs: range, months: int, record_events: bool
+    engine: str, scenario: Scenario, seed: int, runs: range, *, months: int, record_events: bool
 ) -> RawBlock:
     return get_engine(engine).run_block(scenario, seed, runs, months, record_events=record_events)
 
@@ -79,27 +80,25 @@ def run_blocks(
     blocks: list[RawBlock] = []
     if workers == 1 or len(chunks) == 1:
         for runs in chunks:
-            blocks.append(_run_one_block(engine, scenario, seed, runs, months, record_events))
+            blocks.append(
+                _run_one_block(
+                    engine, scenario, seed, runs, months=months, record_events=record_events
+                )
+            )
             if on_block is not None:
                 on_block(len(runs))
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
-        try:
-            futures = [
-                pool.submit(_run_one_block, engine, scenario, seed, runs, months, record_events)
-                for runs in chunks
-            ]
-            for fut in as_completed(futures):
-                block = fut.result()
+        task = partial(
+            _run_one_block, engine, scenario, seed, months=months, record_events=record_events
+        )
+        # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
+        # chunk, leaving the block terminates the workers at once instead of
+        # waiting for every chunk already handed to them.
+        with multiprocessing.Pool(workers, initializer=_ignore_sigint) as pool:
+            for block in pool.imap_unordered(task, chunks):
                 blocks.append(block)
                 if on_block is not None:
                     on_block(len(block.runs))
-        except BaseException:
-            # On Ctrl-C (or a failed chunk) drop the queued chunks instead of
-            # waiting for them all, as the context manager would.
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
     blocks.sort(key=lambda b: int(b.runs[0]) if len(b.runs) else -1)
     return blocks
 
