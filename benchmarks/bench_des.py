@@ -40,7 +40,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     paths = args.scenarios or sorted((ROOT / "scenarios").glob("*.toml"))
-    header = f"{'scenario':<16}{'runs/s':>10}{'events/s':>12}{'events/run':>12}{'customers@end':>15}"
+    header = (
+        f"{'scenario':<16}{'runs/s':>10}{'events/s':>12}{'events/run':>12}{'customers@end':>15}"
+    )
     print(header)  # a benchmark script owns its terminal
     print("-" * len(header))
     for path in paths:

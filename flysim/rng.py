@@ -65,4 +65,8 @@ def fresh_seed() -> int:
     The value is recorded in the results' provenance so that such a run can be
     repeated exactly.
     """
-    return int(np.random.SeedSequence().entropy % (2**63))
+    entropy = np.random.SeedSequence().entropy
+    # Given no entropy, SeedSequence draws a 128-bit int from the OS; the stub
+    # also allows the int sequences a caller may pass in.
+    assert isinstance(entropy, int)
+    return int(entropy % (2**63))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from os import PathLike
 
@@ -152,7 +153,9 @@ class _NullContext:
         return None
 
 
-def _progress_callback(progress: ProgressArg, total: int, label: str):
+def _progress_callback(
+    progress: ProgressArg, total: int, label: str
+) -> AbstractContextManager[Callable[[int], None] | None]:
     """A context manager yielding the per-chunk callback ``run_blocks`` takes."""
     if progress is None or progress is False:
         return _NullContext(None)

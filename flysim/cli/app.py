@@ -49,8 +49,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-#: The engines ``--engine`` accepts (typer shows them as choices).
-EngineName = enum.Enum("EngineName", {name: name for name in sorted(ENGINES)}, type=str)
+#: The engines ``--engine`` accepts (typer shows them as choices). Built from the
+#: registry so that a new engine needs no change here; mypy cannot list the
+#: members of an Enum built at run time, so members are looked up by name.
+EngineName = enum.Enum("EngineName", {name: name for name in sorted(ENGINES)}, type=str)  # type: ignore[misc]
 
 stdout = Console(highlight=False)
 if not stdout.is_terminal and "COLUMNS" not in os.environ:
@@ -130,7 +132,7 @@ def run(
     months: Annotated[
         int | None, typer.Option(min=1, max=120, help="Months (default: the scenario's horizon).")
     ] = None,
-    engine: Annotated[EngineName, typer.Option(help="Simulation engine.")] = EngineName.des,
+    engine: Annotated[EngineName, typer.Option(help="Simulation engine.")] = EngineName["des"],
     overrides: Overrides = None,
     out: Annotated[
         Path | None,
@@ -185,6 +187,8 @@ def run(
             saved = result.save(out_dir, plots=not no_plots)
             written = [saved]
             if events is not None:
+                # simulate(events=True) above always returns the event log.
+                assert result.events is not None
                 written.append(write_events(result.events, events))
         except OSError as exc:
             _fail(f"cannot write results: {exc}", EXIT_FAILURE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -215,7 +216,9 @@ def kpi_table(
             if (metric, m) not in rows.index:
                 cells.append(MISSING)
                 continue
-            row = rows.loc[(metric, m)]
+            # (metric, month) is unique in a summary, so this is one row; the stubs
+            # cannot tell a MultiIndex row from a (row, column) scalar lookup.
+            row = cast(pd.Series, rows.loc[(metric, m)])
             p5, p50, p95 = (float(row[c]) for c in ("p5", "p50", "p95"))
             cell = format_cell(metric, p5, p50, p95)
             missing = int(row["missing"])

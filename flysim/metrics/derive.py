@@ -87,9 +87,7 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     """
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
-        raise ValueError(
-            f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}"
-        )
+        raise ValueError(f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}")
     margin = float(scenario.revenue.gross_margin)
 
     def f(name: str) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -169,6 +170,14 @@ def compile_rates(scenario: Scenario) -> ModelRates:
     )
 
 
+@overload
+def saturation(reached: float, market_size: int | None) -> float: ...
+
+
+@overload
+def saturation(reached: np.ndarray, market_size: int | None) -> np.ndarray: ...
+
+
 def saturation(reached: float | np.ndarray, market_size: int | None) -> float | np.ndarray:
     """The factor ``(M - reached) / M`` on every lead arrival rate, clamped at 0.
 
@@ -181,6 +190,14 @@ def saturation(reached: float | np.ndarray, market_size: int | None) -> float | 
     if market_size is None:
         return np.ones_like(reached, dtype=float)
     return np.maximum(0.0, (market_size - reached) / market_size)
+
+
+@overload
+def organic_base_rate(rates: ModelRates, t_days: float) -> float: ...
+
+
+@overload
+def organic_base_rate(rates: ModelRates, t_days: np.ndarray) -> np.ndarray: ...
 
 
 def organic_base_rate(rates: ModelRates, t_days: float | np.ndarray) -> float | np.ndarray:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from flysim.plots.fan import fan_chart, legend_entries
 from flysim.plots.style import months_text, new_figure, plot_style
@@ -98,5 +99,8 @@ def dashboard(
             fontsize=10,
         )
         fig.suptitle(_title(result), x=0.01, ha="left", fontsize=15, fontweight="bold")
-        fig.get_layout_engine().set(h_pad=0.1, w_pad=0.12, hspace=0.07, wspace=0.05)
+        engine = fig.get_layout_engine()
+        # Both branches above gave the figure a constrained layout.
+        assert isinstance(engine, ConstrainedLayoutEngine)
+        engine.set(h_pad=0.1, w_pad=0.12, hspace=0.07, wspace=0.05)
     return fig

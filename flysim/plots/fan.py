@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.collections import Collection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
@@ -61,17 +62,20 @@ def legend_entries(ax: Axes) -> tuple[list[Artist], list[str]]:
     comparison stays short.
     """
     medians = _median_lines(ax)
-    bands: dict[str, Artist] = {}
+    bands: dict[str, Collection] = {}
     for artist in ax.collections:
         gid = artist.get_gid() or ""
         if gid.startswith(_BAND_PREFIX):
             bands.setdefault(gid, artist)
     handles: list[Artist] = list(medians)
-    labels = [line.get_label() for line in medians]
+    labels = [str(line.get_label()) for line in medians]
     for gid, artist in bands.items():
         low, high = (float(p) for p in gid.removeprefix(_BAND_PREFIX).split("-"))
         color = BAND_COLOR if len(medians) > 1 else artist.get_facecolor()[0]
-        handles.append(Patch(facecolor=color, alpha=artist.get_alpha(), linewidth=0))
+        # The stub lets get_facecolor return one colour, so [0] could be a float;
+        # a collection always returns an (N, 4) RGBA array and [0] is its first row.
+        patch = Patch(facecolor=color, alpha=artist.get_alpha(), linewidth=0)  # type: ignore[arg-type]
+        handles.append(patch)
         labels.append(f"P{low:g}–P{high:g} ({high - low:g} % of runs)")
     return handles, labels
 

@@ -153,14 +153,14 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
 
         # (from, to, what it carries, colour, arc): the wheel after conversion, and the
         # referral loop arcing under it back to the top of the funnel.
-        for start, stop, carried, color, rad in (
+        for start, stop, flow_key, color, rad in (
             (new.right(), customers.left(), "new_customers", ENGAGE[1], 0.0),
             (customers.top(), churned.bottom(), "churned", CHURN[1], 0.0),
             (customers.right(), promoters.left(), "promoters", DELIGHT[1], 0.0),
             (promoters.right(), advocates.left(), "advocates", DELIGHT[1], 0.0),
             (advocates.bottom(), referral.bottom(0.4), "leads_referral", DELIGHT[1], -0.28),
         ):
-            draw_arrow(ax, start, stop, arrow_width(t[carried], largest), color, rad=rad)
+            draw_arrow(ax, start, stop, arrow_width(t[flow_key], largest), color, rad=rad)
         draw_label(
             ax,
             customers.x,

@@ -6,7 +6,9 @@ aspect; arrow widths are in points.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -72,11 +74,13 @@ def draw_box(ax: Axes, box: Box, title: str, value: float, note: str) -> None:
             zorder=2,
         )
     )
-    for dy, text, style in (
+    # (offset from the centre, text, its Text properties)
+    lines: tuple[tuple[float, str, Mapping[str, Any]], ...] = (
         (0.58, title, {"fontsize": 10.5, "fontweight": "bold", "color": edge}),
         (0.12, format_number(value), {"fontsize": 17, "fontweight": "bold", "color": INK}),
         (-0.5, note, {"fontsize": 8.5, "color": MUTED, "linespacing": 1.25}),
-    ):
+    )
+    for dy, text, style in lines:
         ax.text(box.x, box.y + dy, text, ha="center", va="center", zorder=3, **style)
 
 

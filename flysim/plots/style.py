@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, PercentFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "BAND_COLOR",
@@ -62,7 +65,7 @@ BAND_COLOR = "#9aa5b1"
 TITLE_PAD = 8.0
 
 #: rcParams of the house style, applied only inside :func:`plot_style`.
-RC_PARAMS: dict[str, object] = {
+RC_PARAMS: dict[RcKeyType, Any] = {
     "figure.facecolor": "white",
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -319,7 +322,8 @@ class NumberFormatter(Formatter):
 
     def set_locs(self, locs: Sequence[float]) -> None:
         """Choose scale and decimals for this set of tick locations."""
-        super().set_locs(locs)
+        # The stub says list[float], but Axis passes the locator's ndarray.
+        super().set_locs(locs)  # type: ignore[arg-type]
         finite = np.asarray([x for x in locs if np.isfinite(x)], dtype=float)
         biggest = float(np.max(np.abs(finite))) if finite.size else 0.0
         self._scale, self._unit = (1e6, "M") if biggest >= 1e6 else (1.0, "")
@@ -351,7 +355,8 @@ class PercentTickFormatter(PercentFormatter):
 
     def set_locs(self, locs: Sequence[float]) -> None:
         """Choose the decimals for this set of tick locations."""
-        super().set_locs(locs)
+        # The stub says list[float], but Axis passes the locator's ndarray.
+        super().set_locs(locs)  # type: ignore[arg-type]
         pct = np.asarray([100.0 * x for x in locs if np.isfinite(x)], dtype=float)
         for decimals in range(4):
             if np.allclose(np.round(pct, decimals), pct, rtol=0, atol=1e-9):

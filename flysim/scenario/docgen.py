@@ -296,7 +296,7 @@ def _section(
         item = _item_type(ann)
         if _is_model(ann) and not field.description:
             subsections.append((ann, (*path, name), field, opt))
-        elif _is_model(ann):
+        elif _is_model(ann) and field.description:
             # A by-state value table, e.g. churn_per_month = {healthy, at_risk}: one row a state.
             parent = field.default if isinstance(field.default, BaseModel) else None
             for state, leaf in ann.model_fields.items():

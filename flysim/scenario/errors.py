@@ -137,10 +137,10 @@ class ScenarioError(Exception):
         """
         errors = exc.errors(include_url=False)
         typos = {
-            (*loc[:-1], close)
+            (*extra[:-1], close)
             for e in errors
-            if e["type"] == "extra_forbidden" and (loc := tuple(e["loc"]))
-            for close in _close_keys(loc)
+            if e["type"] == "extra_forbidden" and (extra := tuple(e["loc"]))
+            for close in _close_keys(extra)
         }
         problems = []
         for error in errors:

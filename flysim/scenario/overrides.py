@@ -71,6 +71,8 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
 
 def _parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]]:
     """Parse overrides into (key path, value) pairs, checking each path against the schema."""
+    # (key, value, raw text of the value); mapping overrides have no raw text.
+    items: list[tuple[str, Any, str | None]]
     if isinstance(overrides, Mapping):
         items = [(str(k), v, None) for k, v in overrides.items()]
     else:
@@ -78,14 +80,14 @@ def _parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]
             overrides = [overrides]
         items = []
         for item in overrides:
-            key, sep, raw = str(item).partition("=")
+            key, sep, text = str(item).partition("=")
             if not sep or not key.strip():
                 raise ScenarioError.single(
                     display,
                     f"malformed override {str(item)!r}: expected KEY=VALUE ({_EXAMPLE})",
                     override=True,
                 )
-            items.append((key.strip(), _parse_value(raw.strip()), raw.strip()))
+            items.append((key.strip(), _parse_value(text.strip()), text.strip()))
     problems: list[ScenarioProblem] = []
     parsed: list[tuple[Loc, Any]] = []
     for key, value, raw in items:

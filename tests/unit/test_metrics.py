@@ -213,9 +213,7 @@ def test_organic_growth_rate_and_velocity():
     # churn 10 % every month, arpa 100 -> clv 500; referral rate 0.2
     cac = 100 / np.array([1, 3, 3, 5])
     np.testing.assert_allclose(d["cac"][0], cac, rtol=1e-15)
-    np.testing.assert_allclose(
-        d["flywheel_velocity"][0], ogr * 500 * 0.2 / cac, rtol=1e-14
-    )
+    np.testing.assert_allclose(d["flywheel_velocity"][0], ogr * 500 * 0.2 / cac, rtol=1e-14)
     assert np.isnan(d["flywheel_velocity"][0, :2]).all()
 
 

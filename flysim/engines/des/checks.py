@@ -13,6 +13,7 @@ from flysim.model.health import AT_RISK, HEALTHY, draw_signals, fires, health_sc
 from flysim.units import DAYS_PER_WEEK
 
 if TYPE_CHECKING:
+    from flysim.engines.des.customer import Customer
     from flysim.engines.des.world import World
 
 __all__ = ["weekly_checks"]
@@ -33,10 +34,10 @@ def weekly_checks(world: World) -> Generator[simpy.Event, object, None]:
         yield env.timeout(k * DAYS_PER_WEEK - env.now)
         k += 1
         now = env.now
-        by_state = {HEALTHY: [], AT_RISK: []}
+        by_state: dict[int, list[Customer]] = {HEALTHY: [], AT_RISK: []}
         for c in world.active.values():
             by_state[c.health].append(c)
-        recovered = []
+        recovered: list[Customer] = []
         for state, group in by_state.items():
             n = len(group)
             if n == 0:

@@ -31,12 +31,12 @@ class AgentEngine:
     ) -> RawBlock:
         """Simulate each run of the block in turn; see ``Engine.run_block``."""
         rates = compile_rates(scenario)
-        runs = np.asarray(list(runs), dtype=np.int64)
-        raw = np.empty((len(runs), months, len(RAW_FIELDS)))
+        run_ids = np.asarray(list(runs), dtype=np.int64)
+        raw = np.empty((len(run_ids), months, len(RAW_FIELDS)))
         log: list[tuple] | None = [] if record_events else None
         n_events = 0
-        for i, run in enumerate(runs):
+        for i, run in enumerate(run_ids):
             world = World(rates, seed, int(run), months, log)
             raw[i], n = world.run()
             n_events += n
-        return RawBlock(runs=runs, raw=raw, events=log, n_events=n_events)
+        return RawBlock(runs=run_ids, raw=raw, events=log, n_events=n_events)
