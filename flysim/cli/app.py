@@ -16,8 +16,6 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.pretty import Pretty
-from rich.syntax import Syntax
 from rich.text import Text
 
 import flysim.scenario as scenario_api
@@ -236,18 +234,13 @@ def validate(
                 continue
             digest = scenario_api.scenario_hash(loaded)
             stdout.rule(Text(f"{path}  ok  sha256 {digest}"), align="left")
-            stdout.print(_render_resolved(loaded))
+            # Plain and never cropped or wrapped, so the output is valid TOML
+            # to copy or redirect, whatever the terminal's width.
+            stdout.print(
+                scenario_api.to_toml(loaded), markup=False, highlight=False, soft_wrap=True
+            )
     except KeyboardInterrupt:
         stderr.print("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _render_resolved(loaded: scenario_api.Scenario) -> Syntax | Pretty:
-    to_toml = getattr(scenario_api, "to_toml", None)
-    if to_toml is not None:
-        return Syntax(to_toml(loaded), "toml", theme="ansi_dark", background_color="default")
-    resolved = getattr(scenario_api, "resolved_dict", None)
-    data = resolved(loaded) if resolved is not None else loaded.model_dump(mode="json")
-    return Pretty(data, expand_all=True)

@@ -277,6 +277,22 @@ def test_validate_prints_each_resolved_scenario_and_its_hash(reference, tmp_path
     assert "budget_per_month" in proc.stdout
 
 
+def test_validate_prints_complete_toml_that_loads_back_to_the_same_hash(tmp_path):
+    long_description = "A description longer than any terminal is wide. " * 6
+    write(
+        tmp_path,
+        "long.toml",
+        tiny(**{'name = "Tiny"': f'name = "Tiny"\ndescription = "{long_description}"'}),
+    )
+    proc = flysim("validate", "long.toml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    header, body = proc.stdout.split("\n", 1)
+    [digest] = re.findall(r"sha256 ([0-9a-f]{64})", header)
+    write(tmp_path, "echo.toml", body)
+    again = flysim("validate", "echo.toml", cwd=tmp_path)
+    assert re.findall(r"sha256 ([0-9a-f]{64})", again.stdout) == [digest], body
+
+
 def test_validate_applies_set_and_the_hash_follows_it(tmp_path):
     write(tmp_path, "tiny.toml", TINY)
     plain = flysim("validate", "tiny.toml", cwd=tmp_path)
