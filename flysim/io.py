@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flysim.scenario import resolved_dict
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from flysim.result import SimulationResult
-    from flysim.scenario.schema import Scenario
 
 __all__ = [
     "EVENTS_FILE",
@@ -37,7 +38,6 @@ __all__ = [
     "provenance_from_manifest",
     "read_manifest",
     "read_table",
-    "resolved_scenario",
     "write_manifest",
     "write_result",
     "write_table",
@@ -130,15 +130,6 @@ def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
-    """The scenario with every default filled in, as a JSON-ready dict."""
-    try:
-        from flysim.scenario import resolved_dict
-    except ImportError:  # the loader module predates resolved_dict
-        return scenario.model_dump(mode="json")
-    return resolved_dict(scenario)
-
-
 def write_table(
     frame: pd.DataFrame, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None
 ) -> None:
@@ -186,7 +177,7 @@ def build_manifest(
             "name": p.scenario_name,
             "path": p.scenario_path,
             "sha256": p.scenario_hash,
-            "resolved": resolved_scenario(result.scenario),
+            "resolved": resolved_dict(result.scenario),
         },
         "seed": p.seed,
         "engine": p.engine,
