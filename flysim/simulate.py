@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from os import PathLike
 
@@ -142,25 +142,14 @@ def simulate(
     return SimulationResult(data, scenario, provenance, events=event_frame)
 
 
-class _NullContext:
-    def __init__(self, value: Callable[[int], None] | None) -> None:
-        self.value = value
-
-    def __enter__(self) -> Callable[[int], None] | None:
-        return self.value
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _progress_callback(
     progress: ProgressArg, total: int, label: str
 ) -> AbstractContextManager[Callable[[int], None] | None]:
     """A context manager yielding the per-chunk callback ``run_blocks`` takes."""
     if progress is None or progress is False:
-        return _NullContext(None)
+        return nullcontext(None)
     if callable(progress):
-        return _NullContext(progress)
+        return nullcontext(progress)
     from flysim.progress import run_progress
 
     return run_progress(total, label)
