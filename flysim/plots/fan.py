@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from flysim.metrics.summary import quantile_bands
+from flysim.plots.formatting import value_formatter
 from flysim.plots.style import (
     BAND_COLOR,
     MUTED,
@@ -22,7 +23,6 @@ from flysim.plots.style import (
     metric_style,
     new_figure,
     plot_style,
-    value_formatter,
 )
 from flysim.result import SimulationResult
 

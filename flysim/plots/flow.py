@@ -25,7 +25,8 @@ from flysim.plots.flow_shapes import (
     draw_box,
     draw_label,
 )
-from flysim.plots.style import MUTED, format_number, months_text, new_figure, plot_style
+from flysim.plots.formatting import format_number
+from flysim.plots.style import MUTED, months_text, new_figure, plot_style
 from flysim.result import SimulationResult
 
 __all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_diagram", "flow_totals"]

@@ -14,7 +14,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import ArrowStyle, FancyArrowPatch, FancyBboxPatch
 
-from flysim.plots.style import INK, MUTED, PALETTE, format_number
+from flysim.plots.formatting import format_number
+from flysim.plots.style import INK, MUTED, PALETTE
 
 __all__ = [
     "ATTRACT",

@@ -26,7 +26,7 @@ from flysim.plots import (
     save_figures,
 )
 from flysim.plots.fan import BAND_GID, BENCHMARK_GID, MEDIAN_GID
-from flysim.plots.style import NumberFormatter, format_number
+from flysim.plots.formatting import NumberFormatter, format_number
 from flysim.result import Provenance, SimulationResult
 from flysim.scenario.schema import Scenario
 
