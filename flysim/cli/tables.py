@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from flysim.metrics.derive import break_even_month
 from flysim.result import Provenance
 
 __all__ = [
@@ -269,9 +270,10 @@ def break_even(roi: np.ndarray) -> BreakEven:
     roi = np.asarray(roi, dtype=np.float64)
     if roi.ndim != 2 or roi.shape[0] == 0 or roi.shape[1] == 0:
         raise ValueError(f"roi must have shape (runs, months) with both > 0, got {roi.shape}")
-    positive = np.nan_to_num(roi, nan=-np.inf) > 0
-    reached = positive.any(axis=1)
-    first = np.where(reached, positive.argmax(axis=1) + 1, np.inf)
+    month = break_even_month(roi)
+    reached = ~np.isnan(month)
+    # Runs that never break even count as later than any month of the horizon.
+    first = np.where(reached, month, np.inf)
     # An actual month of some run, not an interpolation between two.
     p50 = float(np.percentile(first, 50, method="inverted_cdf"))
     return BreakEven(p50_month=p50, share=float(reached.mean()), horizon=int(roi.shape[1]))
