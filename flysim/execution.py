@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from flysim.engines import RawBlock, get_engine
 from flysim.scenario.schema import Scenario
 
-__all__ = ["concatenate", "plan_chunks", "run_blocks"]
+__all__ = ["concatenate", "default_chunk_size", "iter_blocks", "plan_chunks", "run_blocks"]
 
 
 def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
@@ -36,6 +36,58 @@ def _run_one_block(
     engine: str, scenario: Scenario, seed: int, runs: range, *, months: int, record_events: bool
 ) -> RawBlock:
     return get_engine(engine).run_block(scenario, seed, runs, months, record_events=record_events)
+
+
+def default_chunk_size(engine: str, n_runs: int, workers: int) -> int:
+    """Runs per chunk when the caller gives none.
+
+    About eight chunks per worker, for a smooth progress bar and even load,
+    within the engine's preferred range: the agent model's memory grows with
+    its event log, the numpy core wants chunks large enough to amortise
+    numpy's per-call cost (``min_chunk``) and small enough to keep memory
+    flat (``max_chunk``).
+    """
+    e = get_engine(engine)
+    low, high = getattr(e, "min_chunk", 1), getattr(e, "max_chunk", 250)
+    return max(1, min(high, max(low, -(-n_runs // (8 * workers)))))
+
+
+def iter_blocks(
+    engine: str,
+    scenario: Scenario,
+    seed: int,
+    n_runs: int,
+    months: int,
+    *,
+    record_events: bool = False,
+    workers: int = 1,
+    chunk_size: int | None = None,
+) -> Iterator[RawBlock]:
+    """Simulate runs ``0..n_runs-1`` in chunks, yielding each block as it finishes.
+
+    Blocks come in completion order, not run order (each knows its runs), so
+    a caller can fold them into its output and let them go: memory then holds
+    one block per worker, not every block. Parameters as ``run_blocks``.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if chunk_size is None:
+        chunk_size = default_chunk_size(engine, n_runs, workers)
+    chunks = plan_chunks(n_runs, chunk_size)
+    if workers == 1 or len(chunks) == 1:
+        for runs in chunks:
+            yield _run_one_block(
+                engine, scenario, seed, runs, months=months, record_events=record_events
+            )
+        return
+    task = partial(
+        _run_one_block, engine, scenario, seed, months=months, record_events=record_events
+    )
+    # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
+    # chunk, leaving the block terminates the workers at once instead of
+    # waiting for every chunk already handed to them.
+    with multiprocessing.Pool(min(workers, len(chunks)), initializer=_ignore_sigint) as pool:
+        yield from pool.imap_unordered(task, chunks)
 
 
 def run_blocks(
@@ -72,33 +124,20 @@ def run_blocks(
     on_block : callable, optional
         Called with the number of runs each finished chunk holds.
     """
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    if chunk_size is None:
-        chunk_size = max(1, min(250, -(-n_runs // (8 * workers))))
-    chunks = plan_chunks(n_runs, chunk_size)
     blocks: list[RawBlock] = []
-    if workers == 1 or len(chunks) == 1:
-        for runs in chunks:
-            blocks.append(
-                _run_one_block(
-                    engine, scenario, seed, runs, months=months, record_events=record_events
-                )
-            )
-            if on_block is not None:
-                on_block(len(runs))
-    else:
-        task = partial(
-            _run_one_block, engine, scenario, seed, months=months, record_events=record_events
-        )
-        # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
-        # chunk, leaving the block terminates the workers at once instead of
-        # waiting for every chunk already handed to them.
-        with multiprocessing.Pool(workers, initializer=_ignore_sigint) as pool:
-            for block in pool.imap_unordered(task, chunks):
-                blocks.append(block)
-                if on_block is not None:
-                    on_block(len(block.runs))
+    for block in iter_blocks(
+        engine,
+        scenario,
+        seed,
+        n_runs,
+        months,
+        record_events=record_events,
+        workers=workers,
+        chunk_size=chunk_size,
+    ):
+        blocks.append(block)
+        if on_block is not None:
+            on_block(len(block.runs))
     blocks.sort(key=lambda b: int(b.runs[0]) if len(b.runs) else -1)
     return blocks
 

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["STREAMS", "fresh_seed", "generator", "stream_key"]
+__all__ = ["STREAMS", "fresh_seed", "generator", "run_keys", "stream_key"]
 
 #: The named streams a run draws from. Keeping mechanisms on separate streams
 #: keeps common random numbers aligned when two scenarios differ in one part.
@@ -57,6 +57,34 @@ def generator(seed: int, run: int, stream: str) -> np.random.Generator:
         raise ValueError(f"run must be >= 0, got {run}")
     ss = np.random.SeedSequence(entropy=seed, spawn_key=(run, stream_key(stream)))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+def run_keys(seed: int, runs: np.ndarray) -> np.ndarray:
+    """One 64-bit key per run and stream, for counter-based draws (the numpy core).
+
+    Parameters
+    ----------
+    seed : int
+        The simulation's seed (non-negative).
+    runs : numpy.ndarray
+        Run indices.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64, shape ``(len(runs), len(STREAMS))``: column ``j`` is stream
+        ``STREAMS[j]``, from ``SeedSequence(seed, spawn_key=(run, stream_key(
+        "counter"))).generate_state``. Like ``generator``, a run's keys depend on
+        the seed and its index alone.
+    """
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    tag = stream_key("counter")
+    out = np.empty((len(runs), len(STREAMS)), dtype=np.uint64)
+    for i, run in enumerate(runs):
+        ss = np.random.SeedSequence(entropy=seed, spawn_key=(int(run), tag))
+        out[i] = ss.generate_state(len(STREAMS), np.uint64)
+    return out
 
 
 def fresh_seed() -> int:

@@ -14,8 +14,9 @@ import pandas as pd
 
 from flysim._version import __version__
 from flysim.engines import ENGINES, EVENT_COLUMNS
-from flysim.execution import concatenate, run_blocks
+from flysim.execution import iter_blocks
 from flysim.metrics.derive import derive_metrics
+from flysim.metrics.names import METRICS
 from flysim.result import Provenance, SimulationResult
 from flysim.rng import fresh_seed
 from flysim.scenario import Scenario, load_scenario, scenario_hash
@@ -41,7 +42,7 @@ def simulate(
     scenario: Scenario | str | PathLike[str],
     runs: int | None = None,
     seed: int | None = None,
-    engine: str = "des",
+    engine: str = "mc",
     months: int | None = None,
     *,
     events: bool = False,
@@ -60,12 +61,15 @@ def simulate(
     seed : int, optional
         Seed of every run's random streams; defaults to the scenario's
         ``seed``, else fresh entropy (recorded in the provenance).
-    engine : {"des"}
-        ``"des"``: the SimPy agent model.
+    engine : {"mc", "des"}
+        ``"mc"`` (default): the vectorised numpy core, counts per compartment;
+        ``"des"``: the SimPy agent model, every customer an agent, with an
+        event log. Both give the same distribution of every metric.
     months : int, optional
         Months to simulate (1 to 120); defaults to the scenario's horizon.
     events : bool
-        Record the event log (``result.events``). Memory grows with it.
+        Record the event log (``result.events``); agent model only. Memory
+        grows with it.
     workers : int
         Processes to spread runs over; results do not depend on it.
     chunk_size : int, optional
@@ -93,6 +97,11 @@ def simulate(
         chunk_size = _check_int("chunk_size", chunk_size, 1)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
+    if events and engine != "des":
+        raise ValueError(
+            f"events=True needs engine='des' (the agent model); engine={engine!r} "
+            "keeps counts per compartment, not agents"
+        )
     if seed is None:
         seed = scenario.scenario.seed if scenario.scenario.seed is not None else fresh_seed()
     seed = _check_int("seed", seed, 0)
@@ -106,8 +115,13 @@ def simulate(
         seed,
     )
     started = time.perf_counter()
+    # Each block's metrics go straight into one preallocated array, so memory
+    # holds the result plus a block per worker, never every raw block as well.
+    data = np.empty((runs, months, len(METRICS)))
+    event_rows: list[tuple] = []
+    n_events = 0
     with _progress_callback(progress, runs, scenario.name) as on_block:
-        blocks = run_blocks(
+        for block in iter_blocks(
             engine,
             scenario,
             seed,
@@ -116,16 +130,19 @@ def simulate(
             record_events=events,
             workers=workers,
             chunk_size=chunk_size,
-            on_block=on_block,
-        )
-    raw = concatenate(blocks)
-    data = derive_metrics(raw, scenario)
+        ):
+            data[block.runs] = derive_metrics(block.raw, scenario)
+            n_events += block.n_events
+            if block.events:
+                event_rows.extend(block.events)
+            if on_block is not None:
+                on_block(len(block.runs))
     wall = time.perf_counter() - started
 
     event_frame = None
     if events:
-        rows = [row for b in blocks for row in (b.events or ())]
-        event_frame = pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS))
+        event_rows.sort(key=lambda row: row[0])  # blocks finish in any order; runs in order
+        event_frame = pd.DataFrame.from_records(event_rows, columns=list(EVENT_COLUMNS))
     provenance = Provenance(
         scenario_name=scenario.name,
         scenario_hash=scenario_hash(scenario),
@@ -137,7 +154,7 @@ def simulate(
         flysim_version=__version__,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         wall_time_s=wall,
-        n_events=sum(b.n_events for b in blocks),
+        n_events=n_events,
     )
     return SimulationResult(data, scenario, provenance, events=event_frame)
 

@@ -130,7 +130,12 @@ def run(
     months: Annotated[
         int | None, typer.Option(min=1, max=120, help="Months (default: the scenario's horizon).")
     ] = None,
-    engine: Annotated[EngineName, typer.Option(help="Simulation engine.")] = EngineName["des"],
+    engine: Annotated[
+        EngineName,
+        typer.Option(
+            help="Simulation engine: mc, the numpy core; des, the agent model (--events)."
+        ),
+    ] = EngineName["mc"],
     overrides: Overrides = None,
     out: Annotated[
         Path | None,

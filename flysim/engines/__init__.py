@@ -8,6 +8,7 @@ __all__ = ["ENGINES", "EVENT_COLUMNS", "Engine", "RawBlock", "get_engine"]
 
 #: Engine names and what they are.
 ENGINES: dict[str, str] = {
+    "mc": "vectorised numpy Monte Carlo core: counts per compartment, all runs at once",
     "des": "SimPy agent model: every lead and customer an agent, continuous time",
 }
 
@@ -20,6 +21,10 @@ def get_engine(name: str) -> Engine:
     ValueError
         If no engine has that name; the message lists the known ones.
     """
+    if name == "mc":
+        from flysim.engines.mc import MCEngine
+
+        return MCEngine()
     if name == "des":
         from flysim.engines.des import AgentEngine
 

@@ -33,6 +33,7 @@ __all__ = [
     "fires",
     "health_score",
     "recovery_probability",
+    "score_variance",
 ]
 
 #: Health state indices used by both engines.
@@ -203,3 +204,35 @@ def expected_score(params: HealthParams, state: int) -> float:
         + w[2] * tickets
         + w[3] * (1.0 - params.payment_delay[state])
     )
+
+
+def score_variance(params: HealthParams, state: int) -> float:
+    """Variance of one customer's weekly health score in a health state (closed form).
+
+    The four components are independent given the state, so the variance is
+    the weighted sum of theirs: the capped login share and the ticket
+    component from the Poisson pmf, the Beta share's ``m (1 - m) / (c + 1)``
+    and the Bernoulli payment's ``p (1 - p)``.
+    """
+    lam = params.logins[state]
+    ks = np.arange(int(LOGINS_FULL))
+    pk = stats.poisson.pmf(ks, lam)
+    tail = stats.poisson.sf(int(LOGINS_FULL) - 1, lam)
+    share = ks / LOGINS_FULL
+    l1 = float(np.sum(pk * share) + tail)
+    l2 = float(np.sum(pk * share**2) + tail)
+    mu = params.tickets[state]
+    kt = np.arange(int(TICKETS_WORST))
+    pt = stats.poisson.pmf(kt, mu)
+    comp = 1.0 - kt / TICKETS_WORST
+    t1, t2 = float(np.sum(pt * comp)), float(np.sum(pt * comp**2))
+    m, c = params.usage_mean[state], params.usage_concentration
+    d = params.payment_delay[state]
+    w = SCORE_WEIGHTS
+    var = (
+        w[0] ** 2 * (l2 - l1**2)
+        + w[1] ** 2 * m * (1.0 - m) / (c + 1.0)
+        + w[2] ** 2 * (t2 - t1**2)
+        + w[3] ** 2 * d * (1.0 - d)
+    )
+    return 100.0**2 * var

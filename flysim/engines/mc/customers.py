@@ -1,0 +1,165 @@
+"""Engage and delight for the numpy core: onboarding, the value chain, NPS and the ask, checks.
+
+Customer transitions are first order in the step: each customer has at most
+one of its competing events per step, with the exact competing-risk
+probabilities ``(h_i / H) (1 - exp(-H dt))`` (``flysim.engines.mc.plan``).
+Exits drawn on the value array are allocated at random over the delight
+cells with the same class and health (multivariate hypergeometric), so both
+arrays always hold the same customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flysim.engines.mc import draws
+from flysim.engines.mc.plan import Plan
+from flysim.engines.mc.sampling import normal
+from flysim.engines.mc.state import ACCEPTED, DECLINED, NOT_ASKED, PROMOTER, State, collapse
+from flysim.engines.mc.uniforms import Stream
+from flysim.model.health import AT_RISK, HEALTHY
+
+__all__ = ["check", "engage"]
+
+
+def _new_by_class(plan: Plan, converted: np.ndarray, stream: Stream) -> np.ndarray:
+    """Split conversions into groups (referral-won or not) and churn classes, ``(runs, g, k)``."""
+    k = plan.classes.size
+    by_group = np.stack([converted[:, 0] + converted[:, 1], converted[:, 2]][: plan.groups], axis=1)
+    return draws.split(stream, by_group, np.full(k, 1.0 / k))
+
+
+def _onboard(
+    plan: Plan, state: State, new: np.ndarray, stream: Stream, flows: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Onboarding exits of one step; return activations, ``(runs, g, k)``.
+
+    Exits are age-independent (exponential), so the ones who reach value are
+    a random subset of the pool and their mean age is the pool's; the realised
+    days to value add the mean exit time within the step.
+    """
+    old = state.onboard
+    by_old = draws.competing(stream, old, plan.onboard_exit_old, plan.onboard_shares)
+    by_new = draws.competing(stream, new, plan.onboard_exit_new, plan.onboard_shares)
+    act_old, act_new = by_old[..., 0], by_new[..., 0]
+    out_old, out_new = collapse(by_old, 0, 1), collapse(by_new, 0, 1)
+    mean_age = np.divide(state.onboard_age, old, out=np.zeros_like(old), where=old > 0)
+    flows["ttv_sum"] += (
+        (act_old * (mean_age + plan.onboard_exit_age_old) + act_new * plan.onboard_exit_age_new)
+        .reshape(old.shape[0], -1)
+        .sum(axis=1)
+    )
+    runs = old.shape[0]
+    flows["ttv_count"] += (act_old + act_new).reshape(runs, -1).sum(axis=1)
+    flows["churned"] += (out_old - act_old + out_new - act_new).reshape(runs, -1).sum(axis=1)
+    state.onboard_age = (old - out_old) * (mean_age + plan.dt) + (
+        new - out_new
+    ) * plan.onboard_stay_age_new
+    state.onboard = old - out_old + new - out_new
+    return act_old + act_new
+
+
+def _regroup(moved: np.ndarray, target_health: int, plan: Plan, stream: Stream) -> np.ndarray:
+    """Customers who changed health, by (k, s), redraw their NPS category: ``(runs, k, n, s)``."""
+    drawn = draws.split(stream, moved, plan.nps[target_health])  # (runs, k, s, n)
+    return np.swapaxes(drawn, 2, 3)
+
+
+def _delight_exits(
+    plan: Plan, state: State, churned: np.ndarray, flipped: np.ndarray, stream: Stream
+) -> None:
+    """Remove churned and flipped customers from the delight cells; move the flipped."""
+    d = state.delight
+    assert d is not None
+    runs, k = d.shape[:2]
+    cells = d.reshape(runs, k, 2, 9)
+    cells = cells - draws.allocate(stream, churned, cells)
+    gone = draws.allocate(stream, flipped, cells)
+    cells = cells - gone
+    d = cells.reshape(runs, k, 2, 3, 3)
+    by_nps = gone.reshape(runs, k, 2, 3, 3)
+    by_ask = by_nps[:, :, :, 0] + by_nps[:, :, :, 1] + by_nps[:, :, :, 2]  # (runs, k, h, s)
+    moved = [_regroup(by_ask[:, :, h], 1 - h, plan, stream) for h in (HEALTHY, AT_RISK)]
+    for h in (HEALTHY, AT_RISK):
+        d[:, :, 1 - h] += moved[h]
+    state.delight = d
+
+
+def _ask(plan: Plan, state: State, stream: Stream) -> None:
+    d = state.delight
+    assert d is not None
+    waiting = d[:, :, :, PROMOTER, NOT_ASKED]
+    asked = draws.binomial(stream, waiting, plan.p_ask)
+    accepted = draws.binomial(stream, asked, plan.rates.ask_accept)
+    d[:, :, :, PROMOTER, NOT_ASKED] -= asked
+    d[:, :, :, PROMOTER, ACCEPTED] += accepted
+    d[:, :, :, PROMOTER, DECLINED] += asked - accepted
+
+
+def engage(
+    plan: Plan,
+    state: State,
+    converted: np.ndarray,
+    stream: Stream,
+    flows: dict[str, np.ndarray],
+) -> None:
+    """One step of onboarding, churn, health changes, upsells, NPS and the ask."""
+    v = state.value
+    activated = _onboard(plan, state, _new_by_class(plan, converted, stream), stream, flows)
+    exits = draws.competing(stream, v, plan.p_exit, plan.exit_shares)
+    churn, flip, up = exits[..., 0], exits[..., 1], exits[..., 2]
+    v = v - churn - flip - up
+    v[..., 1:] += up[..., :-1]
+    v += flip[:, :, :, ::-1]
+    v[:, :, :, HEALTHY, 0] += activated
+    state.value = v
+    flows["churned"] += churn.reshape(churn.shape[0], -1).sum(axis=1)
+    flows["upsells"] += up.reshape(up.shape[0], -1).sum(axis=1)
+    if state.delight is None:
+        return
+    _delight_exits(plan, state, collapse(churn, 1, 2), collapse(flip, 1, 2), stream)
+    instant = plan.p_ask >= 1.0
+    if not instant:
+        _ask(plan, state, stream)
+    new_nps = draws.split(stream, collapse(activated, 1), plan.nps[HEALTHY])
+    state.delight[:, :, HEALTHY, :, NOT_ASKED] += new_nps
+    if instant:
+        _ask(plan, state, stream)
+
+
+def check(plan: Plan, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:
+    """A weekly check: scores, trigger firings and their costs, recoveries by action.
+
+    Firings are binomial with each trigger's exact per-state probability; an
+    at-risk customer recovers with the exact probability that at least one
+    fired action succeeds. The two are drawn independently: each margin is
+    exact, their correlation within a check is not kept. The week's score
+    sum is normal with the exact mean and variance of a sum of independent
+    scores.
+    """
+    v = state.value
+    n_trig = plan.fire.shape[1]
+    active = collapse(v, 2)  # (runs, h)
+    z = normal(stream.uniform(2))
+    score = active * plan.score_mean + np.sqrt(active * plan.score_var) * z
+    flows["score_sum"] += np.clip(score, 0.0, 100.0 * active).sum(axis=1)
+    flows["score_count"] += active.sum(axis=1)
+    if n_trig == 0:
+        return
+    fired = draws.binomial(stream, np.repeat(active[:, :, None], n_trig, axis=2), plan.fire)
+    flows["trigger_actions"] += fired.sum(axis=(1, 2))
+    flows["spend_triggers"] += (fired * plan.trigger_cost).sum(axis=(1, 2))
+    at_risk = v[:, :, :, AT_RISK, :]
+    saved = draws.binomial(stream, at_risk, plan.p_recover)
+    v[:, :, :, AT_RISK, :] -= saved
+    v[:, :, :, HEALTHY, :] += saved
+    if state.delight is None:
+        return
+    d = state.delight
+    runs, k = d.shape[:2]
+    cells = d[:, :, AT_RISK].reshape(runs, k, 9)
+    gone = draws.allocate(stream, collapse(saved, 1), cells)
+    d[:, :, AT_RISK] = (cells - gone).reshape(runs, k, 3, 3)
+    by_nps = gone.reshape(runs, k, 3, 3)
+    by_ask = by_nps[:, :, 0] + by_nps[:, :, 1] + by_nps[:, :, 2]
+    d[:, :, HEALTHY] += _regroup(by_ask, HEALTHY, plan, stream)

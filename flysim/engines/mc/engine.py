@@ -1,0 +1,167 @@
+"""The numpy Monte Carlo core (``engine="mc"``): a chunk of runs advanced step by step.
+
+The state is counts per compartment (``flysim.engines.mc.state``), one row per
+run, so one step of every run in a chunk is a few dozen array operations and
+its cost does not grow with the number of customers. What each step does is in
+``attract`` and ``customers``; the step's constants are compiled once
+(``plan``); every draw inverts a uniform that belongs to its run
+(``uniforms``, ``sampling``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from flysim.engines.base import RawBlock
+from flysim.engines.mc.attract import attract, evolve
+from flysim.engines.mc.customers import check, engage
+from flysim.engines.mc.plan import DEFAULT_CLASSES, DEFAULT_STEPS_PER_MONTH, Plan, make_plan
+from flysim.engines.mc.state import initial_state
+from flysim.engines.mc.uniforms import Stream
+from flysim.metrics.names import RAW_FIELDS, RAW_INDEX
+from flysim.model.rates import compile_rates
+from flysim.rng import STREAMS, run_keys
+from flysim.scenario.schema import Scenario
+from flysim.units import DAYS_PER_MONTH
+
+__all__ = ["MCEngine"]
+
+#: Raw fields a step adds to (flows and money within the month).
+_STEP_FLOWS: tuple[str, ...] = (
+    "leads_paid",
+    "leads_organic",
+    "leads_referral",
+    "new_customers_paid",
+    "new_customers_organic",
+    "new_customers_referral",
+    "churned",
+    "upsells",
+    "trigger_actions",
+    "experiments_won",
+    "revenue",
+    "spend_rewards",
+    "spend_onboarding",
+    "spend_triggers",
+    "spend_experiments",
+    "ttv_sum",
+    "ttv_count",
+    "score_sum",
+    "score_count",
+)
+
+
+class MCEngine:
+    """The vectorised numpy core: all runs of a chunk at once, counts per compartment.
+
+    Parameters
+    ----------
+    steps_per_month : int
+        Time steps per month (``dt = 30.4375 / steps_per_month`` days).
+    classes : int
+        Equal-probability quantile classes of the Gamma churn multiplier.
+    """
+
+    name = "mc"
+    #: Runs per chunk the executor should aim for: large enough to amortise
+    #: numpy's per-call overhead, small enough to keep memory flat.
+    max_chunk = 2000
+    min_chunk = 250
+
+    def __init__(
+        self, steps_per_month: int = DEFAULT_STEPS_PER_MONTH, classes: int = DEFAULT_CLASSES
+    ) -> None:
+        if steps_per_month < 1:
+            raise ValueError(f"steps_per_month must be >= 1, got {steps_per_month}")
+        if classes < 1:
+            raise ValueError(f"classes must be >= 1, got {classes}")
+        self.steps_per_month = steps_per_month
+        self.classes = classes
+
+    def run_block(
+        self,
+        scenario: Scenario,
+        seed: int,
+        runs: Sequence[int],
+        months: int,
+        *,
+        record_events: bool = False,
+    ) -> RawBlock:
+        """Simulate a block of runs at once; see ``Engine.run_block``."""
+        if record_events:
+            raise ValueError(
+                "the mc engine keeps counts, not agents, so it has no event log; "
+                "use engine='des' for events"
+            )
+        plan = make_plan(compile_rates(scenario), self.steps_per_month, self.classes)
+        run_ids = np.asarray(list(runs), dtype=np.int64)
+        # The arrays are small and many: BLAS threads only contend (with each
+        # other and with the worker processes), so the core runs on one.
+        with threadpool_limits(limits=1, user_api="blas"):
+            raw = _simulate(plan, seed, run_ids, months)
+        steps = months * self.steps_per_month
+        return RawBlock(runs=run_ids, raw=raw, events=None, n_events=steps * len(run_ids))
+
+
+def _simulate(plan: Plan, seed: int, run_ids: np.ndarray, months: int) -> np.ndarray:
+    r = plan.rates
+    n = len(run_ids)
+    keys = run_keys(seed, run_ids)
+    streams = {name: Stream(keys[:, j]) for j, name in enumerate(STREAMS)}
+    state = initial_state(plan, n, streams["initial"])
+    tier_mrr = np.asarray(r.tier_mrr[: plan.tiers], dtype=float)
+    checks = plan.check_steps(months) if r.health is not None else {}
+
+    raw = np.zeros((n, months, len(RAW_FIELDS)))
+    raw[:, :, RAW_INDEX["spend_paid"]] = r.budget_paid
+    raw[:, :, RAW_INDEX["spend_content"]] = r.content_cost
+    raw[:, :, RAW_INDEX["spend_stack"]] = r.stack_cost
+    raw[:, 0, RAW_INDEX["customers_start"]] = state.customers()
+    mrr, _ = state.mrr(tier_mrr)
+    flows = {name: np.zeros(n) for name in _STEP_FLOWS}
+
+    for step in range(months * plan.steps_per_month):
+        month = step // plan.steps_per_month
+        for s in streams.values():
+            s.at_step(step + 1)  # step 0's counters belong to the initial state
+        converted = attract(plan, state, step * plan.dt, streams, flows)
+        flows["spend_onboarding"] += converted.sum(axis=1) * r.onboarding_cost
+        flows["spend_rewards"] += converted[:, 2] * r.reward
+        evolve(plan, state, streams["evolve"], flows)
+        engage(plan, state, converted, streams["customers"], flows)
+        for _ in range(checks.get(step, 0)):
+            check(plan, state, streams["health"], flows)
+        mrr_end, mrr_referral = state.mrr(tier_mrr)
+        # Events fall uniformly within the step to first order: the trapezoid.
+        flows["revenue"] += 0.5 * (mrr + mrr_end) * plan.dt / DAYS_PER_MONTH
+        mrr = mrr_end
+        if (step + 1) % plan.steps_per_month == 0:
+            row = raw[:, month]
+            for name, value in flows.items():
+                row[:, RAW_INDEX[name]] += value
+                value[:] = 0.0
+            _snapshot(row, state, mrr, mrr_referral)
+            if month + 1 < months:
+                raw[:, month + 1, RAW_INDEX["customers_start"]] = state.customers()
+    return raw
+
+
+def _snapshot(row: np.ndarray, state, mrr: np.ndarray, mrr_referral: np.ndarray) -> None:
+    """Month-end stocks into one month's raw row, ``(runs, fields)``."""
+    nps = state.nps_counts()
+    stocks = {
+        "onboarding": state.onboard.sum(axis=(1, 2)),
+        "healthy": state.value[:, :, :, 0].sum(axis=(1, 2, 3)),
+        "at_risk": state.value[:, :, :, 1].sum(axis=(1, 2, 3)),
+        "promoters": nps[:, 0],
+        "passives": nps[:, 1],
+        "detractors": nps[:, 2],
+        "advocates": state.advocates(),
+        "open_leads": state.leads.sum(axis=1),
+        "mrr": mrr,
+        "mrr_referral": mrr_referral,
+    }
+    for name, value in stocks.items():
+        row[:, RAW_INDEX[name]] = value

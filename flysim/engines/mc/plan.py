@@ -1,0 +1,213 @@
+"""The numpy core's compartments and their per-step constants, compiled once.
+
+Customers are counts in two coupled arrays (see ``docs/model.md``, "The numpy
+core"):
+
+- ``value[g, k, h, t]``: referral-won flag ``g``, churn class ``k``, health
+  ``h`` and tier ``t``. Churn, health changes and upsells are drawn here.
+- ``delight[k, h, n, s]``: churn class, health, NPS category ``n`` and ask
+  state ``s`` (not asked, accepted, declined). Exits drawn on ``value`` are
+  allocated over these cells at random (multivariate hypergeometric), the
+  ask is drawn here.
+
+Dimensions a scenario does not need collapse to size 1 (no referral channel:
+one ``g``; no heterogeneity: one ``k``; no ``[delight]``: no delight array).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate, stats
+
+from flysim.model.health import (
+    AT_RISK,
+    HEALTHY,
+    expected_score,
+    fire_probabilities,
+    recovery_probability,
+    score_variance,
+)
+from flysim.model.rates import ModelRates
+from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
+
+__all__ = ["DEFAULT_CLASSES", "DEFAULT_STEPS_PER_MONTH", "Plan", "gamma_classes", "make_plan"]
+
+#: Time steps per month: dt = 30.4375 / 5 = 6.09 days, so a step holds at most
+#: one weekly check. docs/model.md gives the bias this leaves.
+DEFAULT_STEPS_PER_MONTH: int = 5
+#: Equal-probability quantile classes of the Gamma churn multiplier.
+DEFAULT_CLASSES: int = 8
+
+
+def gamma_classes(cv: float, classes: int) -> np.ndarray:
+    """Mean multiplier of each equal-probability quantile class of Gamma(mean 1, cv).
+
+    The class means average exactly 1, so the mean hazard is kept; the
+    survival curve's error is in ``docs/model.md``.
+    """
+    if cv == 0:
+        return np.ones(1)
+    k = 1.0 / cv**2
+    edges = stats.gamma.ppf(np.linspace(0.0, 1.0, classes + 1), k, scale=1.0 / k)
+    # E[X; a < X < b] for Gamma(k, 1/k) is the Gamma(k + 1, 1/k) mass between a and b.
+    return np.diff(stats.gamma.cdf(edges, k + 1.0, scale=1.0 / k)) * classes
+
+
+def _exit_prob(rate: np.ndarray, dt: float) -> np.ndarray:
+    """P(an exponential clock of the given rate rings within dt); 1 for an infinite rate."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(rate), 1.0, -np.expm1(-rate * dt))
+
+
+def _entrant_exit_prob(rate: np.ndarray, dt: float) -> np.ndarray:
+    """The same for someone who enters at a uniform time within the step."""
+    out = np.ones_like(rate, dtype=float)
+    fin = np.isfinite(rate) & (rate > 0)
+    x = rate[fin] * dt
+    out[fin] = 1.0 + np.expm1(-x) / x
+    out[rate == 0] = 0.0
+    return out
+
+
+def _mean_exit_time(rate: float, dt: float, entrant: bool) -> float:
+    """Mean time from entering the pool to exit, given an exit within the step.
+
+    For a member present at the step's start, ``E[tau | tau < dt]``; for an
+    entrant at a uniform time, the exit density is weighted by the time left.
+    """
+    if math.isinf(rate) or rate * dt < 1e-12:
+        return 0.0 if math.isinf(rate) else dt / (3.0 if entrant else 2.0)
+
+    def w(t: float) -> float:
+        return ((dt - t) if entrant else 1.0) * math.exp(-rate * t)
+
+    num = integrate.quad(lambda t: t * w(t), 0.0, dt)[0]
+    return num / integrate.quad(w, 0.0, dt)[0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Per-step constants of one scenario at one step length (all per step of ``dt`` days)."""
+
+    rates: ModelRates
+    dt: float
+    steps_per_month: int
+    groups: int
+    classes: np.ndarray
+    tiers: int
+    nps_on: bool
+    # lead decisions per channel (paid, organic, referral)
+    decide_old: np.ndarray
+    decide_new: np.ndarray
+    # onboarding, per class
+    onboard_exit_old: np.ndarray
+    onboard_exit_new: np.ndarray
+    onboard_shares: np.ndarray
+    onboard_exit_age_old: np.ndarray
+    onboard_exit_age_new: np.ndarray
+    onboard_stay_age_new: np.ndarray
+    # value chain: exit probability (k, h, t); shares of churn, health change, upsell
+    p_exit: np.ndarray
+    exit_shares: np.ndarray
+    # delight
+    p_ask: float
+    nps: np.ndarray
+    # weekly checks
+    fire: np.ndarray
+    trigger_cost: np.ndarray
+    p_recover: float
+    score_mean: np.ndarray
+    score_var: np.ndarray
+
+    def check_steps(self, months: int) -> dict[int, int]:
+        """Steps holding a weekly check (days 7, 14, ... before the horizon) -> checks in it."""
+        horizon = months * DAYS_PER_MONTH
+        out: dict[int, int] = {}
+        j = 1
+        while j * DAYS_PER_WEEK < horizon:
+            step = min(int(j * DAYS_PER_WEEK / self.dt), months * self.steps_per_month - 1)
+            out[step] = out.get(step, 0) + 1
+            j += 1
+        return out
+
+
+def make_plan(rates: ModelRates, steps_per_month: int, classes: int) -> Plan:
+    """Compile the per-step constants of a scenario's rates."""
+    dt = DAYS_PER_MONTH / steps_per_month
+    cv = 0.0 if rates.gamma_shape is None else 1.0 / math.sqrt(rates.gamma_shape)
+    mult = gamma_classes(cv, classes)
+    decide = np.array([rates.channels[c].decide_rate for c in ("paid", "organic", "referral")])
+
+    churn_on = rates.onboarding_churn * mult
+    out_rate = rates.value_rate + churn_on
+    share = np.where(np.isinf(out_rate), 1.0, 0.0)
+    fin = np.isfinite(out_rate) & (out_rate > 0)
+    share[fin] = rates.value_rate / out_rate[fin]
+
+    tiers = rates.n_tiers if rates.upsell > 0 else 1
+    # Hazards by (k, h, t): churn, health change, upsell; competing over the step.
+    h_churn = (
+        np.array([rates.churn_healthy, rates.churn_at_risk])[None, :, None] * mult[:, None, None]
+    )
+    h_churn = np.broadcast_to(h_churn, (mult.size, 2, tiers))
+    h_flip = np.broadcast_to(np.array([rates.risk, rates.recovery])[None, :, None], h_churn.shape)
+    up = np.zeros((1, 2, tiers))
+    up[0, HEALTHY, : tiers - 1] = rates.upsell
+    h_up = np.broadcast_to(up, h_churn.shape)
+    total = h_churn + h_flip + h_up
+    hazards = np.stack([h_churn, h_flip, h_up], axis=-1)
+    shares_v = np.divide(
+        hazards, total[..., None], out=np.zeros_like(hazards), where=total[..., None] > 0
+    )
+    shares_v[..., 0] += total == 0  # no exit anyway; keeps each row a distribution
+
+    health = rates.health
+    if health is not None and health.triggers:
+        fire = np.stack([fire_probabilities(health, HEALTHY), fire_probabilities(health, AT_RISK)])
+        cost = np.array([t.cost for t in health.triggers])
+        p_rec = recovery_probability(health)
+    else:
+        fire, cost, p_rec = np.zeros((2, 0)), np.zeros(0), 0.0
+    if health is not None:
+        s_mean = np.array([expected_score(health, s) for s in (HEALTHY, AT_RISK)])
+        s_var = np.array([score_variance(health, s) for s in (HEALTHY, AT_RISK)])
+    else:
+        s_mean = s_var = np.zeros(2)
+
+    return Plan(
+        rates=rates,
+        dt=dt,
+        steps_per_month=steps_per_month,
+        groups=2 if rates.channels["referral"].enabled else 1,
+        classes=mult,
+        tiers=tiers,
+        nps_on=rates.nps_on,
+        decide_old=_exit_prob(decide, dt),
+        decide_new=_entrant_exit_prob(decide, dt),
+        onboard_exit_old=_exit_prob(out_rate, dt),
+        onboard_exit_new=_entrant_exit_prob(out_rate, dt),
+        onboard_shares=np.stack([share, 1.0 - share], axis=-1),
+        onboard_exit_age_old=np.array([_mean_exit_time(r, dt, False) for r in out_rate]),
+        onboard_exit_age_new=np.array([_mean_exit_time(r, dt, True) for r in out_rate]),
+        onboard_stay_age_new=np.array([_stay_age(r, dt) for r in out_rate]),
+        p_exit=-np.expm1(-total * dt),
+        exit_shares=shares_v,
+        p_ask=float(_exit_prob(np.array([rates.ask_rate]), dt)[0]) if rates.nps_on else 0.0,
+        nps=np.array([rates.nps_healthy, rates.nps_at_risk]),
+        fire=fire,
+        trigger_cost=cost,
+        p_recover=p_rec,
+        score_mean=s_mean,
+        score_var=s_var,
+    )
+
+
+def _stay_age(rate: float, dt: float) -> float:
+    """Mean age at the step's end of an entrant (uniform entry time) still in the pool."""
+    if math.isinf(rate):
+        return 0.0
+    num = integrate.quad(lambda a: a * math.exp(-rate * a), 0.0, dt)[0]
+    return num / integrate.quad(lambda a: math.exp(-rate * a), 0.0, dt)[0]

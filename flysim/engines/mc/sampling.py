@@ -1,0 +1,284 @@
+"""Discrete draws by inversion of per-run uniforms, vectorised over any shape.
+
+The numpy core cannot use ``numpy.random.Generator.binomial`` on an array of
+runs: one generator shared by a chunk of runs would make each run's numbers
+depend on its neighbours, so results would change with the chunk size. Every
+draw here is instead a function of one uniform that belongs to one run
+(``flysim.engines.mc.uniforms``), turned into a count by inverting the CDF.
+
+Three tiers keep the cost flat in the size of the counts:
+
+1. ``P(X = 0)`` (one ``exp``) settles most draws of a small population at once.
+2. A draw with a mean up to ``EXACT_MEAN`` is found by the exact sequential
+   search of the CDF, on the ever smaller subset still searching.
+3. A larger mean uses the Cornish-Fisher quantile (normal plus a skewness
+   term), rounded and clipped to the support. Its error is below one count
+   near the centre and a fraction of a standard deviation in the far tails;
+   ``tests/unit/test_mc_sampling.py`` bounds the Kolmogorov distance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+__all__ = ["EXACT_MEAN", "allocate", "binomial", "hypergeometric", "normal", "poisson", "split"]
+
+#: Means up to this are drawn by the exact CDF search; larger ones by Cornish-Fisher.
+EXACT_MEAN: float = 30.0
+
+
+def normal(u: np.ndarray) -> np.ndarray:
+    """Standard normal quantiles of uniforms in (0, 1)."""
+    return special.ndtri(np.clip(u, 1e-300, 1.0 - 2.0**-53))
+
+
+def _cornish_fisher(
+    u: np.ndarray, mean: np.ndarray, var: np.ndarray, skew: np.ndarray
+) -> np.ndarray:
+    z = normal(u)
+    x = mean + np.sqrt(var) * (z + skew * (z * z - 1.0) / 6.0)
+    return np.floor(x + 0.5)
+
+
+#: Terms of the CDF a search adds per pass (one numpy pass instead of one per term).
+_BLOCK: int = 8
+
+
+def _search(
+    u: np.ndarray, x: np.ndarray, pmf: np.ndarray, idx: np.ndarray, ratio, upper: np.ndarray
+) -> None:
+    """Sequential CDF search from ``x[idx]`` (whose pmf is ``pmf``), in place on ``x``.
+
+    ``ratio(sel, k)`` gives ``P(k + 1) / P(k)`` for the elements ``idx[sel]``
+    (``sel`` a column, ``k`` a block of values). The CDF is extended
+    ``_BLOCK`` terms at a time, so a draw of a few counts costs one pass.
+    """
+    uu = u[idx]
+    k = x[idx].copy()
+    cdf = pmf.copy()
+    top = upper[idx]
+    sel = np.flatnonzero((uu >= cdf) & (k < top))
+    steps = np.arange(_BLOCK, dtype=float)
+    while sel.size:
+        ks = k[sel, None] + steps
+        terms = pmf[sel, None] * np.cumprod(np.maximum(ratio(sel[:, None], ks), 0.0), axis=1)
+        cum = cdf[sel, None] + np.cumsum(terms, axis=1)
+        hit = uu[sel, None] < cum
+        found = hit.any(axis=1)
+        first = np.argmax(hit, axis=1)
+        got = sel[found]
+        x[idx[got]] = np.minimum(k[got] + first[found] + 1.0, top[got])
+        rest = sel[~found]
+        k[rest] += _BLOCK
+        pmf[rest] = terms[~found, -1]
+        cdf[rest] = cum[~found, -1]
+        beyond = k[rest] >= top[rest]
+        x[idx[rest[beyond]]] = top[rest[beyond]]
+        sel = rest[~beyond]
+
+
+def binomial(u: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+    """Binomial(n, p) draws, one per uniform.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        Uniforms in [0, 1), one per draw.
+    n : numpy.ndarray
+        Trials (float arrays holding whole numbers), broadcastable to ``u``.
+    p : numpy.ndarray or float
+        Success probabilities in [0, 1], broadcastable to ``u``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 counts with the shape of ``u``.
+    """
+    u, n, p = np.broadcast_arrays(u, n, np.asarray(p, dtype=float))
+    shape = u.shape
+    u, n, p = u.ravel(), n.ravel(), p.ravel()
+    # Draw the rarer outcome: X = n - Binomial(n, 1 - p) when p > 1/2.
+    flip = p > 0.5
+    q = np.where(flip, 1.0 - p, p)
+    x = np.zeros(u.shape)
+    mean = n * q
+    small = mean <= EXACT_MEAN
+    with np.errstate(divide="ignore"):
+        p0 = np.exp(n * np.log1p(-q))
+    idx = np.flatnonzero(small & (u >= p0) & (n > 0))
+    if idx.size:
+        odds = q[idx] / (1.0 - q[idx])
+        nn = n[idx]
+        _search(u, x, p0[idx], idx, lambda s, k: (nn[s] - k) / (k + 1.0) * odds[s], n)
+    big = np.flatnonzero(~small)
+    if big.size:
+        nb, qb = n[big], q[big]
+        var = nb * qb * (1.0 - qb)
+        skew = (1.0 - 2.0 * qb) / np.sqrt(var)
+        x[big] = np.clip(_cornish_fisher(u[big], nb * qb, var, skew), 0.0, nb)
+    x = np.where(flip, n - x, x)
+    return x.reshape(shape)
+
+
+def poisson(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
+    """Poisson(lam) draws, one per uniform (``lam`` broadcastable to ``u``)."""
+    u, lam = np.broadcast_arrays(u, np.asarray(lam, dtype=float))
+    shape = u.shape
+    u, lam = u.ravel(), lam.ravel()
+    x = np.zeros(u.shape)
+    small = lam <= EXACT_MEAN
+    p0 = np.exp(-lam)
+    idx = np.flatnonzero(small & (u >= p0))
+    if idx.size:
+        lm = lam[idx]
+        _search(u, x, p0[idx], idx, lambda s, k: lm[s] / (k + 1.0), np.full(u.shape, np.inf))
+    big = np.flatnonzero(~small)
+    if big.size:
+        lb = lam[big]
+        x[big] = np.maximum(_cornish_fisher(u[big], lb, lb, 1.0 / np.sqrt(lb)), 0.0)
+    return x.reshape(shape)
+
+
+def hypergeometric(
+    u: np.ndarray, good: np.ndarray, bad: np.ndarray, sample: np.ndarray
+) -> np.ndarray:
+    """How many of ``sample`` drawn without replacement from ``good + bad`` are good."""
+    u, good, bad, sample = np.broadcast_arrays(u, good, bad, sample)
+    shape = u.shape
+    u, good, bad, sample = u.ravel(), good.ravel(), bad.ravel(), sample.ravel()
+    total = good + bad
+    x = np.where(bad <= 0, sample, 0.0)
+    live = (sample > 0) & (good > 0) & (bad > 0)
+    frac = np.divide(good, total, out=np.zeros(u.shape), where=total > 0)
+    mean = sample * frac
+    small = live & (mean <= EXACT_MEAN)
+    idx = np.flatnonzero(small)
+    if idx.size:
+        g, b, s = good[idx], bad[idx], sample[idx]
+        lo = np.maximum(0.0, s - b)
+        n = g + b
+
+        def logc(a: np.ndarray, k: np.ndarray) -> np.ndarray:
+            return special.gammaln(a + 1) - special.gammaln(k + 1) - special.gammaln(a - k + 1)
+
+        pmf = np.exp(logc(g, lo) + logc(b, s - lo) - logc(n, s))
+        x[idx] = lo
+        upper = np.full(u.shape, np.inf)
+        upper[idx] = np.minimum(g, s)
+        _search(
+            u,
+            x,
+            pmf,
+            idx,
+            lambda sel, k: (g[sel] - k) * (s[sel] - k) / ((k + 1.0) * (b[sel] - s[sel] + k + 1.0)),
+            upper,
+        )
+    big = np.flatnonzero(live & ~small)
+    if big.size:
+        g, b, s = good[big], bad[big], sample[big]
+        n = g + b
+        f = g / n
+        var = s * f * (1.0 - f) * (n - s) / np.maximum(n - 1.0, 1.0)
+        sd = np.sqrt(np.maximum(var, 1e-300))
+        skew = (
+            (b - g) * np.sqrt(n - 1.0) * (n - 2.0 * s) / (np.sqrt(s * g * b * (n - s)) * (n - 2.0))
+        )
+        x[big] = np.clip(
+            _cornish_fisher(u[big], s * f, sd * sd, np.nan_to_num(skew)),
+            np.maximum(0.0, s - b),
+            np.minimum(g, s),
+        )
+    return x.reshape(shape)
+
+
+def split(u: np.ndarray, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Multinomial split of counts ``n`` over categories, by sequential binomials.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        Uniforms, shape ``n.shape + (m - 1,)``.
+    n : numpy.ndarray
+        Counts to split.
+    probs : numpy.ndarray
+        Category probabilities, shape ``(m,)`` or broadcastable to
+        ``n.shape + (m,)``, summing to 1 along the last axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``n.shape + (m,)``, summing to ``n`` along the last axis.
+    """
+    probs = np.broadcast_to(np.asarray(probs, dtype=float), (*n.shape, np.shape(probs)[-1]))
+    m = probs.shape[-1]
+    if n.ndim == 1 and m > 1:
+        one = n == 1
+        if one.any():
+            # One to place: a categorical draw from the first uniform is the exact split.
+            out = np.zeros((n.size, m))
+            out[one] = _one_hot(u[one, 0] * probs[one].sum(axis=-1), np.cumsum(probs[one], axis=-1))
+            many = np.flatnonzero(~one)
+            if many.size:
+                out[many] = split(u[many], n[many], probs[many])
+            return out
+    out = np.empty((*n.shape, m))
+    left = n.astype(float)
+    mass = np.ones(n.shape)
+    for j in range(m - 1):
+        pj = np.divide(probs[..., j], mass, out=np.zeros(n.shape), where=mass > 0)
+        out[..., j] = binomial(u[..., j], left, np.clip(pj, 0.0, 1.0))
+        left = left - out[..., j]
+        mass = mass - probs[..., j]
+    out[..., m - 1] = left
+    return out
+
+
+def allocate(u: np.ndarray, total: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Which cells ``total`` individuals drawn at random without replacement come from.
+
+    A multivariate hypergeometric draw by sequential univariate ones.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        Uniforms, shape ``total.shape + (m - 1,)``.
+    total : numpy.ndarray
+        How many to draw from each group (at most the group's size).
+    counts : numpy.ndarray
+        Cell counts, shape ``total.shape + (m,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape of ``counts``: how many were drawn from each cell.
+    """
+    m = counts.shape[-1]
+    if total.ndim == 1 and m > 1:
+        one = total == 1
+        if one.any():
+            # One to draw: a cell with probability proportional to its count.
+            out = np.zeros(counts.shape)
+            cum = np.cumsum(counts[one], axis=-1)
+            out[one] = _one_hot(np.floor(u[one, 0] * cum[:, -1]), cum)
+            many = np.flatnonzero(~one)
+            if many.size:
+                out[many] = allocate(u[many], total[many], counts[many])
+            return out
+    out = np.zeros(counts.shape)
+    left = total.astype(float)
+    rest = counts.sum(axis=-1)
+    for j in range(m - 1):
+        rest = rest - counts[..., j]
+        out[..., j] = hypergeometric(u[..., j], counts[..., j], rest, left)
+        left = left - out[..., j]
+    out[..., m - 1] = left
+    return out
+
+
+def _one_hot(x: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Row ``i`` is 1 at the first cell whose cumulative weight exceeds ``x[i]``."""
+    pick = np.minimum((cum <= x[:, None]).sum(axis=-1), cum.shape[-1] - 1)
+    out = np.zeros(cum.shape)
+    out[np.arange(cum.shape[0]), pick] = 1.0
+    return out
