@@ -161,6 +161,11 @@ def run(
     """Simulate SCENARIO, print the main KPIs and write the results."""
     _configure_logging(verbose, quiet)
     if events is not None:
+        if engine.value != "des":
+            _fail(
+                f"--events needs --engine des (the agent model); --engine {engine.value} "
+                "keeps counts per compartment, not agents"
+            )
         try:
             event_format(events)  # fail before a long simulation, not after it
         except ValueError as exc:

@@ -136,7 +136,7 @@ def reference_run(reference: Path, tmp_path_factory: pytest.TempPathFactory):
     cwd = tmp_path_factory.mktemp("reference_run")
     proc = flysim(
         "run", reference, "--runs", 4, "--months", 3, "--out", "out/ref",
-        "--events", "events.parquet", cwd=cwd,
+        "--engine", "des", "--events", "events.parquet", cwd=cwd,
     )  # fmt: skip
     return proc, cwd
 
@@ -213,7 +213,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory):
     proc = flysim(
         "run", path.name, "--runs", 3, "--months", 2, "--seed", 11, "--quiet", "--no-plots",
         "--set", "attract.paid.budget_per_month=2000", "--set", "costs.stack_per_month=0",
-        "--events", "logs/events.csv", cwd=cwd,
+        "--engine", "des", "--events", "logs/events.csv", cwd=cwd,
     )  # fmt: skip
     return proc, cwd
 
@@ -257,7 +257,7 @@ def test_run_without_quiet_prints_the_table_with_the_horizon_month(tmp_path):
     write(tmp_path, "tiny.toml", TINY)
     proc = flysim("run", "tiny.toml", "--runs", 2, "--months", 5, "--no-plots", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Tiny · engine des · 2 runs · 5 months · seed 7 · " in proc.stdout
+    assert "Tiny · engine mc · 2 runs · 5 months · seed 7 · " in proc.stdout  # mc: the default
     assert re.search(r"KPI[\s┃]+Month 3[\s┃]+Month 5[\s┃]*$", proc.stdout, re.M), proc.stdout
     assert "Month 6" not in proc.stdout
     assert "wrote " in proc.stdout and (tmp_path / "results" / "tiny").is_dir()
@@ -451,8 +451,15 @@ def test_bad_option_is_a_short_usage_error(case, tmp_path):
 
 def test_unknown_event_log_extension_fails_before_simulating(tmp_path):
     write(tmp_path, "tiny.toml", TINY)
-    proc = flysim("run", "tiny.toml", "--events", "events.txt", cwd=tmp_path)
+    proc = flysim("run", "tiny.toml", "--engine", "des", "--events", "events.txt", cwd=tmp_path)
     assert_one_error_line(proc, "events.txt", ".parquet", ".csv")
+
+
+def test_events_with_the_numpy_core_is_one_clear_error(tmp_path):
+    write(tmp_path, "tiny.toml", TINY)
+    proc = flysim("run", "tiny.toml", "--runs", 2, "--events", "events.csv", cwd=tmp_path)
+    assert_one_error_line(proc, "--events needs --engine des")
+    assert not (tmp_path / "events.csv").exists()
     assert not (tmp_path / "results").exists()
 
 

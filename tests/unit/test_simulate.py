@@ -46,7 +46,7 @@ def test_defaults_come_from_the_scenario_and_provenance_records_them(startup) ->
     result = flysim.simulate(short)
     assert result.data.shape == (2, 3, len(METRICS))
     p = result.provenance
-    assert (p.runs, p.months, p.seed, p.engine) == (2, 3, startup.scenario.seed, "des")
+    assert (p.runs, p.months, p.seed, p.engine) == (2, 3, startup.scenario.seed, "mc")
     assert p.scenario_hash == flysim.scenario.scenario_hash(short)
     assert p.flysim_version == flysim.__version__
     assert p.n_events > 0
