@@ -48,20 +48,25 @@ def attract(
         "organic": _organic_integral(plan, t0) + r.organic_per_promoter * promoters * dt,
         "referral": r.referral_per_advocate * state.advocates() * dt,
     }
+    on = [i for i, ch in enumerate(CHANNELS) if r.channels[ch].enabled]
     converted = np.zeros((runs, 3))
-    for i, ch in enumerate(CHANNELS):
-        if not r.channels[ch].enabled:
-            continue
-        u = streams[ch].uniform(4)
-        new = poisson(u[:, 0], means[ch] * sat)
-        decided = binomial(u[:, 1], state.leads[:, i], plan.decide_old[i]) + binomial(
-            u[:, 2], new, plan.decide_new[i]
-        )
-        conv = np.minimum(1.0, r.channels[ch].conversion * state.uplift)
-        converted[:, i] = binomial(u[:, 3], decided, conv)
-        state.leads[:, i] += new - decided
-        flows[f"leads_{ch}"] += new
-        flows[f"new_customers_{ch}"] += converted[:, i]
+    if not on:
+        return converted
+    # Each channel keeps its own stream (common random numbers per channel);
+    # the draws of all channels are then inverted together.
+    u = np.stack([streams[CHANNELS[i]].uniform(4) for i in on], axis=1)  # (runs, ch, 4)
+    rate = np.stack([means[CHANNELS[i]] * sat for i in on], axis=1)
+    new = poisson(u[..., 0], rate)
+    decided = binomial(u[..., 1], state.leads[:, on], plan.decide_old[on]) + binomial(
+        u[..., 2], new, plan.decide_new[on]
+    )
+    base = np.array([r.channels[CHANNELS[i]].conversion for i in on])
+    conv = np.minimum(1.0, base * state.uplift[:, None])
+    converted[:, on] = binomial(u[..., 3], decided, conv)
+    state.leads[:, on] += new - decided
+    for col, i in enumerate(on):
+        flows[f"leads_{CHANNELS[i]}"] += new[:, col]
+        flows[f"new_customers_{CHANNELS[i]}"] += converted[:, i]
     return converted
 
 

@@ -39,8 +39,10 @@ def _onboard(
     days to value add the mean exit time within the step.
     """
     old = state.onboard
-    by_old = draws.competing(stream, old, plan.onboard_exit_old, plan.onboard_shares)
-    by_new = draws.competing(stream, new, plan.onboard_exit_new, plan.onboard_shares)
+    # The pool at the step's start and the step's entrants, drawn together.
+    q = np.stack([plan.onboard_exit_old, plan.onboard_exit_new])[:, None, :]  # (2, 1, k)
+    both = draws.competing(stream, np.stack([old, new], axis=1), q, plan.onboard_shares)
+    by_old, by_new = both[:, 0], both[:, 1]
     act_old, act_new = by_old[..., 0], by_new[..., 0]
     out_old, out_new = collapse(by_old, 0, 1), collapse(by_new, 0, 1)
     mean_age = np.divide(state.onboard_age, old, out=np.zeros_like(old), where=old > 0)
@@ -79,9 +81,10 @@ def _delight_exits(
     d = cells.reshape(runs, k, 2, 3, 3)
     by_nps = gone.reshape(runs, k, 2, 3, 3)
     by_ask = by_nps[:, :, :, 0] + by_nps[:, :, :, 1] + by_nps[:, :, :, 2]  # (runs, k, h, s)
-    moved = [_regroup(by_ask[:, :, h], 1 - h, plan, stream) for h in (HEALTHY, AT_RISK)]
-    for h in (HEALTHY, AT_RISK):
-        d[:, :, 1 - h] += moved[h]
+    # Customers who left health h arrive in 1 - h and draw their category there.
+    target = plan.nps[::-1][None, :, None, :]  # (1, h, 1, n): row h holds nps[1 - h]
+    arrived = draws.split(stream, by_ask, target)  # (runs, k, h, s, n)
+    d[:, :, ::-1] += np.swapaxes(arrived, 3, 4)
     state.delight = d
 
 

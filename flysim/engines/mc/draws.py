@@ -14,7 +14,12 @@ import numpy as np
 from flysim.engines.mc import sampling
 from flysim.engines.mc.uniforms import Stream
 
-__all__ = ["allocate", "binomial", "competing", "split"]
+__all__ = ["ONE_BY_ONE", "allocate", "binomial", "competing", "split"]
+
+#: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
+#: up to this many individuals are placed one by one, which is exact and
+#: cheaper than ``m - 1`` sequential inversions.
+ONE_BY_ONE: int = 8
 
 
 def _cells(n: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -41,7 +46,7 @@ def split(stream: Stream, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """
     m = probs.shape[-1]
     size, flat, nz = _cells(n)
-    u = stream.uniform_at(size, nz, m - 1)
+    u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
     out = np.zeros((flat.size, m))
     if nz.size:
         pc = np.broadcast_to(probs, (*n.shape[1:], m)).reshape(size, m)
@@ -81,7 +86,7 @@ def allocate(stream: Stream, total: np.ndarray, counts: np.ndarray) -> np.ndarra
     """
     m = counts.shape[-1]
     size, flat, nz = _cells(total)
-    u = stream.uniform_at(size, nz, m - 1)
+    u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
     out = np.zeros((flat.size, m))
     if nz.size:
         out[nz] = sampling.allocate(u, flat[nz], counts.reshape(-1, m)[nz])

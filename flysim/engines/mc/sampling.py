@@ -213,14 +213,15 @@ def split(u: np.ndarray, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
     probs = np.broadcast_to(np.asarray(probs, dtype=float), (*n.shape, np.shape(probs)[-1]))
     m = probs.shape[-1]
     if n.ndim == 1 and m > 1:
-        one = n == 1
-        if one.any():
-            # One to place: a categorical draw from the first uniform is the exact split.
+        few = n <= u.shape[-1]
+        if few.any():
+            # As many uniforms as individuals: place them one by one (categorical
+            # draws), exact and cheaper than m - 1 binomial inversions.
             out = np.zeros((n.size, m))
-            out[one] = _one_hot(u[one, 0] * probs[one].sum(axis=-1), np.cumsum(probs[one], axis=-1))
-            many = np.flatnonzero(~one)
+            out[few] = _one_by_one(u[few], n[few], np.cumsum(probs[few], axis=-1), False)
+            many = np.flatnonzero(~few)
             if many.size:
-                out[many] = split(u[many], n[many], probs[many])
+                out[many] = split(u[many, : m - 1], n[many], probs[many])
             return out
     out = np.empty((*n.shape, m))
     left = n.astype(float)
@@ -255,15 +256,15 @@ def allocate(u: np.ndarray, total: np.ndarray, counts: np.ndarray) -> np.ndarray
     """
     m = counts.shape[-1]
     if total.ndim == 1 and m > 1:
-        one = total == 1
-        if one.any():
-            # One to draw: a cell with probability proportional to its count.
+        few = total <= u.shape[-1]
+        if few.any():
+            # Few to draw: one at a time without replacement, each cell with
+            # probability proportional to what it still holds.
             out = np.zeros(counts.shape)
-            cum = np.cumsum(counts[one], axis=-1)
-            out[one] = _one_hot(np.floor(u[one, 0] * cum[:, -1]), cum)
-            many = np.flatnonzero(~one)
+            out[few] = _one_by_one(u[few], total[few], counts[few].astype(float), True)
+            many = np.flatnonzero(~few)
             if many.size:
-                out[many] = allocate(u[many], total[many], counts[many])
+                out[many] = allocate(u[many, : m - 1], total[many], counts[many])
             return out
     out = np.zeros(counts.shape)
     left = total.astype(float)
@@ -273,6 +274,31 @@ def allocate(u: np.ndarray, total: np.ndarray, counts: np.ndarray) -> np.ndarray
         out[..., j] = hypergeometric(u[..., j], counts[..., j], rest, left)
         left = left - out[..., j]
     out[..., m - 1] = left
+    return out
+
+
+def _one_by_one(u: np.ndarray, n: np.ndarray, weights: np.ndarray, deplete: bool) -> np.ndarray:
+    """Place ``n[i]`` individuals one at a time, the ``r``-th by uniform ``u[i, r]``.
+
+    ``weights`` are cumulative category probabilities (``deplete`` False: with
+    replacement, a multinomial) or cell counts (``deplete`` True: without
+    replacement, a multivariate hypergeometric).
+    """
+    m = weights.shape[-1]
+    out = np.zeros((n.size, m))
+    cells = np.diff(weights, axis=-1, prepend=0.0) if not deplete else weights.copy()
+    for r in range(int(n.max(initial=0))):
+        live = np.flatnonzero(n > r)
+        if deplete:
+            cum = np.cumsum(cells[live], axis=-1)
+            x = np.floor(u[live, r] * cum[:, -1])
+        else:
+            cum = weights[live]
+            x = u[live, r] * cum[:, -1]
+        pick = np.minimum((cum <= x[:, None]).sum(axis=-1), m - 1)
+        out[live, pick] += 1.0
+        if deplete:
+            cells[live, pick] -= 1.0
     return out
 
 
