@@ -248,7 +248,14 @@ def write_result(
     with atomic_directory(target) as tmp:
         files = [SUMMARY_FILE, RUNS_FILE]
         result.summary().to_csv(tmp / SUMMARY_FILE, index=False)
-        write_table(result.to_frame(), tmp / RUNS_FILE, {"provenance": result.provenance.to_dict()})
+        # When and how fast a run happened stay in the manifest: without them the
+        # same seed gives a byte-identical runs.parquet, which is checkable.
+        stable = {
+            k: v
+            for k, v in result.provenance.to_dict().items()
+            if k not in ("created", "wall_time_s")
+        }
+        write_table(result.to_frame(), tmp / RUNS_FILE, {"provenance": stable})
         if result.events is not None:
             write_table(result.events, tmp / EVENTS_FILE)
             files.append(EVENTS_FILE)

@@ -45,21 +45,35 @@ def _cornish_fisher(
 _BLOCK: int = 8
 
 
+def _span(mean: np.ndarray, var: np.ndarray) -> int:
+    """Terms per pass: enough to reach 5 SD above the largest mean in one pass."""
+    if mean.size == 0:
+        return _BLOCK
+    reach = float(np.max(mean + 5.0 * np.sqrt(var))) + 1.0
+    return int(min(64, max(_BLOCK, reach)))
+
+
 def _search(
-    u: np.ndarray, x: np.ndarray, pmf: np.ndarray, idx: np.ndarray, ratio, upper: np.ndarray
+    u: np.ndarray,
+    x: np.ndarray,
+    pmf: np.ndarray,
+    idx: np.ndarray,
+    ratio,
+    upper: np.ndarray,
+    block: int = _BLOCK,
 ) -> None:
     """Sequential CDF search from ``x[idx]`` (whose pmf is ``pmf``), in place on ``x``.
 
     ``ratio(sel, k)`` gives ``P(k + 1) / P(k)`` for the elements ``idx[sel]``
     (``sel`` a column, ``k`` a block of values). The CDF is extended
-    ``_BLOCK`` terms at a time, so a draw of a few counts costs one pass.
+    ``block`` terms at a time, so a draw of a few counts costs one pass.
     """
     uu = u[idx]
     k = x[idx].copy()
     cdf = pmf.copy()
     top = upper[idx]
     sel = np.flatnonzero((uu >= cdf) & (k < top))
-    steps = np.arange(_BLOCK, dtype=float)
+    steps = np.arange(block, dtype=float)
     while sel.size:
         ks = k[sel, None] + steps
         terms = pmf[sel, None] * np.cumprod(np.maximum(ratio(sel[:, None], ks), 0.0), axis=1)
@@ -70,7 +84,7 @@ def _search(
         got = sel[found]
         x[idx[got]] = np.minimum(k[got] + first[found] + 1.0, top[got])
         rest = sel[~found]
-        k[rest] += _BLOCK
+        k[rest] += block
         pmf[rest] = terms[~found, -1]
         cdf[rest] = cum[~found, -1]
         beyond = k[rest] >= top[rest]
@@ -110,7 +124,16 @@ def binomial(u: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
     if idx.size:
         odds = q[idx] / (1.0 - q[idx])
         nn = n[idx]
-        _search(u, x, p0[idx], idx, lambda s, k: (nn[s] - k) / (k + 1.0) * odds[s], n)
+        m_i = mean[idx]
+        _search(
+            u,
+            x,
+            p0[idx],
+            idx,
+            lambda s, k: (nn[s] - k) / (k + 1.0) * odds[s],
+            n,
+            _span(m_i, m_i * (1.0 - q[idx])),
+        )
     big = np.flatnonzero(~small)
     if big.size:
         nb, qb = n[big], q[big]
@@ -132,7 +155,15 @@ def poisson(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
     idx = np.flatnonzero(small & (u >= p0))
     if idx.size:
         lm = lam[idx]
-        _search(u, x, p0[idx], idx, lambda s, k: lm[s] / (k + 1.0), np.full(u.shape, np.inf))
+        _search(
+            u,
+            x,
+            p0[idx],
+            idx,
+            lambda s, k: lm[s] / (k + 1.0),
+            np.full(u.shape, np.inf),
+            _span(lm, lm),
+        )
     big = np.flatnonzero(~small)
     if big.size:
         lb = lam[big]
