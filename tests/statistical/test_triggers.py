@@ -1,10 +1,17 @@
 """Weekly health checks against their closed forms (MODEL.md, "Trigger rates").
 
-The agent model draws each customer's four signals every week; the closed
-forms in ``flysim.model.health`` give each trigger's firing probability, the
-expected score and the probability that a check's actions save an at-risk
-customer. The populations here neither churn nor grow and sit in one health
-state, so every weekly check of every customer is an independent trial.
+The agent model draws each customer's four signals every week; the numpy core
+draws the month's firings and score sums from the closed forms in
+``flysim.model.health`` (each trigger's firing probability, the expected score,
+the probability that a check's actions save an at-risk customer). The
+populations here do not grow and sit in one health state at every check, so
+every weekly check of every customer is an independent trial, and the tests
+read only metrics, so they hold both engines to the same closed forms.
+
+Per-trigger counts come from ``spend_triggers``: the four actions cost 1,
+10^4, 10^8 and 10^12, so a month's trigger spend is a base-10^4 number whose
+digits are the four triggers' firing counts (each under 10^4: at most
+``N`` customers x 5 checks a month), exact in float64 (below 2^53).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from flysim.model.health import (
     fire_probabilities,
     recovery_probability,
 )
-from flysim.scenario.schema import Scenario
+from flysim.scenario.schema import TRIGGER_NAMES, Scenario
 from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
 from tests.stats import assert_within, binomial_se, sample_mean_se
 
@@ -46,40 +53,51 @@ DEFAULT_THRESHOLDS = {"logins_below": 2.0, "usage_below": 0.5, "tickets_above": 
 #: Thresholds between integers: "logins < 2.5" means at most 2 logins.
 FRACTIONAL_THRESHOLDS = {"logins_below": 2.5, "usage_below": 0.4, "tickets_above": 3.5}
 NO_SUCCESS = {"risk_alert": 0.0, "education": 0.0, "escalation": 0.0, "retention": 0.0}
+SUCCESS = {"risk_alert": 0.3, "education": 0.2, "escalation": 0.5, "retention": 0.4}
+
+#: Action costs in TRIGGER_NAMES order: the digits of spend_triggers in base 10^4.
+COST_BASE = 10_000
+COSTS = {name: float(COST_BASE**i) for i, name in enumerate(TRIGGER_NAMES)}
 
 
 def _triggers(thresholds: dict[str, float], success: dict[str, float]) -> dict[str, Any]:
     return {
         "risk_alert": {
-            "cost": 1.0,
+            "cost": COSTS["risk_alert"],
             "success": success["risk_alert"],
             "logins_below": thresholds["logins_below"],
         },
         "education": {
-            "cost": 2.0,
+            "cost": COSTS["education"],
             "success": success["education"],
             "usage_below": thresholds["usage_below"],
         },
         "escalation": {
-            "cost": 3.0,
+            "cost": COSTS["escalation"],
             "success": success["escalation"],
             "tickets_above": thresholds["tickets_above"],
         },
-        "retention": {"cost": 4.0, "success": success["retention"]},
+        "retention": {"cost": COSTS["retention"], "success": success["retention"]},
     }
 
 
 def _population(
-    risk_per_month: float, thresholds: dict[str, float], success: dict[str, float]
+    risk_per_month: float,
+    thresholds: dict[str, float],
+    success: dict[str, float],
+    *,
+    n: int = N,
+    churn_healthy: float = 0.0,
 ) -> Scenario:
-    """N initial customers, no churn, no acquisition, every trigger on."""
+    """``n`` initial customers, no acquisition, every trigger on; no churn unless asked."""
     return Scenario.model_validate(
         {
             "scenario": {"name": "checks", "horizon_months": MONTHS},
-            "initial": {"customers": N},
+            "initial": {"customers": n},
             "revenue": {"tiers": [{"name": "base", "mrr": 100.0}]},
             "engage": {
                 "risk_per_month": risk_per_month,
+                "churn_per_month": {"healthy": churn_healthy, "at_risk": 0.0},
                 "health": HEALTH,
                 "triggers": _triggers(thresholds, success),
             },
@@ -91,10 +109,18 @@ def _params(scenario: Scenario) -> HealthParams:
     return compile_health(scenario.engage.health, scenario.engage.triggers)
 
 
-def _n_checks() -> int:
-    """Checks per run: every customer on days 7, 14, ... strictly before the horizon."""
-    weeks = int(np.ceil(MONTHS * DAYS_PER_MONTH / DAYS_PER_WEEK)) - 1
-    return N * weeks
+def checks_per_month(months: int = MONTHS) -> np.ndarray:
+    """Checks of one customer in each month: days 7, 14, ... strictly before the horizon."""
+    days = DAYS_PER_WEEK * np.arange(1, int(months * DAYS_PER_MONTH / DAYS_PER_WEEK) + 1)
+    days = days[days < months * DAYS_PER_MONTH]
+    return np.bincount((days // DAYS_PER_MONTH).astype(int), minlength=months)
+
+
+def trigger_counts(spend_triggers: np.ndarray) -> np.ndarray:
+    """Firings of each trigger (last axis, TRIGGER_NAMES order) decoded from the spend."""
+    spend = np.rint(np.asarray(spend_triggers, dtype=np.float64)).astype(np.int64)
+    digits = [(spend // COST_BASE**i) % COST_BASE for i in range(len(TRIGGER_NAMES))]
+    return np.stack(digits, axis=-1)
 
 
 def _at_check_times(events: pd.DataFrame) -> np.ndarray:
@@ -110,68 +136,131 @@ POPULATIONS = {
 }
 
 
+def test_spend_decodes_into_trigger_counts() -> None:
+    """Exact: the cost encoding recovers each trigger's count, at the largest counts too."""
+    counts = np.array([[0, 0, 0, 0], [1, 2, 3, 4], [9999, 0, 9999, 1], [5 * N] * 4])
+    spend = counts @ np.array([COSTS[name] for name in TRIGGER_NAMES])
+    assert spend.max() < 2**53
+    np.testing.assert_array_equal(trigger_counts(spend), counts)
+    assert checks_per_month().sum() == int(np.ceil(MONTHS * DAYS_PER_MONTH / DAYS_PER_WEEK)) - 1
+    assert checks_per_month().max() * N < COST_BASE
+
+
 @pytest.mark.statistical
 @pytest.mark.parametrize("population", list(POPULATIONS))
 def test_trigger_firing_rates_and_mean_score(engine: str, population: str) -> None:
     """Each trigger fires on its closed-form share of checks; the score has its expected mean.
 
     Firings: each check is an independent Bernoulli trial with the closed-form
-    probability, so the count is binomial and its SE exact. Score: the
-    ``health_score`` of each run and month is the mean of that month's scores;
-    SE = sample sd of those means / sqrt(their number), Student-t critical
-    value.
+    probability, so each trigger's count (decoded from ``spend_triggers``) is
+    binomial over ``N x checks x runs`` trials, per month: exact SE. The
+    ``trigger_actions`` flow must equal the sum of the four counts exactly.
+    Score: the ``health_score`` of each run and month is the mean of that
+    month's scores; SE = sample sd of those means / sqrt(their number),
+    Student-t critical value.
     """
     state, risk, thresholds = POPULATIONS[population]
     scenario = _population(risk, thresholds, NO_SUCCESS)
-    result = flysim.simulate(scenario, runs=RUNS, seed=7, engine=engine, events=True)
-    ev, params = result.events, _params(scenario)
+    result = flysim.simulate(scenario, runs=RUNS, seed=7, engine=engine)
+    params = _params(scenario)
+    assert [t.name for t in params.triggers] == list(TRIGGER_NAMES)
 
-    n_at_risk_moves = int((ev["event"] == "at_risk").sum())
-    assert n_at_risk_moves == (N * RUNS if state == AT_RISK else 0)
-    assert not (ev["event"] == "churn").any()
+    customers = result.metric("customers")
+    assert np.all(customers == N), "no churn, no acquisition"
+    assert np.all(result.metric("at_risk") == (N if state == AT_RISK else 0))
 
-    checks = _n_checks() * RUNS
-    fired = ev.loc[ev["event"].str.startswith("trigger:") & _at_check_times(ev), "event"]
-    assert len(fired) == int(ev["event"].str.startswith("trigger:").sum())
-    counts = fired.value_counts()
-    observed = np.array([counts.get(f"trigger:{t.name}", 0) for t in params.triggers]) / checks
-    expected = fire_probabilities(params, state)
+    counts = trigger_counts(result.metric("spend_triggers"))  # runs x months x triggers
+    np.testing.assert_array_equal(counts.sum(axis=-1), result.metric("trigger_actions"))
+    trials = N * RUNS * checks_per_month()[:, None]  # per month
+    observed = counts.sum(axis=0) / trials
+    expected = np.broadcast_to(fire_probabilities(params, state), observed.shape)
     assert_within(
         observed,
         expected,
-        binomial_se(expected, checks),
-        what=f"{population}: firing share per check (risk_alert, education, escalation, retention)",
+        binomial_se(expected, trials),
+        what=f"{population}: firing share per check by month x (risk_alert, education, "
+        "escalation, retention)",
     )
-    actions = result.metric("trigger_actions").sum()
-    assert actions == len(fired)  # the metric counts the logged firings
 
     mean, se, df = sample_mean_se(result.metric("health_score").ravel())
     assert_within(mean, expected_score(params, state), se, df=df, what=f"{population}: mean score")
 
 
+#: Hazards of healthy -> churn and healthy -> at risk, equal and huge: a
+#: healthy customer leaves the state within ~1e-5 days and churns with
+#: probability ``CHURN_SHARE = H / (H + R)``, else is at risk again.
+RECOVERY_HAZARD = 1e6
+CHURN_SHARE = 0.5
+
+
 @pytest.mark.statistical
 def test_recovery_probability_per_check(engine: str) -> None:
-    """An at-risk customer is saved by a check with ``1 - prod(1 - p_fire,i success_i)``.
+    """An at-risk customer is saved by a check with ``rho = 1 - prod(1 - p_fire,i success_i)``.
 
-    Unaided recovery is 0 and the risk hazard huge, so a saved customer is at
-    risk again long before the next check: every check is an independent trial
-    on an at-risk customer, and the number of ``recover`` events (all at check
-    times) is binomial: exact SE.
+    Design: healthy customers churn and fall at risk at equal huge hazards,
+    at-risk customers neither churn nor recover unaided. At the start half
+    the customers churn and half fall at risk; at each check an at-risk
+    customer is saved with ``rho`` and, healthy for an instant, churns with
+    probability 1/2. So a customer is still there after ``k`` checks, once
+    the saved have settled, with probability ``S_k = (1/2) (1 - rho / 2)^k``,
+    independently of the others. Without recovery ``S_k`` stays at 1/2.
+
+    Read at month ends as ``at_risk + healthy / 2``: a customer healthy at a
+    month end was saved by a check and has not settled yet (in continuous
+    time never; in the numpy core, whose customers have one event per step,
+    when the check falls in the month's last step), and stays with
+    probability 1/2. That is the conditional expectation of the settled
+    survivors given the month-end state, so its variance is at most theirs:
+    the binomial SE over ``N x runs`` trials is exact or conservative.
     """
-    success = {"risk_alert": 0.3, "education": 0.2, "escalation": 0.5, "retention": 0.4}
-    scenario = _population(1e6, FRACTIONAL_THRESHOLDS, success)
-    result = flysim.simulate(scenario, runs=RUNS, seed=8, engine=engine, events=True)
-    ev = result.events
-    recovers = ev["event"] == "recover"
-    assert (recovers & ~_at_check_times(ev)).sum() == 0, "no unaided recovery"
-    checks = _n_checks() * RUNS
-    expected = recovery_probability(_params(scenario))
+    h = r = RECOVERY_HAZARD
+    scenario = _population(r, FRACTIONAL_THRESHOLDS, SUCCESS, churn_healthy=h)
+    result = flysim.simulate(scenario, runs=RUNS, seed=8, engine=engine)
+    rho = recovery_probability(_params(scenario))
+    share = h / (h + r)
+    assert share == CHURN_SHARE
+    k = np.cumsum(checks_per_month())
+    expected = (1.0 - share) * (1.0 - rho * share) ** k
+    at_risk, healthy = result.metric("at_risk"), result.metric("healthy")
+    np.testing.assert_array_equal(at_risk + healthy, result.metric("customers"))
+    settled = (at_risk + (1.0 - share) * healthy).mean(axis=0) / N
     assert_within(
-        recovers.sum() / checks,
+        settled,
         expected,
-        binomial_se(expected, checks),
-        what="recovery probability per check",
+        binomial_se(expected, N * RUNS),
+        what="settled survivors after k checks (1/2)(1 - rho/2)^k: recovery probability per check",
     )
+
+
+# -- the agent model's event log ---------------------------------------------------
+
+
+def test_checks_act_only_at_check_times_des_event_log() -> None:
+    """Agent model only: firings and recoveries happen at the checks, and the books match the log.
+
+    Only an event log shows *when* something happened, and only the agent
+    model keeps one (the numpy core keeps counts, and refuses
+    ``events=True``). Exact checks on a small at-risk population whose
+    actions do save customers (who fall at risk again at once): every
+    ``trigger:*`` and ``recover`` event falls on a check day, and each
+    trigger's logged firings per month equal the counts in
+    ``spend_triggers`` and sum to ``trigger_actions``.
+    """
+    n, runs = 100, 2
+    scenario = _population(1e6, FRACTIONAL_THRESHOLDS, SUCCESS, n=n)
+    result = flysim.simulate(scenario, runs=runs, seed=9, engine="des", events=True)
+    ev = result.events
+    acting = ev["event"].str.startswith("trigger:") | (ev["event"] == "recover")
+    assert (ev["event"] == "recover").sum() > 0
+    assert not (acting & ~_at_check_times(ev)).any(), "an action off a check day"
+
+    fired = ev[ev["event"].str.startswith("trigger:")]
+    month = (fired["time"].to_numpy() // DAYS_PER_MONTH).astype(int)
+    logged = np.zeros((runs, MONTHS, len(TRIGGER_NAMES)), dtype=np.int64)
+    which = fired["event"].str.removeprefix("trigger:").map(TRIGGER_NAMES.index).to_numpy()
+    np.add.at(logged, (fired["run"].to_numpy(), month, which), 1)
+    np.testing.assert_array_equal(trigger_counts(result.metric("spend_triggers")), logged)
+    np.testing.assert_array_equal(result.metric("trigger_actions"), logged.sum(axis=-1))
 
 
 # -- exact checks of the closed forms ----------------------------------------------
