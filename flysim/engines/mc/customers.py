@@ -109,18 +109,25 @@ def engage(
     """One step of onboarding, churn, health changes, upsells, NPS and the ask."""
     v = state.value
     activated = _onboard(plan, state, _new_by_class(plan, converted, stream), stream, flows)
-    exits = draws.competing(stream, v, plan.p_exit, plan.exit_shares)
-    churn, flip, up = exits[..., 0], exits[..., 1], exits[..., 2]
-    v = v - churn - flip - up
-    v[..., 1:] += up[..., :-1]
-    v += flip[:, :, :, ::-1]
+    moved = draws.competing(stream, v, plan.p_exit, plan.exit_shares)  # (..., h, t, 3T)
+    runs, t_n = v.shape[0], plan.tiers
+    by_dest = collapse(moved, 0, 1, 4)  # (runs, g, k, 3T)
+    v = v - moved.reshape(*v.shape, -1).sum(axis=-1) + by_dest[..., : 2 * t_n].reshape(v.shape)
     v[:, :, :, HEALTHY, 0] += activated
     state.value = v
-    flows["churned"] += churn.reshape(churn.shape[0], -1).sum(axis=1)
-    flows["upsells"] += up.reshape(up.shape[0], -1).sum(axis=1)
+    # Tiers climbed (tiers only rise; a churner counts the upsells it had).
+    climbed = moved.reshape(runs, -1, plan.tier_climb.size) @ plan.tier_climb
+    flows["upsells"] += climbed.sum(axis=1)
+    by_source = collapse(moved, 1, 2, 4)  # (runs, k, h, destination)
+    churned = by_source[..., 2 * t_n :].sum(axis=-1)  # (runs, k, h)
+    flipped = np.stack(
+        [by_source[:, :, HEALTHY, t_n : 2 * t_n].sum(-1), by_source[:, :, AT_RISK, :t_n].sum(-1)],
+        axis=2,
+    )
+    flows["churned"] += churned.sum(axis=(1, 2))
     if state.delight is None:
         return
-    _delight_exits(plan, state, collapse(churn, 1, 2), collapse(flip, 1, 2), stream)
+    _delight_exits(plan, state, churned, flipped, stream)
     instant = plan.p_ask >= 1.0
     if not instant:
         _ask(plan, state, stream)

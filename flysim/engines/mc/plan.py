@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, stats
+from scipy import integrate, linalg, stats
 
 from flysim.model.health import (
     AT_RISK,
@@ -109,9 +109,11 @@ class Plan:
     onboard_exit_age_old: np.ndarray
     onboard_exit_age_new: np.ndarray
     onboard_stay_age_new: np.ndarray
-    # value chain: exit probability (k, h, t); shares of churn, health change, upsell
+    # value chain: P(a customer of (k, h, t) is elsewhere at the step's end), and
+    # where it is, over destinations (h', t') then churned-from-tier j: (k, h, t, 3T)
     p_exit: np.ndarray
     exit_shares: np.ndarray
+    tier_climb: np.ndarray
     # delight
     p_ask: float
     nps: np.ndarray
@@ -134,6 +136,54 @@ class Plan:
         return out
 
 
+def _value_moves(
+    rates: ModelRates, mult: np.ndarray, tiers: int, dt: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact step transition probabilities of one active customer's chain.
+
+    States are (health, tier) and "churned from tier j"; between checks the
+    chain is time-homogeneous, so the state a step later is a row of
+    ``expm(Q dt)``. Several events of one customer within a step (at risk,
+    then churned) are therefore exact, with no first-order step bias.
+    """
+    n = 3 * tiers
+
+    def idx(h: int, t: int) -> int:
+        return h * tiers + t
+
+    p_exit = np.zeros((mult.size, 2, tiers))
+    moves = np.zeros((mult.size, 2, tiers, n))
+    for k, m in enumerate(mult):
+        q = np.zeros((n, n))
+        for h, (churn, flip) in enumerate(
+            ((rates.churn_healthy, rates.risk), (rates.churn_at_risk, rates.recovery))
+        ):
+            for t in range(tiers):
+                s = idx(h, t)
+                q[s, 2 * tiers + t] += churn * m
+                q[s, idx(1 - h, t)] += flip
+                if h == HEALTHY and t < tiers - 1:
+                    q[s, idx(h, t + 1)] += rates.upsell
+        np.fill_diagonal(q, -q.sum(axis=1))
+        step = linalg.expm(q * dt)
+        for h in range(2):
+            for t in range(tiers):
+                s = idx(h, t)
+                row = np.clip(step[s], 0.0, None)
+                stay = row[s]
+                row[s] = 0.0
+                p_exit[k, h, t] = 1.0 - stay
+                moves[k, h, t] = row / row.sum() if row.sum() > 0 else np.eye(n)[2 * tiers + t]
+    return p_exit, moves
+
+
+def _tier_climb(tiers: int) -> np.ndarray:
+    """Tiers climbed by each (health, tier) -> destination move, flat ``(2 * T * 3T,)``."""
+    dest_tier = np.concatenate([np.arange(tiers), np.arange(tiers), np.arange(tiers)])
+    climb = dest_tier[None, None, :] - np.arange(tiers)[None, :, None]
+    return np.broadcast_to(np.maximum(climb, 0), (2, tiers, 3 * tiers)).astype(float).ravel()
+
+
 def make_plan(rates: ModelRates, steps_per_month: int, classes: int) -> Plan:
     """Compile the per-step constants of a scenario's rates."""
     dt = DAYS_PER_MONTH / steps_per_month
@@ -148,22 +198,7 @@ def make_plan(rates: ModelRates, steps_per_month: int, classes: int) -> Plan:
     share[fin] = rates.value_rate / out_rate[fin]
 
     tiers = rates.n_tiers if rates.upsell > 0 else 1
-    # Hazards by (k, h, t): churn, health change, upsell; competing over the step.
-    h_churn = (
-        np.array([rates.churn_healthy, rates.churn_at_risk])[None, :, None] * mult[:, None, None]
-    )
-    h_churn = np.broadcast_to(h_churn, (mult.size, 2, tiers))
-    h_flip = np.broadcast_to(np.array([rates.risk, rates.recovery])[None, :, None], h_churn.shape)
-    up = np.zeros((1, 2, tiers))
-    up[0, HEALTHY, : tiers - 1] = rates.upsell
-    h_up = np.broadcast_to(up, h_churn.shape)
-    total = h_churn + h_flip + h_up
-    hazards = np.stack([h_churn, h_flip, h_up], axis=-1)
-    shares_v = np.divide(
-        hazards, total[..., None], out=np.zeros_like(hazards), where=total[..., None] > 0
-    )
-    shares_v[..., 0] += total == 0  # no exit anyway; keeps each row a distribution
-
+    p_exit, moves = _value_moves(rates, mult, tiers, dt)
     health = rates.health
     if health is not None and health.triggers:
         fire = np.stack([fire_probabilities(health, HEALTHY), fire_probabilities(health, AT_RISK)])
@@ -193,8 +228,9 @@ def make_plan(rates: ModelRates, steps_per_month: int, classes: int) -> Plan:
         onboard_exit_age_old=np.array([_mean_exit_time(r, dt, False) for r in out_rate]),
         onboard_exit_age_new=np.array([_mean_exit_time(r, dt, True) for r in out_rate]),
         onboard_stay_age_new=np.array([_stay_age(r, dt) for r in out_rate]),
-        p_exit=-np.expm1(-total * dt),
-        exit_shares=shares_v,
+        p_exit=p_exit,
+        exit_shares=moves,
+        tier_climb=_tier_climb(tiers),
         p_ask=float(_exit_prob(np.array([rates.ask_rate]), dt)[0]) if rates.nps_on else 0.0,
         nps=np.array([rates.nps_healthy, rates.nps_at_risk]),
         fire=fire,
