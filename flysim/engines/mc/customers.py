@@ -99,6 +99,52 @@ def _ask(plan: Plan, state: State, stream: Stream) -> None:
     d[:, :, :, PROMOTER, DECLINED] += asked - accepted
 
 
+def _move_active(
+    plan: Plan,
+    state: State,
+    activated: np.ndarray,
+    stream: Stream,
+    flows: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move active customers along their chain for one step; add the newly active.
+
+    Only the cells someone leaves are touched: their customers' destinations
+    (the other ``(h, t)`` cells, or churned from tier ``j``) are drawn and
+    scattered with ``bincount``. Returns churned and flipped counts by
+    ``(k, h)`` of origin, ``(runs, k, 2)`` each, for the delight cells.
+    """
+    v = state.value
+    runs, groups, classes, _, tiers = v.shape
+    size = v[0].size
+    left = draws.binomial(stream, v, plan.p_exit)
+    cells, to = draws.split_cells(stream, left, plan.exit_shares)
+    run, cell = np.divmod(cells, size)
+    g, k, h, t = np.unravel_index(cell, v.shape[1:])
+    new = (v - left).reshape(-1)
+    stay_in = to[:, : 2 * tiers]
+    dest = np.arange(2 * tiers)
+    target = np.ravel_multi_index(
+        (run[:, None], g[:, None], k[:, None], dest // tiers, dest % tiers), v.shape
+    )
+    new += np.bincount(target.ravel(), weights=stay_in.ravel(), minlength=new.size)
+    new = new.reshape(v.shape)
+    new[:, :, :, HEALTHY, 0] += activated
+    state.value = new
+    # Tiers climbed: a move's destination tier minus its origin's (a churner
+    # counts the upsells it had before it left).
+    dest_tier = np.concatenate([np.arange(tiers)] * 3)
+    climbed = (to * np.maximum(dest_tier[None, :] - t[:, None], 0)).sum(axis=1)
+    flows["upsells"] += np.bincount(run, weights=climbed, minlength=runs)
+    gone = to[:, 2 * tiers :].sum(axis=1)
+    flows["churned"] += np.bincount(run, weights=gone, minlength=runs)
+    other = np.where(h == HEALTHY, to[:, tiers : 2 * tiers].sum(axis=1), to[:, :tiers].sum(axis=1))
+    origin = np.ravel_multi_index((run, k, h), (runs, classes, 2))
+    churned = np.bincount(origin, weights=gone, minlength=runs * classes * 2)
+    flipped = np.bincount(origin, weights=other, minlength=runs * classes * 2)
+    shape = (runs, classes, 2)
+    return churned.reshape(shape), flipped.reshape(shape)
+
+
 def engage(
     plan: Plan,
     state: State,
@@ -107,24 +153,8 @@ def engage(
     flows: dict[str, np.ndarray],
 ) -> None:
     """One step of onboarding, churn, health changes, upsells, NPS and the ask."""
-    v = state.value
     activated = _onboard(plan, state, _new_by_class(plan, converted, stream), stream, flows)
-    moved = draws.competing(stream, v, plan.p_exit, plan.exit_shares)  # (..., h, t, 3T)
-    runs, t_n = v.shape[0], plan.tiers
-    by_dest = collapse(moved, 0, 1, 4)  # (runs, g, k, 3T)
-    v = v - moved.reshape(*v.shape, -1).sum(axis=-1) + by_dest[..., : 2 * t_n].reshape(v.shape)
-    v[:, :, :, HEALTHY, 0] += activated
-    state.value = v
-    # Tiers climbed (tiers only rise; a churner counts the upsells it had).
-    climbed = moved.reshape(runs, -1, plan.tier_climb.size) @ plan.tier_climb
-    flows["upsells"] += climbed.sum(axis=1)
-    by_source = collapse(moved, 1, 2, 4)  # (runs, k, h, destination)
-    churned = by_source[..., 2 * t_n :].sum(axis=-1)  # (runs, k, h)
-    flipped = np.stack(
-        [by_source[:, :, HEALTHY, t_n : 2 * t_n].sum(-1), by_source[:, :, AT_RISK, :t_n].sum(-1)],
-        axis=2,
-    )
-    flows["churned"] += churned.sum(axis=(1, 2))
+    churned, flipped = _move_active(plan, state, activated, stream, flows)
     if state.delight is None:
         return
     _delight_exits(plan, state, churned, flipped, stream)

@@ -14,7 +14,7 @@ import numpy as np
 from flysim.engines.mc import sampling
 from flysim.engines.mc.uniforms import Stream
 
-__all__ = ["ONE_BY_ONE", "allocate", "binomial", "competing", "split"]
+__all__ = ["ONE_BY_ONE", "allocate", "binomial", "competing", "split", "split_cells"]
 
 #: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
 #: up to this many individuals are placed one by one, which is exact and
@@ -39,18 +39,34 @@ def binomial(stream: Stream, n: np.ndarray, p: np.ndarray | float) -> np.ndarray
     return out.reshape(n.shape)
 
 
+def split_cells(stream: Stream, n: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial split of the non-empty cells of ``n`` over ``m`` categories.
+
+    Returns
+    -------
+    cells : numpy.ndarray
+        Flat indices into ``n`` of the non-empty cells.
+    counts : numpy.ndarray
+        ``(len(cells), m)``: how many of each cell fall in each category.
+    """
+    m = probs.shape[-1]
+    size, flat, nz = _cells(n)
+    u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
+    if not nz.size:
+        return nz, np.zeros((0, m))
+    pc = np.broadcast_to(probs, (*n.shape[1:], m)).reshape(size, m)
+    return nz, sampling.split(u, flat[nz], pc[nz % size])
+
+
 def split(stream: Stream, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Multinomial split of each cell of ``n`` over ``m`` categories: ``n.shape + (m,)``.
 
     ``probs`` has shape ``(m,)`` or ``n.shape[1:] + (m,)``.
     """
     m = probs.shape[-1]
-    size, flat, nz = _cells(n)
-    u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
-    out = np.zeros((flat.size, m))
-    if nz.size:
-        pc = np.broadcast_to(probs, (*n.shape[1:], m)).reshape(size, m)
-        out[nz] = sampling.split(u, flat[nz], pc[nz % size])
+    nz, counts = split_cells(stream, n, probs)
+    out = np.zeros((n.size, m))
+    out[nz] = counts
     return out.reshape((*n.shape, m))
 
 
