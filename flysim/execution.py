@@ -41,15 +41,16 @@ def _run_one_block(
 def default_chunk_size(engine: str, n_runs: int, workers: int) -> int:
     """Runs per chunk when the caller gives none.
 
-    About eight chunks per worker, for a smooth progress bar and even load,
-    within the engine's preferred range: the agent model's memory grows with
+    The engine's ``chunks_per_worker`` (default eight, for a smooth progress
+    bar and even load), within its preferred range: the agent model's memory grows with
     its event log, the numpy core wants chunks large enough to amortise
     numpy's per-call cost (``min_chunk``) and small enough to keep memory
     flat (``max_chunk``).
     """
     e = get_engine(engine)
     low, high = getattr(e, "min_chunk", 1), getattr(e, "max_chunk", 250)
-    return max(1, min(high, max(low, -(-n_runs // (8 * workers)))))
+    per_worker = getattr(e, "chunks_per_worker", 8)
+    return max(1, min(high, max(low, -(-n_runs // (per_worker * workers)))))
 
 
 def iter_blocks(

@@ -114,7 +114,7 @@ def _move_active(
     ``(k, h)`` of origin, ``(runs, k, 2)`` each, for the delight cells.
     """
     v = state.value
-    runs, groups, classes, _, tiers = v.shape
+    runs, _, classes, _, tiers = v.shape
     size = v[0].size
     left = draws.binomial(stream, v, plan.p_exit)
     cells, to = draws.split_cells(stream, left, plan.exit_shares)

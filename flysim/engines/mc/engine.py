@@ -66,9 +66,12 @@ class MCEngine:
 
     name = "mc"
     #: Runs per chunk the executor should aim for: large enough to amortise
-    #: numpy's per-call overhead, small enough to keep memory flat.
-    max_chunk = 2000
+    #: numpy's per-call overhead (a step costs the same few hundred calls
+    #: whatever the chunk), small enough to keep memory flat (~15 kB a run).
+    max_chunk = 5000
     min_chunk = 250
+    #: Chunks per worker by default: few, since a chunk of the core is fast.
+    chunks_per_worker = 2
 
     def __init__(
         self, steps_per_month: int = DEFAULT_STEPS_PER_MONTH, classes: int = DEFAULT_CLASSES
