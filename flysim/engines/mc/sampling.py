@@ -45,12 +45,13 @@ def _cornish_fisher(
 _BLOCK: int = 8
 
 
-def _span(mean: np.ndarray, var: np.ndarray) -> int:
-    """Terms per pass: enough to reach 5 SD above the largest mean in one pass."""
-    if mean.size == 0:
-        return _BLOCK
-    reach = float(np.max(mean + 5.0 * np.sqrt(var))) + 1.0
-    return int(min(64, max(_BLOCK, reach)))
+def _span(mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """How many CDF terms each draw likely needs: 5 SD above its mean."""
+    return mean + 5.0 * np.sqrt(var) + 1.0
+
+
+#: Block widths a search groups its draws into, by the terms they likely need.
+_WIDTHS: tuple[int, ...] = (8, 16, 32, 64)
 
 
 def _search(
@@ -60,36 +61,44 @@ def _search(
     idx: np.ndarray,
     ratio,
     upper: np.ndarray,
-    block: int = _BLOCK,
+    reach: np.ndarray | None = None,
 ) -> None:
     """Sequential CDF search from ``x[idx]`` (whose pmf is ``pmf``), in place on ``x``.
 
     ``ratio(sel, k)`` gives ``P(k + 1) / P(k)`` for the elements ``idx[sel]``
-    (``sel`` a column, ``k`` a block of values). The CDF is extended
-    ``block`` terms at a time, so a draw of a few counts costs one pass.
+    (``sel`` a column, ``k`` a block of values). The CDF is extended a block
+    of terms at a time, the block as wide as the draw's ``reach`` (draws are
+    grouped by it), so most draws cost one numpy pass.
     """
     uu = u[idx]
     k = x[idx].copy()
     cdf = pmf.copy()
     top = upper[idx]
-    sel = np.flatnonzero((uu >= cdf) & (k < top))
-    steps = np.arange(block, dtype=float)
-    while sel.size:
-        ks = k[sel, None] + steps
-        terms = pmf[sel, None] * np.cumprod(np.maximum(ratio(sel[:, None], ks), 0.0), axis=1)
-        cum = cdf[sel, None] + np.cumsum(terms, axis=1)
-        hit = uu[sel, None] < cum
-        found = hit.any(axis=1)
-        first = np.argmax(hit, axis=1)
-        got = sel[found]
-        x[idx[got]] = np.minimum(k[got] + first[found] + 1.0, top[got])
-        rest = sel[~found]
-        k[rest] += block
-        pmf[rest] = terms[~found, -1]
-        cdf[rest] = cum[~found, -1]
-        beyond = k[rest] >= top[rest]
-        x[idx[rest[beyond]]] = top[rest[beyond]]
-        sel = rest[~beyond]
+    todo = (uu >= cdf) & (k < top)
+    if reach is None:
+        groups = [(np.flatnonzero(todo), _WIDTHS[0])]
+    else:
+        width = np.searchsorted(np.asarray(_WIDTHS), np.minimum(reach, _WIDTHS[-1]))
+        groups = [(np.flatnonzero(todo & (width == w)), b) for w, b in enumerate(_WIDTHS)]
+    for sel, block in groups:
+        steps = np.arange(block, dtype=float)
+        while sel.size:
+            ks = k[sel, None] + steps
+            ratios = np.maximum(ratio(sel[:, None], ks), 0.0)
+            terms = pmf[sel, None] * np.cumprod(ratios, axis=1)
+            cum = cdf[sel, None] + np.cumsum(terms, axis=1)
+            hit = uu[sel, None] < cum
+            found = hit.any(axis=1)
+            first = np.argmax(hit, axis=1)
+            got = sel[found]
+            x[idx[got]] = np.minimum(k[got] + first[found] + 1.0, top[got])
+            rest = sel[~found]
+            k[rest] += block
+            pmf[rest] = terms[~found, -1]
+            cdf[rest] = cum[~found, -1]
+            beyond = k[rest] >= top[rest]
+            x[idx[rest[beyond]]] = top[rest[beyond]]
+            sel = rest[~beyond]
 
 
 def binomial(u: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
