@@ -96,8 +96,10 @@ def _search(
             k[rest] += block
             pmf[rest] = terms[~found, -1]
             cdf[rest] = cum[~found, -1]
-            beyond = k[rest] >= top[rest]
-            x[idx[rest[beyond]]] = top[rest[beyond]]
+            # Stop at the support's top, or where the pmf has underflowed: the
+            # CDF can round to just below a uniform near 1 and never reach it.
+            beyond = (k[rest] >= top[rest]) | (pmf[rest] < 1e-17 * cdf[rest])
+            x[idx[rest[beyond]]] = np.minimum(k[rest[beyond]], top[rest[beyond]])
             sel = rest[~beyond]
 
 
