@@ -19,7 +19,7 @@ from flysim.engines.mc.state import ACCEPTED, DECLINED, NOT_ASKED, PROMOTER, Sta
 from flysim.engines.mc.uniforms import Stream
 from flysim.model.health import AT_RISK, HEALTHY
 
-__all__ = ["check", "engage"]
+__all__ = ["book_checks", "check", "engage"]
 
 
 def _new_by_class(plan: Plan, converted: np.ndarray, stream: Stream) -> np.ndarray:
@@ -167,28 +167,17 @@ def engage(
         _ask(plan, state, stream)
 
 
-def check(plan: Plan, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:
-    """A weekly check: scores, trigger firings and their costs, recoveries by action.
+def check(plan: Plan, state: State, stream: Stream) -> None:
+    """A weekly check: rescues by the triggers' actions, and the checks' exposure.
 
-    Firings are binomial with each trigger's exact per-state probability; an
-    at-risk customer recovers with the exact probability that at least one
-    fired action succeeds. The two are drawn independently: each margin is
-    exact, their correlation within a check is not kept. The week's score
-    sum is normal with the exact mean and variance of a sum of independent
-    scores.
+    An at-risk customer is rescued with the exact probability that at least
+    one fired action succeeds. The firings and scores themselves are drawn
+    once a month from the month's exposure (``book_checks``).
     """
     v = state.value
-    n_trig = plan.fire.shape[1]
-    active = collapse(v, 2)  # (runs, h)
-    z = normal(stream.uniform(2))
-    score = active * plan.score_mean + np.sqrt(active * plan.score_var) * z
-    flows["score_sum"] += np.clip(score, 0.0, 100.0 * active).sum(axis=1)
-    flows["score_count"] += active.sum(axis=1)
-    if n_trig == 0:
+    state.exposure += collapse(v, 2)  # (runs, h): customers checked, by health
+    if plan.fire.shape[1] == 0:
         return
-    fired = draws.binomial(stream, np.repeat(active[:, :, None], n_trig, axis=2), plan.fire)
-    flows["trigger_actions"] += fired.sum(axis=(1, 2))
-    flows["spend_triggers"] += (fired * plan.trigger_cost).sum(axis=(1, 2))
     at_risk = v[:, :, :, AT_RISK, :]
     saved = draws.binomial(stream, at_risk, plan.p_recover)
     v[:, :, :, AT_RISK, :] -= saved
@@ -203,3 +192,26 @@ def check(plan: Plan, state: State, stream: Stream, flows: dict[str, np.ndarray]
     by_nps = gone.reshape(runs, k, 3, 3)
     by_ask = by_nps[:, :, 0] + by_nps[:, :, 1] + by_nps[:, :, 2]
     d[:, :, HEALTHY] += _regroup(by_ask, HEALTHY, plan, stream)
+
+
+def book_checks(plan: Plan, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:
+    """The month's trigger firings and health-score sum, from its checks' exposure.
+
+    Checks are independent given the health state, so a trigger's firings
+    over the month's ``n_1, n_2, ...`` checked customers in a state are
+    ``Binomial(n_1 + n_2 + ..., p_fire)`` exactly: one draw a month instead
+    of one a week. The score sum is normal with the exact mean and variance of
+    that many independent scores. Firings and rescues are drawn independently
+    (each margin exact; their correlation within a check is not kept).
+    """
+    exposed = state.exposure
+    z = normal(stream.uniform(2))
+    score = exposed * plan.score_mean + np.sqrt(exposed * plan.score_var) * z
+    flows["score_sum"] += np.clip(score, 0.0, 100.0 * exposed).sum(axis=1)
+    flows["score_count"] += exposed.sum(axis=1)
+    n_trig = plan.fire.shape[1]
+    if n_trig:
+        fired = draws.binomial(stream, np.repeat(exposed[:, :, None], n_trig, axis=2), plan.fire)
+        flows["trigger_actions"] += fired.sum(axis=(1, 2))
+        flows["spend_triggers"] += (fired * plan.trigger_cost).sum(axis=(1, 2))
+    exposed[:] = 0.0

@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from flysim.engines.base import RawBlock
 from flysim.engines.mc.attract import attract, evolve
-from flysim.engines.mc.customers import check, engage
+from flysim.engines.mc.customers import book_checks, check, engage
 from flysim.engines.mc.plan import DEFAULT_CLASSES, DEFAULT_STEPS_PER_MONTH, Plan, make_plan
 from flysim.engines.mc.state import initial_state
 from flysim.engines.mc.uniforms import Stream
@@ -135,12 +135,14 @@ def _simulate(plan: Plan, seed: int, run_ids: np.ndarray, months: int) -> np.nda
         evolve(plan, state, streams["evolve"], flows)
         engage(plan, state, converted, streams["customers"], flows)
         for _ in range(checks.get(step, 0)):
-            check(plan, state, streams["health"], flows)
+            check(plan, state, streams["health"])
         mrr_end, mrr_referral = state.mrr(tier_mrr)
         # Events fall uniformly within the step to first order: the trapezoid.
         flows["revenue"] += 0.5 * (mrr + mrr_end) * plan.dt / DAYS_PER_MONTH
         mrr = mrr_end
         if (step + 1) % plan.steps_per_month == 0:
+            if r.health is not None:
+                book_checks(plan, state, streams["health"], flows)
             row = raw[:, month]
             for name, value in flows.items():
                 row[:, RAW_INDEX[name]] += value

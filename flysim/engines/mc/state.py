@@ -67,6 +67,8 @@ class State:
         without ``[delight]``.
     uplift : numpy.ndarray
         Evolve's conversion multiplier, ``(runs,)``.
+    exposure : numpy.ndarray
+        Customers checked this month so far, by health, ``(runs, 2)``.
     """
 
     leads: np.ndarray
@@ -75,6 +77,7 @@ class State:
     value: np.ndarray
     delight: np.ndarray | None
     uplift: np.ndarray
+    exposure: np.ndarray
 
     def customers(self) -> np.ndarray:
         """Customers (onboarding + active) per run."""
@@ -130,4 +133,5 @@ def initial_state(plan: Plan, runs: int, stream: Stream) -> State:
         value=value,
         delight=delight,
         uplift=np.ones(runs),
+        exposure=np.zeros((runs, 2)),
     )
