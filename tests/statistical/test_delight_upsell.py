@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.linalg import expm
 
 import flysim
 from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
+from tests.statistical.closed_forms import value_chain_generator
 from tests.stats import assert_within, binomial_se
 
 N, RUNS, MONTHS = 1000, 20, 12
@@ -45,63 +47,53 @@ def closed_result(engine: str) -> flysim.SimulationResult:
     return flysim.simulate(scenario, runs=RUNS, seed=21, engine=engine)
 
 
-def tier_probabilities(t: np.ndarray, steps_per_month: int | None) -> np.ndarray:
+def tier_probabilities(t: np.ndarray) -> np.ndarray:
     """P(tier = i) at months ``t`` (rows), tiers in columns; the top tier absorbs.
 
-    Continuous time: upsells are a Poisson process at ``u`` capped at the top,
-    so the tier is ``min(Poisson(u t), top)``. The numpy core's step scheme
-    allows at most one upsell a step, each step with probability
-    ``1 - e^{-u dt}``: the tier is ``min(Binomial(t / dt, 1 - e^{-u dt}), top)``,
-    which falls short of the Poisson's upper tail at first order in ``dt``.
+    Upsells are a Poisson process at ``u`` capped at the top, so the tier is
+    ``min(Poisson(u t), top)``. Both engines follow it exactly: the numpy core
+    moves customers with the chain's exact step probabilities, several
+    upsells in a step included.
     """
     below_top = np.arange(len(TIERS) - 1)
-    t = np.asarray(t, dtype=float)[:, None]
-    if steps_per_month is None:
-        p = stats.poisson.pmf(below_top, UPSELL * t)
-    else:
-        steps = np.rint(t * steps_per_month)
-        p = stats.binom.pmf(below_top, steps, -np.expm1(-UPSELL / steps_per_month))
+    p = stats.poisson.pmf(below_top, UPSELL * np.asarray(t, dtype=float)[:, None])
     return np.column_stack([p, 1.0 - p.sum(axis=1)])
 
 
+def test_tier_law_is_the_value_chain_without_risk_or_churn() -> None:
+    """Exact: the capped Poisson equals the value chain's tier law (``value_chain_generator``
+    with no risk and no churn), so the two closed forms check each other."""
+    t = np.arange(1, MONTHS + 1)
+    tiers = len(TIERS)
+    q = value_chain_generator(0.0, 0.0, 0.0, 0.0, UPSELL, tiers)
+    start = np.eye(3 * tiers)[0]
+    chain = np.array([start @ expm(q * month) for month in t])[:, :tiers]
+    np.testing.assert_allclose(chain, tier_probabilities(t), rtol=0, atol=1e-12)
+
+
 @pytest.mark.statistical
-def test_mrr_follows_the_tier_chain(
-    closed_result: flysim.SimulationResult, steps_per_month: int | None
-) -> None:
-    """Mean MRR = N x E[tier MRR], tier ~ min(Poisson(u t), top).
+def test_mrr_follows_the_tier_chain(closed_result: flysim.SimulationResult) -> None:
+    """Mean MRR = N x E[tier MRR] and upsells = N x E[tier], tier ~ min(Poisson(u t), top).
 
     SE: customers are independent, so Var(MRR) = N Var(one customer's MRR)
-    exactly; the SE of the mean over runs is sqrt(N Var / runs). For the
-    numpy core the bound adds its step scheme's computed bias
-    (``tier_probabilities``): at most one upsell a step lowers the mean MRR by
-    up to 1,300 at the default step, about 1 SE here.
+    exactly; the SE of the mean over runs is sqrt(N Var / runs). No step
+    allowance for the numpy core: its customers move with the chain's exact
+    step probabilities (``test_time_step.py`` checks the same chain, with
+    risk and churn, at one step a month).
     """
-    t = np.arange(1, MONTHS + 1)
-    probs = tier_probabilities(t, None)
+    probs = tier_probabilities(np.arange(1, MONTHS + 1))
     mrr_one = probs @ np.array(TIERS)
     var_one = probs @ np.array(TIERS) ** 2 - mrr_one**2
     upsells_one = probs[-1] @ np.arange(len(TIERS))
     var_upsells = probs[-1] @ np.arange(len(TIERS)) ** 2 - upsells_one**2
-    mrr_step = upsells_step = 0.0
-    if steps_per_month is not None:
-        stepped = tier_probabilities(t, steps_per_month)
-        mrr_step = N * np.abs(stepped @ np.array(TIERS) - mrr_one)
-        upsells_step = N * abs(stepped[-1] @ np.arange(len(TIERS)) - upsells_one)
 
     observed = closed_result.metric("mrr").mean(axis=0)
-    assert_within(
-        observed,
-        N * mrr_one,
-        np.sqrt(N * var_one / RUNS),
-        bias_bound=mrr_step,
-        what="MRR by tier chain",
-    )
+    assert_within(observed, N * mrr_one, np.sqrt(N * var_one / RUNS), what="MRR by tier chain")
     upsells = closed_result.metric("upsells").sum(axis=1).mean()
     assert_within(
         upsells,
         N * upsells_one,
         np.sqrt(N * var_upsells / RUNS),
-        bias_bound=upsells_step,
         what="upsells over the horizon",
     )
 

@@ -14,6 +14,10 @@ Lifetimes are measured by revenue: with one tier at an MRR of 1 a month and no
 acquisition, revenue accrues at 1 per customer-month, so a run's cumulative
 revenue is the sum of its customers' lifetimes truncated at the horizon, and
 its mean per customer estimates ``E[min(L, T)]`` (``truncated_lifetime_moments``).
+The numpy core moves customers with their chain's exact step probabilities and
+reads revenue as the trapezoid of MRR at step ends, whose exact expectation
+(``revenue_lifetime_mean``) differs at second order in its step only. Closed
+forms live in ``tests.statistical.closed_forms``.
 """
 
 from __future__ import annotations
@@ -23,13 +27,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from scipy.linalg import expm
-from scipy.sparse.linalg import expm_multiply
 
 import flysim
 from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
+from tests.statistical.closed_forms import (
+    bass_chain_mean,
+    bass_curve,
+    bass_stepped,
+    revenue_lifetime_mean,
+    truncated_lifetime_moments,
+)
 from tests.stats import (
     MIN_NPQ,
     Z,
@@ -58,57 +67,6 @@ def _closed_cohort(n: int, months: int, **engage: Any) -> Scenario:
     )
 
 
-def truncated_lifetime_moments(
-    generator: np.ndarray, start: np.ndarray, horizon: float
-) -> tuple[float, float]:
-    """``E[min(L, T)]`` and ``E[min(L, T)^2]`` of a phase-type lifetime ``L``.
-
-    ``L`` is the time to absorption (churn) of a continuous-time chain with
-    transient generator ``A`` (``generator``), started in ``start``; its
-    survival is ``S(t) = start e^{At} 1``. Then ``E[min(L, T)] = int_0^T S``
-    and ``E[min(L, T)^2] = 2 int_0^T t S(t) dt``, which integrate to
-    ``start (-A)^-1 (I - e^{AT}) 1`` and
-    ``2 start (T A^-1 e^{AT} - A^-2 (e^{AT} - I)) 1``.
-    """
-    a = np.asarray(generator, dtype=float)
-    eye, ones = np.eye(len(a)), np.ones(len(a))
-    e_at = expm(a * horizon)
-    a_inv = np.linalg.inv(a)
-    first = start @ (-a_inv) @ (eye - e_at) @ ones
-    second = 2.0 * start @ (horizon * a_inv @ e_at - a_inv @ a_inv @ (e_at - eye)) @ ones
-    return float(first), float(second)
-
-
-def stepped_lifetime_mean(
-    generator: np.ndarray, start: np.ndarray, horizon: float, steps_per_month: int
-) -> float:
-    """``E[min(L, T)]`` as the numpy core's step scheme gives it, read as revenue.
-
-    The scheme (``flysim.engines.mc``): in a step of ``dt`` months a customer
-    has at most one event, the first of its competing clocks, with the exact
-    probabilities ``(h_j / H) (1 - e^{-H dt})``; revenue over the step is the
-    trapezoid of MRR at its two ends. So the survival at step ends is
-    ``S_s = start P^s 1``, ``P`` the one-step matrix among transient states,
-    and the expected revenue per customer is ``dt sum_s (S_s + S_{s+1}) / 2``.
-    It differs from ``truncated_lifetime_moments`` at first order in ``dt``
-    when a customer can change state before churning (events after the first
-    in a step are deferred to the next step), at second order otherwise.
-    """
-    a = np.asarray(generator, dtype=float)
-    dt = 1.0 / steps_per_month
-    out = -np.diag(a)
-    leave = -np.expm1(-out * dt)
-    step = a * (leave / out)[:, None]
-    np.fill_diagonal(step, 1.0 - leave)
-    survival = [float(start.sum())]
-    dist = start.astype(float)
-    for _ in range(round(horizon * steps_per_month)):
-        dist = dist @ step
-        survival.append(float(dist.sum()))
-    s = np.asarray(survival)
-    return float(dt * np.sum(s[:-1] + s[1:]) / 2.0)
-
-
 def _lifetime_check(
     result: flysim.SimulationResult,
     n_customers: int,
@@ -119,20 +77,21 @@ def _lifetime_check(
 ) -> None:
     """Mean lifetime per customer (cumulative revenue / customers) against its closed form.
 
-    Customers are independent, so the pooled mean of ``n_customers * runs``
-    truncated lifetimes has the exact SE ``sqrt(Var min(L, T) / count)``. For
-    a stepped engine the bound adds the step scheme's exact bias
-    (``stepped_lifetime_mean``), a documented time-step allowance.
+    Expected: the exact expectation of the revenue reading,
+    ``revenue_lifetime_mean``: ``E[min(L, T)]`` in continuous time; for the
+    numpy core, whose customers move with the chain's exact step matrix, the
+    trapezoid of the exact survival at step ends (second order in ``dt``,
+    computed rather than allowed for). Customers are independent, so the
+    pooled mean of ``n_customers * runs`` truncated lifetimes has the exact SE
+    ``sqrt(Var min(L, T) / count)``; no other allowance.
     """
     start = np.eye(len(generator))[0]
     m1, m2 = truncated_lifetime_moments(generator, start, horizon)
-    step_bias = 0.0
-    if steps_per_month is not None:
-        step_bias = abs(stepped_lifetime_mean(generator, start, horizon, steps_per_month) - m1)
+    expected = revenue_lifetime_mean(generator, start, horizon, steps_per_month)
     count = n_customers * result.n_runs
     observed = result.metric("revenue").sum() / count
-    log.info("%s: time-step allowance %.4g months", what, step_bias)
-    assert_within(observed, m1, np.sqrt((m2 - m1**2) / count), bias_bound=step_bias, what=what)
+    log.info("%s: revenue trapezoid moves the mean by %.3g months", what, expected - m1)
+    assert_within(observed, expected, np.sqrt((m2 - m1**2) / count), what=what)
 
 
 @pytest.mark.parametrize("horizon", [0.5, 7.0, 60.0])
@@ -190,58 +149,6 @@ def bass_scenario(referral_decide_days: float = 0.0) -> Scenario:
     )
 
 
-def bass_curve(m: int, p: float, q: float, t: np.ndarray) -> np.ndarray:
-    """Bass (1969): cumulative adopters ``M (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t)``."""
-    e = np.exp(-(p + q) * t)
-    return m * (1.0 - e) / (1.0 + (q / p) * e)
-
-
-def bass_chain_mean(m: int, p: float, q: float, t: np.ndarray) -> np.ndarray:
-    """Exact mean adopters of the finite-market stochastic Bass model.
-
-    The model with these settings is the pure birth chain ``N -> N + 1`` at
-    rate ``(p + q N / M) (M - N)`` a month; its mean solves the Kolmogorov
-    forward equations. It falls short of the deterministic Bass curve by
-    ``O(1)`` adopters (``E[N (M - N)] = E[N] (M - E[N]) - Var N``).
-    """
-    n = np.arange(m + 1, dtype=float)
-    birth = (p + q * n / m) * (m - n)
-    generator = sp.diags([-birth, birth[:-1]], [0, 1], format="csc")
-    p0 = np.zeros(m + 1)
-    p0[0] = 1.0
-    probs = expm_multiply(generator.T, p0, start=0.0, stop=float(t[-1]), num=len(t) + 1)
-    return probs[1:] @ n
-
-
-def bass_stepped(m: int, p: float, q: float, t: np.ndarray, steps_per_month: int) -> np.ndarray:
-    """The Bass curve as the numpy core's step scheme follows it (deterministic part).
-
-    The scheme holds every arrival rate at its value at the step's start
-    (``flysim.engines.mc.attract``), so the expected adopters follow the
-    forward-Euler recursion ``N += (p M + q N) (1 - N / M) dt``. Its distance
-    from ``bass_curve`` is the scheme's time-step bias, first order in
-    ``dt``: adoption lags while the rate rises, and overshoots late.
-    """
-    dt = 1.0 / steps_per_month
-    n, out = 0.0, []
-    ends = set(np.rint(np.asarray(t) * steps_per_month).astype(int))
-    for step in range(1, int(max(ends)) + 1):
-        n += (p * m + q * n) * (1.0 - n / m) * dt
-        if step in ends:
-            out.append(n)
-    return np.asarray(out)
-
-
-def bass_step_allowance(t: np.ndarray, steps_per_month: int | None) -> np.ndarray:
-    """A stepped engine's Bass bias ``|bass_stepped - bass_curve|``; 0 in continuous time."""
-    if steps_per_month is None:
-        return np.zeros_like(t)
-    return np.abs(
-        bass_stepped(BASS_M, BASS_P, BASS_Q, t, steps_per_month)
-        - bass_curve(BASS_M, BASS_P, BASS_Q, t)
-    )
-
-
 @pytest.mark.statistical
 @pytest.mark.parametrize(
     "referral_decide_days",
@@ -265,7 +172,7 @@ def test_bass_diffusion_limit(
     computed difference is added to the bound rather than ignored. The numpy
     core holds arrival rates at each step's start, a first-order lag of up to
     about 28 adopters at its default step (3 SE here): its computed size
-    (``bass_step_allowance``) is added for that engine, and
+    (``|bass_stepped - bass_curve|``) is added for that engine, and
     ``test_time_step.py`` measures it.
     """
     result = flysim.simulate(
@@ -274,7 +181,9 @@ def test_bass_diffusion_limit(
     t = np.arange(1, BASS_MONTHS + 1, dtype=float)
     expected = bass_curve(BASS_M, BASS_P, BASS_Q, t)
     finite_market = np.abs(bass_chain_mean(BASS_M, BASS_P, BASS_Q, t) - expected)
-    step = bass_step_allowance(t, steps_per_month)
+    step = 0.0
+    if steps_per_month is not None:
+        step = np.abs(bass_stepped(BASS_M, BASS_P, BASS_Q, t, steps_per_month) - expected)
     mean, se, df = sample_mean_se(result.metric("customers"))
     assert_within(
         mean, expected, se, df=df, bias_bound=finite_market + step, what="Bass N(t), months 1..15"
@@ -309,9 +218,9 @@ def test_constant_hazard_survival_and_mean_lifetime(
     1) estimates ``E[min(L, T)] = (1 - e^{-cT}) / c``, with the exact SE of
     ``n * runs`` independent truncated exponentials. After 120 months a
     customer is still there with probability e^-24, so the truncated mean is
-    ``1/c`` to 8 digits, and every customer must have churned. A stepped
-    engine's survival at step ends is exact, and its revenue trapezoid is
-    off by ``c dt² / 12`` only (added to the bound, ``_lifetime_check``).
+    ``1/c`` to 8 digits, and every customer must have churned. The numpy
+    core's revenue trapezoid moves the mean by ``c dt² / 12`` (7e-4 months,
+    0.01 SE), computed exactly in ``_lifetime_check``.
     """
     n, runs, c = HAZARD_N, HAZARD_RUNS, HAZARD_C
     scenario = _closed_cohort(n, HAZARD_MONTHS, churn_per_month={"healthy": c, "at_risk": 0.0})
@@ -459,12 +368,13 @@ def test_two_state_chain_expected_time_to_churn(engine: str, steps_per_month: in
     the exact SE of ``CHAIN_N`` independent lifetimes). The slowest decay rate
     of ``T`` is 0.15 a month, so a customer outlives 120 months with
     probability about 1e-8: every customer must churn, and the truncation
-    moves the mean by under 1e-6 months. A stepped engine defers a
-    customer's second event in a step (turning at risk, then churning) to the
-    next step, which lengthens lifetimes at first order: at the numpy core's
-    default step (0.2 months) by 0.26 months, 2.7 SE here. That computed bias
-    (``stepped_lifetime_mean``) is added to its bound; ``test_time_step.py``
-    checks the engine follows it and that it halves with the step.
+    moves the mean by under 1e-6 months. The numpy core moves customers with
+    the chain's exact step probabilities (several events in a step, such as
+    turning at risk and then churning, included), so there is no step
+    allowance; its revenue trapezoid moves the expectation by 1.7e-4 months
+    at the default step (0.002 SE), computed exactly. ``test_time_step.py``
+    shows the same at one step a month, where the former one-event-a-step
+    scheme would be off by 1.4 months.
     """
     scenario = _closed_cohort(
         CHAIN_N,

@@ -1,21 +1,24 @@
-"""The numpy core's time-step bias, measured against closed forms and finer steps.
+"""The numpy core's time step: first order where it still is, none in the customer chain.
 
 The numpy core (``engine="mc"``) advances in fixed steps of ``dt = 30.4375 /
-steps_per_month`` days. Two of its documented approximations bias results at
-first order in ``dt``:
+steps_per_month`` days.
 
-- arrival rates are held at their value at the step's start, so in a Bass
-  diffusion adoption lags while the imitation rate rises (and overshoots as it
-  saturates);
-- a customer has at most one event a step, so a second event (turning at
-  risk, then churning) waits for the next step, and lifetimes lengthen.
+- Arrival rates are held at their value at the step's start, so in a Bass
+  diffusion adoption lags while the imitation rate rises (and overshoots as
+  it saturates): first order in ``dt``. The scheme's own expectation has a
+  closed form (``bass_stepped``); the engine is measured at its default step
+  and at 2x and 4x finer steps, must follow that expectation within Monte
+  Carlo error at every step, and its bias must shrink with the step.
+- Active customers move with the exact transition probabilities of their
+  chain (health x tier, with churn) over the step, so several events of one
+  customer in a step are exact and the chain has no step bias. At the default
+  step and at one step a month, lifetimes, survivors, MRR and upsells must
+  match their continuous-time closed forms within Monte Carlo error alone;
+  revenue, read as the trapezoid of MRR at step ends, is compared with that
+  reading's exact expectation (``revenue_lifetime_mean``, a second-order
+  shift). Each check also shows the data would reject the former scheme (at
+  most one event per customer per step, ``first_order_step``), so it can fail.
 
-For both, the step scheme's own expectation has a closed form
-(``bass_stepped``, ``stepped_lifetime_mean`` in ``test_oracles``). These tests
-measure the engine at its default step and at 2x and 4x finer steps, check it
-follows its scheme's expectation within Monte Carlo error at every step, that
-the default step's distance from the model's closed form is within the SE plus
-that computed allowance, and that the bias falls with the step at first order.
 The measured biases are logged (``--log-cli-level=INFO``): docs/model.md quotes
 them.
 """
@@ -26,17 +29,28 @@ import logging
 
 import numpy as np
 import pytest
+from scipy.linalg import expm
 
 from flysim.engines.mc import DEFAULT_STEPS_PER_MONTH, MCEngine
 from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
 from flysim.scenario.schema import Scenario
+from tests.statistical.closed_forms import (
+    bass_chain_mean,
+    bass_curve,
+    bass_stepped,
+    chain_moments,
+    first_order_step,
+    revenue_lifetime_mean,
+    stepped_revenue_lifetime,
+    truncated_lifetime_moments,
+    value_chain_generator,
+)
 from tests.statistical.test_oracles import (
     BASS_M,
     BASS_MONTHS,
     BASS_P,
     BASS_Q,
-    CHAIN_MONTHS,
     CHAIN_N,
     CHURN_AT_RISK,
     CHURN_HEALTHY,
@@ -44,59 +58,58 @@ from tests.statistical.test_oracles import (
     RECOVERY,
     RISK,
     _closed_cohort,
-    bass_chain_mean,
-    bass_curve,
     bass_scenario,
-    bass_stepped,
-    stepped_lifetime_mean,
     transient_generator,
-    truncated_lifetime_moments,
 )
-from tests.stats import Z, assert_differs, assert_within, critical_value, sample_mean_se
+from tests.stats import (
+    MIN_NPQ,
+    assert_differs,
+    assert_within,
+    binomial_se,
+    critical_value,
+    sample_mean_se,
+)
 
 log = logging.getLogger("flysim.tests.time_step")
 
-#: The default step and two finer ones.
+#: The default step and two finer ones (Bass).
 STEPS = (DEFAULT_STEPS_PER_MONTH, 2 * DEFAULT_STEPS_PER_MONTH, 4 * DEFAULT_STEPS_PER_MONTH)
+#: The default step and a coarse one (the customer chain).
+CHAIN_STEPS = (DEFAULT_STEPS_PER_MONTH, 1)
 BASS_RUNS = 1000
 #: 60 months leave ~1e-4 of the cohort, which the truncated forms count exactly.
-CHAIN_RUNS, CHAIN_HORIZON = 60, 60
+CHAIN_RUNS, CHAIN_HORIZON = 200, 60
 HEALTHY_START = np.array([1.0, 0.0])
+#: The full value chain: the two-state chain's rates, fast upsells through three tiers.
+VALUE_N, VALUE_RUNS, VALUE_MONTHS = 20_000, 20, 12
+VALUE_TIERS = np.array([50.0, 150.0, 500.0])
+VALUE_UPSELL = 0.3
 
 
-def _metric(
-    scenario: Scenario, steps_per_month: int, runs: int, months: int, name: str, seed: int
-) -> np.ndarray:
-    """``runs x months`` of one metric from the numpy core at a given step."""
+def _metrics(
+    scenario: Scenario,
+    steps_per_month: int,
+    runs: int,
+    months: int,
+    names: tuple[str, ...],
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """``runs x months`` of some metrics from one numpy-core run at a given step."""
     block = MCEngine(steps_per_month=steps_per_month).run_block(scenario, seed, range(runs), months)
-    return derive_metrics(block.raw, scenario)[:, :, METRICS.index(name)]
+    metrics = derive_metrics(block.raw, scenario)
+    return {name: metrics[:, :, METRICS.index(name)] for name in names}
 
 
-# -- the step schemes' expectations, exactly ----------------------------------------
+# -- the schemes' expectations, exactly ------------------------------------------------
 
 
-def test_stepped_lifetime_of_one_state_is_second_order() -> None:
-    """Exact: with one state, the scheme's revenue trapezoid gives ``dt / (1 - e^{-c dt}) - dt/2``,
-    which is ``1/c + c dt² / 12 + O(dt⁴)``: no first-order bias."""
-    c = HAZARD_C
-    for k in STEPS:
-        dt = 1.0 / k
-        stepped = stepped_lifetime_mean(np.array([[-c]]), np.ones(1), 200.0, k)
-        assert stepped == pytest.approx(dt / -np.expm1(-c * dt) - dt / 2, rel=1e-12)
-        assert stepped - 1 / c == pytest.approx(c * dt**2 / 12, rel=1e-2)
-
-
-@pytest.mark.parametrize("which", ["bass", "chain"])
-def test_step_scheme_bias_is_first_order(which: str) -> None:
-    """Exact: the schemes' biases halve when the step halves (``k b(k)`` converges)."""
+def test_bass_step_scheme_bias_is_first_order() -> None:
+    """Exact: the arrival scheme's Bass bias halves when the step halves (``k b(k)`` converges)."""
     t = np.arange(1, BASS_MONTHS + 1, dtype=float)
+    curve = bass_curve(BASS_M, BASS_P, BASS_Q, t)
 
     def bias(k: int) -> float:
-        if which == "bass":
-            curve = bass_curve(BASS_M, BASS_P, BASS_Q, t)
-            return float(np.max(np.abs(bass_stepped(BASS_M, BASS_P, BASS_Q, t, k) - curve)))
-        exact, _ = truncated_lifetime_moments(transient_generator(), HEALTHY_START, CHAIN_MONTHS)
-        return stepped_lifetime_mean(transient_generator(), HEALTHY_START, CHAIN_MONTHS, k) - exact
+        return float(np.max(np.abs(bass_stepped(BASS_M, BASS_P, BASS_Q, t, k) - curve)))
 
     # First order, b(k) = a / k + O(1/k²): k b(k) tends to a != 0, its changes
     # halving with each halving of the step.
@@ -104,7 +117,54 @@ def test_step_scheme_bias_is_first_order(which: str) -> None:
     changes = np.abs(np.diff(scaled))
     assert np.all(changes[1:] < 0.6 * changes[:-1])
     assert changes[-1] < 0.02 * abs(scaled[-1])
-    log.info("%s: steps a month x bias, k = 5..80: %s", which, np.array2string(scaled, precision=4))
+    log.info("Bass: steps a month x bias, k = 5..80: %s", np.array2string(scaled, precision=4))
+
+
+@pytest.mark.parametrize("which", ["one state", "two-state chain"])
+def test_revenue_trapezoid_is_second_order(which: str) -> None:
+    """Exact: with exact steps, revenue's bias is ``dt² (S'(T) - S'(0)) / 12 (1 + O(dt²))``.
+
+    Euler-Maclaurin for the trapezoid of the survival ``S(t) = start e^{At} 1``
+    at step ends, ``S'(t) = start A e^{At} 1``. No first-order term: the
+    chain itself has no step bias. One state with churn ``c``: exactly
+    ``(1 - e^{-cT}) (dt / (1 - e^{-c dt}) - dt / 2)``. The former scheme's
+    reading, by contrast, is off at first order (``k b(k)`` tends to a
+    nonzero limit).
+    """
+    if which == "one state":
+        a, start = np.array([[-HAZARD_C]]), np.ones(1)
+    else:
+        a, start = transient_generator(), HEALTHY_START
+    horizon, ones = float(CHAIN_HORIZON), np.ones(len(a))
+    exact, _ = truncated_lifetime_moments(a, start, horizon)
+    slope = start @ a @ (expm(a * horizon) - np.eye(len(a))) @ ones  # S'(T) - S'(0)
+    former = []
+    for k in (1, 2, 4, 8, 16):
+        dt = 1.0 / k
+        bias = revenue_lifetime_mean(a, start, horizon, k) - exact
+        assert bias == pytest.approx(dt**2 * slope / 12, rel=0.1 * dt**2)
+        if which == "one state":
+            c = HAZARD_C
+            trapezoid = -np.expm1(-c * horizon) * (dt / -np.expm1(-c * dt) - dt / 2)
+            assert exact + bias == pytest.approx(trapezoid, rel=1e-12)
+        former.append(
+            k * (stepped_revenue_lifetime(first_order_step(a, dt), start, horizon, k) - exact)
+        )
+    if which == "two-state chain":
+        changes = np.abs(np.diff(former))
+        assert np.all(changes[1:] < 0.6 * changes[:-1])
+        assert former[-1] > 1.0  # months x steps a month: a first-order bias
+    log.info("%s: former scheme, k x bias, k = 1..16: %s", which, np.round(former, 4))
+
+
+def test_value_chain_reduces_to_the_two_state_chain() -> None:
+    """Exact: summed over tiers, the value chain's survival is the two-state chain's."""
+    q = value_chain_generator(RISK, RECOVERY, CHURN_HEALTHY, CHURN_AT_RISK, VALUE_UPSELL, 3)
+    alive = np.r_[np.ones(6), np.zeros(3)]
+    for t in (0.5, 3.0, 12.0):
+        chain = np.eye(9)[0] @ expm(q * t) @ alive
+        two_state = HEALTHY_START @ expm(transient_generator() * t) @ np.ones(2)
+        assert chain == pytest.approx(two_state, rel=1e-12)
 
 
 # -- Bass: measured against the closed form and finer steps ----------------------------
@@ -122,8 +182,8 @@ def bass_runs() -> dict[int, tuple[np.ndarray, np.ndarray, int]]:
     """Mean customers, their SE and degrees of freedom, by steps per month."""
     out = {}
     for k in STEPS:
-        customers = _metric(bass_scenario(), k, BASS_RUNS, BASS_MONTHS, "customers", seed=1969)
-        out[k] = sample_mean_se(customers)
+        got = _metrics(bass_scenario(), k, BASS_RUNS, BASS_MONTHS, ("customers",), seed=1969)
+        out[k] = sample_mean_se(got["customers"])
     return out
 
 
@@ -171,7 +231,7 @@ def test_bass_bias_follows_the_step_scheme_and_shrinks(
     bias ``bass_stepped - bass_curve`` within ``critical_value(df) * SE`` plus
     the finite-market term (the recursion is the infinite-market mean), so
     the measured bias shrinks as the scheme's does, at first order
-    (``test_step_scheme_bias_is_first_order``). At the peak month the default
+    (``test_bass_step_scheme_bias_is_first_order``). At the peak month the default
     step's bias must exceed the finest step's by more than Z combined SEs:
     the measurement resolves the shrinking.
     """
@@ -221,20 +281,24 @@ def test_bass_bias_follows_the_step_scheme_and_shrinks(
     )
 
 
-# -- Two-state chain: lifetimes lengthen when second events wait a step -----------------
+# -- the customer chain: no step bias, even at one step a month -------------------------
 
 
 @pytest.mark.statistical
-def test_chain_lifetime_bias_follows_the_step_scheme_and_shrinks() -> None:
-    """Mean lifetime from healthy at each step: the scheme's, and converging to ``(-T)^-1 1``.
+@pytest.mark.parametrize("k", CHAIN_STEPS)
+def test_chain_lifetime_has_no_step_bias(k: int) -> None:
+    """Survivors and mean lifetime from healthy match the continuous-time chain at this step.
 
-    Mean lifetime per customer = cumulative revenue / customers (one tier at
-    an MRR of 1, as in ``test_oracles``), one value per run; SE = sample sd
-    over runs / sqrt(runs), Student-t critical value. At each step it must
-    equal ``stepped_lifetime_mean`` within that bound, and at the default
-    step it must differ from the continuous-time mean by more than Z SEs (the
-    test resolves the bias); the bias must shrink from the default to the
-    finest step by more than Z combined SEs.
+    Survivors at month ends: each customer is still there with probability
+    ``S(t) = start e^{At} 1`` independently, so the survivors of all runs are
+    binomial (exact SE; months with ``n p q < MIN_NPQ`` left out). Mean
+    lifetime per customer = cumulative revenue / customers (one tier at an
+    MRR of 1), one value per run; SE = sample sd over runs / sqrt(runs),
+    Student-t critical value; expected = the revenue reading's exact
+    expectation (``revenue_lifetime_mean``: the closed form ``E[min(L, T)]``
+    plus the trapezoid's second-order term, 0.7 SE at one step a month).
+    Power: the data must reject the former one-event-a-step scheme's
+    expectation by more than the critical value.
     """
     scenario = _closed_cohort(
         CHAIN_N,
@@ -243,34 +307,93 @@ def test_chain_lifetime_bias_follows_the_step_scheme_and_shrinks() -> None:
         recovery_per_month=RECOVERY,
         churn_per_month={"healthy": CHURN_HEALTHY, "at_risk": CHURN_AT_RISK},
     )
-    exact, _ = truncated_lifetime_moments(transient_generator(), HEALTHY_START, CHAIN_HORIZON)
-    bias, ses = {}, {}
-    for k in STEPS:
-        revenue = _metric(scenario, k, CHAIN_RUNS, CHAIN_HORIZON, "revenue", seed=2)
-        mean, se, df = sample_mean_se(revenue.sum(axis=1) / CHAIN_N)
-        predicted = stepped_lifetime_mean(transient_generator(), HEALTHY_START, CHAIN_HORIZON, k)
-        bias[k], ses[k] = float(mean) - exact, float(se)
-        log.info(
-            "two-state chain, %d steps a month: mean lifetime %.4f months, exact %.4f, "
-            "measured bias %+.4f (%+.2f%%), SE %.4f; scheme predicts %+.4f",
-            k,
-            mean,
-            exact,
-            bias[k],
-            100 * bias[k] / exact,
-            se,
-            predicted - exact,
-        )
-        assert_within(
-            mean, predicted, se, df=df, what=f"chain lifetime at {k} steps a month vs the scheme"
-        )
-        if k == DEFAULT_STEPS_PER_MONTH:
-            assert_differs(
-                mean, exact, se, df=df, what="chain lifetime at the default step vs (-T)^-1 1"
-            )
-    coarse, fine = STEPS[0], STEPS[-1]
-    se_diff = np.hypot(ses[coarse], ses[fine])
-    assert abs(bias[coarse]) - abs(bias[fine]) > Z * se_diff, (
-        f"chain bias does not shrink: {bias[coarse]:.4f} at {coarse}/month, "
-        f"{bias[fine]:.4f} at {fine}/month, SE of the difference {se_diff:.4f}"
+    a = transient_generator()
+    got = _metrics(scenario, k, CHAIN_RUNS, CHAIN_HORIZON, ("customers", "revenue"), seed=2)
+
+    t = np.arange(1, CHAIN_HORIZON + 1, dtype=float)
+    p = np.array([HEALTHY_START @ expm(a * month) @ np.ones(2) for month in t])
+    count = CHAIN_N * CHAIN_RUNS
+    usable = count * p * (1 - p) >= MIN_NPQ
+    assert usable.sum() >= 36  # at least three years are compared
+    assert_within(
+        got["customers"].sum(axis=0)[usable] / count,
+        p[usable],
+        binomial_se(p[usable], count),
+        what=f"two-state chain survival at {k} steps a month",
     )
+
+    exact, _ = truncated_lifetime_moments(a, HEALTHY_START, CHAIN_HORIZON)
+    expected = revenue_lifetime_mean(a, HEALTHY_START, CHAIN_HORIZON, k)
+    former = stepped_revenue_lifetime(first_order_step(a, 1.0 / k), HEALTHY_START, CHAIN_HORIZON, k)
+    mean, se, df = sample_mean_se(got["revenue"].sum(axis=1) / CHAIN_N)
+    log.info(
+        "two-state chain, %d steps a month: mean lifetime %.4f months (SE %.4f); closed form "
+        "%.4f (z %+.2f); with the revenue trapezoid %.4f (z %+.2f); former scheme %.4f (z %+.1f)",
+        k,
+        mean,
+        se,
+        exact,
+        (mean - exact) / se,
+        expected,
+        (mean - expected) / se,
+        former,
+        (mean - former) / se,
+    )
+    assert_within(mean, expected, se, df=df, what=f"chain lifetime at {k} steps a month")
+    assert_differs(
+        mean, former, se, df=df, what=f"chain lifetime at {k} steps a month vs the former scheme"
+    )
+
+
+@pytest.mark.statistical
+@pytest.mark.parametrize("k", CHAIN_STEPS)
+def test_value_chain_has_no_step_bias(k: int) -> None:
+    """Customers, MRR and cumulative upsells at month ends follow health x tier with churn.
+
+    Expected: ``N start e^{Q t} f`` with ``Q`` the value chain's generator
+    (``value_chain_generator``: risk, recovery, churn by health, upsells while
+    healthy through three tiers; churners keep the tier they reached, so
+    cumulative upsells are the tier index over all states) and ``f`` the
+    metric per state. Customers are independent, so the SE is exact:
+    ``sqrt(N Var f / runs)``. Several events of one customer in a step
+    (two upsells; at risk, then churned) are exact, so there is no allowance.
+    Power: at the month where the former one-event-a-step scheme departs
+    most, the data must reject it.
+    """
+    scenario = Scenario.model_validate(
+        {
+            "scenario": {"name": "value chain", "horizon_months": VALUE_MONTHS},
+            "initial": {"customers": VALUE_N},
+            "revenue": {"tiers": [{"name": f"t{i}", "mrr": m} for i, m in enumerate(VALUE_TIERS)]},
+            "engage": {
+                "risk_per_month": RISK,
+                "recovery_per_month": RECOVERY,
+                "churn_per_month": {"healthy": CHURN_HEALTHY, "at_risk": CHURN_AT_RISK},
+                "upsell_per_month": VALUE_UPSELL,
+            },
+        }
+    )
+    tiers = len(VALUE_TIERS)
+    q = value_chain_generator(RISK, RECOVERY, CHURN_HEALTHY, CHURN_AT_RISK, VALUE_UPSELL, tiers)
+    start = np.eye(3 * tiers)[0]
+    per_state = {
+        "customers": np.r_[np.ones(2 * tiers), np.zeros(tiers)],
+        "mrr": np.r_[VALUE_TIERS, VALUE_TIERS, np.zeros(tiers)],
+        "upsells": np.tile(np.arange(tiers, dtype=float), 3),
+    }
+    got = _metrics(scenario, k, VALUE_RUNS, VALUE_MONTHS, tuple(per_state), seed=7)
+    got["upsells"] = got["upsells"].cumsum(axis=1)
+    steps = np.arange(1, VALUE_MONTHS + 1) * k
+    for name, f in per_state.items():
+        mean, var = chain_moments(expm(q / k), start, steps, f)
+        former, _ = chain_moments(first_order_step(q, 1.0 / k), start, steps, f)
+        se = np.sqrt(VALUE_N * var / VALUE_RUNS)
+        observed = got[name].mean(axis=0)
+        assert_within(observed, VALUE_N * mean, se, what=f"value chain {name} at {k} steps a month")
+        worst = int(np.argmax(np.abs(former - mean) / se))
+        assert_differs(
+            observed[worst],
+            VALUE_N * former[worst],
+            se[worst],
+            what=f"value chain {name} at {k} steps a month, month {worst + 1}, vs former scheme",
+        )
