@@ -173,10 +173,31 @@ def poisson(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
 def hypergeometric(
     u: np.ndarray, good: np.ndarray, bad: np.ndarray, sample: np.ndarray
 ) -> np.ndarray:
-    """How many of ``sample`` drawn without replacement from ``good + bad`` are good."""
-    u, good, bad, sample = np.broadcast_arrays(u, good, bad, sample)
+    """How many of ``sample`` drawn without replacement from ``good + bad`` are good.
+
+    Like ``binomial``, it draws the rarer side: the smaller kind (``good``
+    and ``bad`` swapped when ``good > bad``) within the smaller of the drawn
+    and the left-behind. So the mean that picks the method is at most a
+    quarter of the population, and a rare kind beside a huge one is drawn
+    exactly, not by a Cornish-Fisher quantile at an extreme skew.
+    """
+    arrays = np.broadcast_arrays(u, good, bad, np.asarray(sample, dtype=float))
+    shape = arrays[0].shape
+    u, good, bad, sample = (np.ravel(a) for a in arrays)
+    total = good + bad
+    swap = good > bad
+    minor, major = np.where(swap, bad, good), np.where(swap, good, bad)
+    rest = sample > total / 2.0
+    y = _hypergeometric(u, minor, major, np.where(rest, total - sample, sample))
+    y = np.where(rest, minor - y, y)  # the minor kind drawn, from what was left behind
+    return np.where(swap, sample - y, y).reshape(shape)
+
+
+def _hypergeometric(
+    u: np.ndarray, good: np.ndarray, bad: np.ndarray, sample: np.ndarray
+) -> np.ndarray:
+    """``hypergeometric`` for flat arrays with ``good <= bad``, ``sample <= total / 2``."""
     shape = u.shape
-    u, good, bad, sample = u.ravel(), good.ravel(), bad.ravel(), sample.ravel()
     total = good + bad
     x = np.where(bad <= 0, sample, 0.0)
     live = (sample > 0) & (good > 0) & (bad > 0)
