@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,23 +131,37 @@ def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_table(
-    frame: pd.DataFrame, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None
+    frame: pd.DataFrame | Iterable[pd.DataFrame],
+    path: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write ``frame`` to parquet, with ``metadata`` as JSON key-value metadata.
+    """Write a frame, or consecutive frames of one schema, to parquet with metadata.
 
-    Each key is stored as ``"flysim." + key``; ``read_table`` gives them back.
+    Each ``metadata`` key is stored as JSON under ``"flysim." + key``;
+    ``read_table`` gives them back. Frames given one by one become row groups
+    written as they come, so a large result never needs a second copy of
+    itself in memory.
     """
     import pyarrow as pa  # imported on use: keeps `import flysim` light
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    if metadata:
-        extra = {
-            f"{_META_PREFIX}{k}".encode(): json.dumps(v, allow_nan=False).encode()
-            for k, v in metadata.items()
-        }
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-    pq.write_table(table, path)
+    # A DataFrame is itself iterable (over its columns): tell it apart by shape.
+    frames = iter([frame]) if hasattr(frame, "columns") else iter(frame)
+    extra = {
+        f"{_META_PREFIX}{k}".encode(): json.dumps(v, allow_nan=False).encode()
+        for k, v in (metadata or {}).items()
+    }
+    writer = None
+    try:
+        for part in frames:
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -255,7 +269,7 @@ def write_result(
             for k, v in result.provenance.to_dict().items()
             if k not in ("created", "wall_time_s")
         }
-        write_table(result.to_frame(), tmp / RUNS_FILE, {"provenance": stable})
+        write_table(result.iter_frames(), tmp / RUNS_FILE, {"provenance": stable})
         if result.events is not None:
             write_table(result.events, tmp / EVENTS_FILE)
             files.append(EVENTS_FILE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -152,10 +152,26 @@ class SimulationResult:
             ``run`` (0-based, the index that keys the run's random streams),
             ``month`` (1-based) and one float column per metric.
         """
-        runs, months, k = self.data.shape
-        frame = pd.DataFrame(self.data.reshape(runs * months, k), columns=list(self.metrics))
+        return self._frame(0, self.n_runs)
+
+    def iter_frames(self, runs_per_frame: int = 10_000) -> Iterator[pd.DataFrame]:
+        """``to_frame`` in consecutive slices of runs, for writing a large result.
+
+        Parameters
+        ----------
+        runs_per_frame : int
+            Runs in each frame (the last may hold fewer).
+        """
+        for start in range(0, self.n_runs, runs_per_frame):
+            yield self._frame(start, min(start + runs_per_frame, self.n_runs))
+
+    def _frame(self, start: int, stop: int) -> pd.DataFrame:
+        _, months, k = self.data.shape
+        runs = stop - start
+        block = self.data[start:stop].reshape(runs * months, k)
+        frame = pd.DataFrame(block, columns=list(self.metrics))
         frame.insert(0, "month", np.tile(np.arange(1, months + 1, dtype=np.int64), runs))
-        frame.insert(0, "run", np.repeat(np.arange(runs, dtype=np.int64), months))
+        frame.insert(0, "run", np.repeat(np.arange(start, stop, dtype=np.int64), months))
         return frame
 
     def summary(self) -> pd.DataFrame:
