@@ -18,7 +18,13 @@ from threadpoolctl import threadpool_limits
 from flysim.engines.base import RawBlock
 from flysim.engines.mc.attract import attract, evolve
 from flysim.engines.mc.customers import book_checks, check, engage
-from flysim.engines.mc.plan import DEFAULT_CLASSES, DEFAULT_STEPS_PER_MONTH, Plan, make_plan
+from flysim.engines.mc.plan import (
+    DEFAULT_CLASSES,
+    DEFAULT_STEPS_PER_MONTH,
+    Plan,
+    make_plan,
+    schedule,
+)
 from flysim.engines.mc.state import initial_state
 from flysim.engines.mc.uniforms import Stream
 from flysim.metrics.names import RAW_FIELDS, RAW_INDEX
@@ -59,7 +65,9 @@ class MCEngine:
     Parameters
     ----------
     steps_per_month : int
-        Time steps per month (``dt = 30.4375 / steps_per_month`` days).
+        Steps end at every month's end and weekly check; a stretch between
+        those longer than ``30.4375 / steps_per_month`` days is cut into
+        equal steps.
     classes : int
         Equal-probability quantile classes of the Gamma churn multiplier.
     """
@@ -98,24 +106,30 @@ class MCEngine:
                 "the mc engine keeps counts, not agents, so it has no event log; "
                 "use engine='des' for events"
             )
-        plan = make_plan(compile_rates(scenario), self.steps_per_month, self.classes)
+        rates = compile_rates(scenario)
+        grid = schedule(months, self.steps_per_month, rates.health is not None)
+        plans: dict[float, Plan] = {}
+        for dt in np.round(grid.ends - grid.starts, 9):
+            if float(dt) not in plans:
+                plans[float(dt)] = make_plan(rates, float(dt), self.classes)
         run_ids = np.asarray(list(runs), dtype=np.int64)
         # The arrays are small and many: BLAS threads only contend (with each
         # other and with the worker processes), so the core runs on one.
         with threadpool_limits(limits=1, user_api="blas"):
-            raw = _simulate(plan, seed, run_ids, months)
-        steps = months * self.steps_per_month
-        return RawBlock(runs=run_ids, raw=raw, events=None, n_events=steps * len(run_ids))
+            raw = _simulate(plans, grid, seed, run_ids, months)
+        return RawBlock(runs=run_ids, raw=raw, events=None, n_events=len(grid.ends) * len(run_ids))
 
 
-def _simulate(plan: Plan, seed: int, run_ids: np.ndarray, months: int) -> np.ndarray:
-    r = plan.rates
+def _simulate(
+    plans: dict[float, Plan], grid, seed: int, run_ids: np.ndarray, months: int
+) -> np.ndarray:
+    any_plan = next(iter(plans.values()))
+    r = any_plan.rates
     n = len(run_ids)
     keys = run_keys(seed, run_ids)
     streams = {name: Stream(keys[:, j]) for j, name in enumerate(STREAMS)}
-    state = initial_state(plan, n, streams["initial"])
-    tier_mrr = np.asarray(r.tier_mrr[: plan.tiers], dtype=float)
-    checks = plan.check_steps(months) if r.health is not None else {}
+    state = initial_state(any_plan, n, streams["initial"])
+    tier_mrr = np.asarray(r.tier_mrr[: any_plan.tiers], dtype=float)
 
     raw = np.zeros((n, months, len(RAW_FIELDS)))
     raw[:, :, RAW_INDEX["spend_paid"]] = r.budget_paid
@@ -125,22 +139,25 @@ def _simulate(plan: Plan, seed: int, run_ids: np.ndarray, months: int) -> np.nda
     mrr, _ = state.mrr(tier_mrr)
     flows = {name: np.zeros(n) for name in _STEP_FLOWS}
 
-    for step in range(months * plan.steps_per_month):
-        month = step // plan.steps_per_month
+    month = 0
+    for step, (t0, t1) in enumerate(zip(grid.starts, grid.ends, strict=True)):
+        plan = plans[float(np.round(t1 - t0, 9))]
         for s in streams.values():
             s.at_step(step + 1)  # step 0's counters belong to the initial state
-        converted = attract(plan, state, step * plan.dt, streams, flows)
+        converted = attract(plan, state, float(t0), streams, flows)
         flows["spend_onboarding"] += converted.sum(axis=1) * r.onboarding_cost
         flows["spend_rewards"] += converted[:, 2] * r.reward
         evolve(plan, state, streams["evolve"], flows)
         engage(plan, state, converted, streams["customers"], flows)
-        for _ in range(checks.get(step, 0)):
+        # A check exactly on a month's end belongs to the next month, after
+        # the stocks are read (as in the agent model).
+        if grid.check[step] and not grid.month_end[step]:
             check(plan, state, streams["health"])
         mrr_end, mrr_referral = state.mrr(tier_mrr)
-        # Events fall uniformly within the step to first order: the trapezoid.
+        # The trapezoid: customers' states are exact at step ends.
         flows["revenue"] += 0.5 * (mrr + mrr_end) * plan.dt / DAYS_PER_MONTH
         mrr = mrr_end
-        if (step + 1) % plan.steps_per_month == 0:
+        if grid.month_end[step]:
             if r.health is not None:
                 book_checks(plan, state, streams["health"], flows)
             row = raw[:, month]
@@ -148,8 +165,11 @@ def _simulate(plan: Plan, seed: int, run_ids: np.ndarray, months: int) -> np.nda
                 row[:, RAW_INDEX[name]] += value
                 value[:] = 0.0
             _snapshot(row, state, mrr, mrr_referral)
-            if month + 1 < months:
-                raw[:, month + 1, RAW_INDEX["customers_start"]] = state.customers()
+            month += 1
+            if month < months:
+                raw[:, month, RAW_INDEX["customers_start"]] = state.customers()
+            if grid.check[step]:
+                check(plan, state, streams["health"])
     return raw
 
 

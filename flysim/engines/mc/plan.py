@@ -16,6 +16,7 @@ one ``g``; no heterogeneity: one ``k``; no ``[delight]``: no delight array).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -33,11 +34,21 @@ from flysim.model.health import (
 from flysim.model.rates import ModelRates
 from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
 
-__all__ = ["DEFAULT_CLASSES", "DEFAULT_STEPS_PER_MONTH", "Plan", "gamma_classes", "make_plan"]
+__all__ = [
+    "DEFAULT_CLASSES",
+    "DEFAULT_STEPS_PER_MONTH",
+    "Plan",
+    "Schedule",
+    "gamma_classes",
+    "make_plan",
+    "schedule",
+]
 
-#: Time steps per month: dt = 30.4375 / 5 = 6.09 days, so a step holds at most
-#: one weekly check. docs/model.md gives the bias this leaves.
-DEFAULT_STEPS_PER_MONTH: int = 5
+#: Steps end at every month's end and every weekly check; a stretch between
+#: those longer than 30.4375 / steps_per_month days is cut into equal steps.
+#: With 4 (7.6 days), weekly checks alone set the grid (steps of at most 7
+#: days); without checks a month is 4 steps. docs/model.md gives the bias.
+DEFAULT_STEPS_PER_MONTH: int = 4
 #: Equal-probability quantile classes of the Gamma churn multiplier.
 DEFAULT_CLASSES: int = 8
 
@@ -106,7 +117,6 @@ class Plan:
 
     rates: ModelRates
     dt: float
-    steps_per_month: int
     groups: int
     classes: np.ndarray
     tiers: int
@@ -135,17 +145,6 @@ class Plan:
     p_recover: float
     score_mean: np.ndarray
     score_var: np.ndarray
-
-    def check_steps(self, months: int) -> dict[int, int]:
-        """Steps holding a weekly check (days 7, 14, ... before the horizon) -> checks in it."""
-        horizon = months * DAYS_PER_MONTH
-        out: dict[int, int] = {}
-        j = 1
-        while j * DAYS_PER_WEEK < horizon:
-            step = min(int(j * DAYS_PER_WEEK / self.dt), months * self.steps_per_month - 1)
-            out[step] = out.get(step, 0) + 1
-            j += 1
-        return out
 
 
 def _value_moves(
@@ -196,9 +195,8 @@ def _tier_climb(tiers: int) -> np.ndarray:
     return np.broadcast_to(np.maximum(climb, 0), (2, tiers, 3 * tiers)).astype(float).ravel()
 
 
-def make_plan(rates: ModelRates, steps_per_month: int, classes: int) -> Plan:
-    """Compile the per-step constants of a scenario's rates."""
-    dt = DAYS_PER_MONTH / steps_per_month
+def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> Plan:
+    """Compile the constants of one step of ``dt`` days of a scenario's rates."""
     cv = 0.0 if rates.gamma_shape is None else 1.0 / math.sqrt(rates.gamma_shape)
     mult = gamma_classes(cv, classes)
     decide = np.array([rates.channels[c].decide_rate for c in ("paid", "organic", "referral")])
@@ -227,7 +225,6 @@ def make_plan(rates: ModelRates, steps_per_month: int, classes: int) -> Plan:
     return Plan(
         rates=rates,
         dt=dt,
-        steps_per_month=steps_per_month,
         groups=2 if rates.channels["referral"].enabled else 1,
         classes=mult,
         tiers=tiers,
@@ -260,3 +257,51 @@ def _stay_age(rate: float, dt: float) -> float:
     return _integral(lambda a: a * np.exp(-rate * a), dt) / _integral(
         lambda a: np.exp(-rate * a), dt
     )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The time grid of a simulation: step ends, which hold a check, which end a month.
+
+    Attributes
+    ----------
+    starts, ends : numpy.ndarray
+        Each step's start and end, in days.
+    check : numpy.ndarray
+        Whether a weekly check happens at the step's end.
+    month_end : numpy.ndarray
+        Whether the step ends a month.
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    check: np.ndarray
+    month_end: np.ndarray
+
+
+def schedule(months: int, steps_per_month: int, checks: bool) -> Schedule:
+    """Steps that end at every month's end and (with checks) every weekly check day.
+
+    A weekly check happens at its exact time, so the stocks read at a
+    month's end have had the right time to move since the last check; a
+    stretch longer than ``30.4375 / steps_per_month`` days is cut into equal
+    steps.
+    """
+    horizon = months * DAYS_PER_MONTH
+    marks = [m * DAYS_PER_MONTH for m in range(1, months + 1)]
+    weekly = []
+    if checks:
+        j = 1
+        while j * DAYS_PER_WEEK < horizon:
+            weekly.append(j * DAYS_PER_WEEK)
+            j += 1
+    edges = np.unique(np.concatenate([[0.0], marks, weekly]))
+    longest = DAYS_PER_MONTH / steps_per_month
+    cuts = [
+        np.linspace(a, b, math.ceil((b - a) / longest - 1e-9) + 1)[1:]
+        for a, b in itertools.pairwise(edges)
+    ]
+    ends = np.concatenate(cuts)
+    starts = np.concatenate([[0.0], ends[:-1]])
+    on = lambda grid: np.isin(ends, np.asarray(grid, dtype=float))  # noqa: E731
+    return Schedule(starts=starts, ends=ends, check=on(weekly), month_end=on(marks))
