@@ -14,6 +14,7 @@ from flysim.engines.mc.plan import (
     DEFAULT_STEPS_PER_MONTH,
     gamma_classes,
     make_plan,
+    schedule,
 )
 from flysim.engines.mc.state import collapse, initial_state
 from flysim.engines.mc.uniforms import Stream
@@ -232,7 +233,7 @@ def _rates(path: Path):
 @pytest.mark.parametrize("steps_per_month", [1, DEFAULT_STEPS_PER_MONTH, 20])
 def test_plan_probabilities_are_distributions(path: Path, steps_per_month: int) -> None:
     rates = _rates(path)
-    plan = make_plan(rates, steps_per_month, DEFAULT_CLASSES)
+    plan = make_plan(rates, DAYS_PER_MONTH / steps_per_month, DEFAULT_CLASSES)
     assert plan.dt == DAYS_PER_MONTH / steps_per_month
     k = plan.classes.size
     assert k == (1 if rates.gamma_shape is None else DEFAULT_CLASSES)
@@ -256,28 +257,26 @@ def test_plan_probabilities_are_distributions(path: Path, steps_per_month: int) 
     np.testing.assert_allclose(plan.nps.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("path", _SCENARIOS)
+@pytest.mark.parametrize("checks", [False, True])
 @pytest.mark.parametrize("steps_per_month", [1, 2, DEFAULT_STEPS_PER_MONTH, 20])
-@pytest.mark.parametrize("months", [1, 7, 12, 60])
-def test_check_steps_cover_each_weekly_check_once(
-    path: Path, steps_per_month: int, months: int
+@pytest.mark.parametrize("months", [1, 7, 12, 60, 120])
+def test_schedule_ends_steps_at_month_ends_and_checks(
+    checks: bool, steps_per_month: int, months: int
 ) -> None:
-    plan = make_plan(_rates(path), steps_per_month, DEFAULT_CLASSES)
-    checks = plan.check_steps(months)
+    """Steps tile [0, horizon); every month's end and weekly check day ends a step, once."""
+    grid = schedule(months, steps_per_month, checks)
     horizon = months * DAYS_PER_MONTH
+    assert grid.starts[0] == 0.0 and grid.ends[-1] == pytest.approx(horizon, abs=1e-9)
+    np.testing.assert_array_equal(grid.starts[1:], grid.ends[:-1])
+    lengths = grid.ends - grid.starts
+    assert np.all(lengths > 0) and np.all(lengths <= DAYS_PER_MONTH / steps_per_month + 1e-9)
+    month_ends = DAYS_PER_MONTH * np.arange(1, months + 1)
+    np.testing.assert_array_equal(grid.ends[grid.month_end], month_ends)
     days = DAYS_PER_WEEK * np.arange(1, int(horizon // DAYS_PER_WEEK) + 2)
-    days = days[days < horizon]
-    assert sum(checks.values()) == days.size
-    # Each check lies in its step: count the check days in [s dt, (s + 1) dt).
-    expected: dict[int, int] = {}
-    for day in days:
-        edges = np.arange(months * steps_per_month + 1) * plan.dt
-        step = int(np.searchsorted(edges, day, side="right")) - 1
-        expected[step] = expected.get(step, 0) + 1
-    assert checks == expected
-    assert all(0 <= s < months * steps_per_month for s in checks)
-    if plan.dt < DAYS_PER_WEEK:
-        assert set(checks.values()) == {1}
+    days = days[days < horizon] if checks else days[:0]
+    np.testing.assert_array_equal(grid.ends[grid.check], days)
+    if not checks:  # a month is steps_per_month equal steps
+        assert len(grid.ends) == months * steps_per_month
 
 
 # --------------------------------------------------------------------------- initial state
@@ -286,7 +285,7 @@ def test_check_steps_cover_each_weekly_check_once(
 @pytest.mark.parametrize("path", _SCENARIOS)
 def test_initial_state_places_every_initial_customer(path: Path) -> None:
     rates = _rates(path)
-    plan = make_plan(rates, DEFAULT_STEPS_PER_MONTH, DEFAULT_CLASSES)
+    plan = make_plan(rates, DAYS_PER_MONTH / DEFAULT_STEPS_PER_MONTH, DEFAULT_CLASSES)
     state = initial_state(plan, 50, Stream(_keys(50)))
     np.testing.assert_array_equal(state.customers(), float(rates.initial_customers))
     if plan.nps_on:
