@@ -274,15 +274,18 @@ def split(u: np.ndarray, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
             if many.size:
                 out[many] = split(u[many, : m - 1], n[many], probs[many])
             return out
-    out = np.empty((*n.shape, m))
+    out = np.zeros((*n.shape, m))
     left = n.astype(float)
     mass = np.ones(n.shape)
-    for j in range(m - 1):
+    # Categories no element can fall in (a move the chain cannot make) need no
+    # draw; uniform j stays with category j either way.
+    used = np.flatnonzero(probs.reshape(-1, m).any(axis=0))
+    for j in used[:-1]:
         pj = np.divide(probs[..., j], mass, out=np.zeros(n.shape), where=mass > 0)
         out[..., j] = binomial(u[..., j], left, np.clip(pj, 0.0, 1.0))
         left = left - out[..., j]
         mass = mass - probs[..., j]
-    out[..., m - 1] = left
+    out[..., used[-1] if used.size else m - 1] = left
     return out
 
 
@@ -320,11 +323,13 @@ def allocate(u: np.ndarray, total: np.ndarray, counts: np.ndarray) -> np.ndarray
     out = np.zeros(counts.shape)
     left = total.astype(float)
     rest = counts.sum(axis=-1)
-    for j in range(m - 1):
+    # Cells empty in every group give nothing; uniform j stays with cell j.
+    used = np.flatnonzero(counts.reshape(-1, m).any(axis=0))
+    for j in used[:-1]:
         rest = rest - counts[..., j]
         out[..., j] = hypergeometric(u[..., j], counts[..., j], rest, left)
         left = left - out[..., j]
-    out[..., m - 1] = left
+    out[..., used[-1] if used.size else m - 1] = left
     return out
 
 
