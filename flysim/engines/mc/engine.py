@@ -22,6 +22,7 @@ from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
     DEFAULT_STEPS_PER_MONTH,
     Plan,
+    Schedule,
     make_plan,
     schedule,
 )
@@ -30,6 +31,7 @@ from flysim.engines.mc.uniforms import Stream
 from flysim.metrics.names import RAW_FIELDS, RAW_INDEX
 from flysim.model.rates import compile_rates
 from flysim.rng import STREAMS, run_keys
+from flysim.scenario.loader import scenario_hash
 from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
 
@@ -77,7 +79,7 @@ class MCEngine:
     #: numpy's per-call overhead (a step costs the same few hundred calls
     #: whatever the chunk), small enough to keep memory flat (~15 kB a run).
     max_chunk = 5000
-    min_chunk = 250
+    min_chunk = 500
     #: Chunks per worker by default: few, since a chunk of the core is fast.
     chunks_per_worker = 2
 
@@ -106,12 +108,7 @@ class MCEngine:
                 "the mc engine keeps counts, not agents, so it has no event log; "
                 "use engine='des' for events"
             )
-        rates = compile_rates(scenario)
-        grid = schedule(months, self.steps_per_month, rates.health is not None)
-        plans: dict[float, Plan] = {}
-        for dt in np.round(grid.ends - grid.starts, 9):
-            if float(dt) not in plans:
-                plans[float(dt)] = make_plan(rates, float(dt), self.classes)
+        grid, plans = _compiled(scenario, months, self.steps_per_month, self.classes)
         run_ids = np.asarray(list(runs), dtype=np.int64)
         # The arrays are small and many: BLAS threads only contend (with each
         # other and with the worker processes), so the core runs on one.
@@ -120,8 +117,30 @@ class MCEngine:
         return RawBlock(runs=run_ids, raw=raw, events=None, n_events=len(grid.ends) * len(run_ids))
 
 
+#: Compiled grids and step plans by (scenario hash, months, steps, classes): a
+#: worker simulating many chunks of one scenario compiles it once.
+_COMPILED: dict[tuple[str, int, int, int], tuple[Schedule, dict[float, Plan]]] = {}
+
+
+def _compiled(
+    scenario: Scenario, months: int, steps_per_month: int, classes: int
+) -> tuple[Schedule, dict[float, Plan]]:
+    key = (scenario_hash(scenario), months, steps_per_month, classes)
+    if key not in _COMPILED:
+        rates = compile_rates(scenario)
+        grid = schedule(months, steps_per_month, rates.health is not None)
+        plans: dict[float, Plan] = {}
+        for dt in np.round(grid.ends - grid.starts, 9):
+            if float(dt) not in plans:
+                plans[float(dt)] = make_plan(rates, float(dt), classes)
+        if len(_COMPILED) >= 8:
+            _COMPILED.clear()
+        _COMPILED[key] = (grid, plans)
+    return _COMPILED[key]
+
+
 def _simulate(
-    plans: dict[float, Plan], grid, seed: int, run_ids: np.ndarray, months: int
+    plans: dict[float, Plan], grid: Schedule, seed: int, run_ids: np.ndarray, months: int
 ) -> np.ndarray:
     any_plan = next(iter(plans.values()))
     r = any_plan.rates
