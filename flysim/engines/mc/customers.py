@@ -1,11 +1,11 @@
 """Engage and delight for the numpy core: onboarding, the value chain, NPS and the ask, checks.
 
-Customer transitions are first order in the step: each customer has at most
-one of its competing events per step, with the exact competing-risk
-probabilities ``(h_i / H) (1 - exp(-H dt))`` (``flysim.engines.mc.plan``).
-Exits drawn on the value array are allocated at random over the delight
-cells with the same class and health (multivariate hypergeometric), so both
-arrays always hold the same customers.
+Active customers move with the exact transition probabilities of their chain
+over the step (rows of ``expm(Q dt)``, ``flysim.engines.mc.plan``), so
+several events of one customer within a step are exact. Exits drawn on the
+value array are allocated at random over the delight cells with the same
+class and health (multivariate hypergeometric), so both arrays always hold
+the same customers.
 """
 
 from __future__ import annotations
@@ -45,13 +45,10 @@ def _onboard(
     by_old, by_new = both[:, 0], both[:, 1]
     act_old, act_new = by_old[..., 0], by_new[..., 0]
     out_old, out_new = collapse(by_old, 0, 1), collapse(by_new, 0, 1)
-    mean_age = np.divide(state.onboard_age, old, out=np.zeros_like(old), where=old > 0)
-    flows["ttv_sum"] += (
-        (act_old * (mean_age + plan.onboard_exit_age_old) + act_new * plan.onboard_exit_age_new)
-        .reshape(old.shape[0], -1)
-        .sum(axis=1)
-    )
     runs = old.shape[0]
+    mean_age = np.divide(state.onboard_age, old, out=np.zeros_like(old), where=old > 0)
+    days = act_old * (mean_age + plan.onboard_exit_age_old) + act_new * plan.onboard_exit_age_new
+    flows["ttv_sum"] += days.reshape(runs, -1).sum(axis=1)
     flows["ttv_count"] += (act_old + act_new).reshape(runs, -1).sum(axis=1)
     flows["churned"] += (out_old - act_old + out_new - act_new).reshape(runs, -1).sum(axis=1)
     state.onboard_age = (old - out_old) * (mean_age + plan.dt) + (
