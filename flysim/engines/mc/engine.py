@@ -26,7 +26,7 @@ from flysim.engines.mc.plan import (
     make_plan,
     schedule,
 )
-from flysim.engines.mc.state import initial_state
+from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
 from flysim.metrics.names import RAW_FIELDS, RAW_INDEX
 from flysim.model.rates import compile_rates
@@ -192,7 +192,7 @@ def _simulate(
     return raw
 
 
-def _snapshot(row: np.ndarray, state, mrr: np.ndarray, mrr_referral: np.ndarray) -> None:
+def _snapshot(row: np.ndarray, state: State, mrr: np.ndarray, mrr_referral: np.ndarray) -> None:
     """Month-end stocks into one month's raw row, ``(runs, fields)``."""
     nps = state.nps_counts()
     stocks = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +91,7 @@ def _entrant_exit_prob(rate: np.ndarray, dt: float) -> np.ndarray:
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
 
 
-def _integral(f, dt: float) -> float:
+def _integral(f: Callable[[np.ndarray], np.ndarray], dt: float) -> float:
     """The integral of ``f`` over ``[0, dt]`` by Gauss-Legendre quadrature."""
     t = 0.5 * dt * (_NODES + 1.0)
     return float(0.5 * dt * np.sum(_WEIGHTS * f(t)))

@@ -20,6 +20,8 @@ Three tiers keep the cost flat in the size of the counts:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import special
 
@@ -62,7 +64,7 @@ def _search(
     x: np.ndarray,
     pmf: np.ndarray,
     idx: np.ndarray,
-    ratio,
+    ratio: Callable[[np.ndarray, np.ndarray], np.ndarray],
     upper: np.ndarray,
     reach: np.ndarray | None = None,
 ) -> None:
