@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from functools import partial
 
 import numpy as np
@@ -63,7 +63,7 @@ def iter_blocks(
     record_events: bool = False,
     workers: int = 1,
     chunk_size: int | None = None,
-) -> Iterator[RawBlock]:
+) -> Generator[RawBlock, None, None]:
     """Simulate runs ``0..n_runs-1`` in chunks, yielding each block as it finishes.
 
     Blocks come in completion order, not run order (each knows its runs), so

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from datetime import UTC, datetime
 from os import PathLike
 
@@ -120,17 +120,20 @@ def simulate(
     data = np.empty((runs, months, len(METRICS)))
     event_rows: list[tuple] = []
     n_events = 0
-    with _progress_callback(progress, runs, scenario.name) as on_block:
-        for block in iter_blocks(
-            engine,
-            scenario,
-            seed,
-            runs,
-            months,
-            record_events=events,
-            workers=workers,
-            chunk_size=chunk_size,
-        ):
+    blocks = iter_blocks(
+        engine,
+        scenario,
+        seed,
+        runs,
+        months,
+        record_events=events,
+        workers=workers,
+        chunk_size=chunk_size,
+    )
+    # closing: on Ctrl-C or an error the worker pool is terminated here, at
+    # once, not whenever the suspended generator happens to be collected.
+    with closing(blocks), _progress_callback(progress, runs, scenario.name) as on_block:
+        for block in blocks:
             data[block.runs] = derive_metrics(block.raw, scenario)
             n_events += block.n_events
             if block.events:

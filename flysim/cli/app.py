@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import signal
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -201,11 +202,17 @@ def run(
         except OSError as exc:
             _fail(f"cannot write results: {exc}", EXIT_FAILURE)
     except KeyboardInterrupt:
-        stderr.print("interrupted")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        _interrupted()
     if not quiet:
         for path in written:
             stdout.print(Text(f"wrote {path}"), soft_wrap=True)
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: say so and exit 130; a second Ctrl-C must not cut the cleanup short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stderr.print("interrupted")
+    raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _print_report(result: SimulationResult) -> None:
@@ -250,7 +257,6 @@ def validate(
                 scenario_api.to_toml(loaded), markup=False, highlight=False, soft_wrap=True
             )
     except KeyboardInterrupt:
-        stderr.print("interrupted")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        _interrupted()
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
