@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator
 from functools import partial
-
-import numpy as np
 
 from flysim.engines import RawBlock, get_engine
 from flysim.scenario.schema import Scenario
 
-__all__ = ["concatenate", "default_chunk_size", "iter_blocks", "plan_chunks", "run_blocks"]
+__all__ = ["default_chunk_size", "iter_blocks", "plan_chunks"]
 
 
 def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
@@ -68,7 +66,25 @@ def iter_blocks(
 
     Blocks come in completion order, not run order (each knows its runs), so
     a caller can fold them into its output and let them go: memory then holds
-    one block per worker, not every block. Parameters as ``run_blocks``.
+    one block per worker, not every block. Close the generator (or let it
+    finish) to release the worker pool.
+
+    Parameters
+    ----------
+    engine : str
+        Engine name, as ``flysim.engines.get_engine`` takes it.
+    scenario : Scenario
+        The scenario to simulate.
+    seed : int
+        Seed of every run's streams.
+    n_runs, months : int
+        How many runs, and how many months each.
+    record_events : bool
+        Keep the event log.
+    workers : int
+        Processes to use; 1 runs in this process.
+    chunk_size : int, optional
+        Runs per chunk; by default ``default_chunk_size``.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -89,60 +105,3 @@ def iter_blocks(
     # waiting for every chunk already handed to them.
     with multiprocessing.Pool(min(workers, len(chunks)), initializer=_ignore_sigint) as pool:
         yield from pool.imap_unordered(task, chunks)
-
-
-def run_blocks(
-    engine: str,
-    scenario: Scenario,
-    seed: int,
-    n_runs: int,
-    months: int,
-    *,
-    record_events: bool = False,
-    workers: int = 1,
-    chunk_size: int | None = None,
-    on_block: Callable[[int], None] | None = None,
-) -> list[RawBlock]:
-    """Simulate runs ``0..n_runs-1`` in chunks and return their blocks in run order.
-
-    Parameters
-    ----------
-    engine : str
-        Engine name, as ``flysim.engines.get_engine`` takes it.
-    scenario : Scenario
-        The scenario to simulate.
-    seed : int
-        Seed of every run's streams.
-    n_runs, months : int
-        How many runs, and how many months each.
-    record_events : bool
-        Keep the event log.
-    workers : int
-        Processes to use; 1 runs in this process.
-    chunk_size : int, optional
-        Runs per chunk; by default chosen so each worker gets several chunks
-        (for a smooth progress bar) without tiny ones.
-    on_block : callable, optional
-        Called with the number of runs each finished chunk holds.
-    """
-    blocks: list[RawBlock] = []
-    for block in iter_blocks(
-        engine,
-        scenario,
-        seed,
-        n_runs,
-        months,
-        record_events=record_events,
-        workers=workers,
-        chunk_size=chunk_size,
-    ):
-        blocks.append(block)
-        if on_block is not None:
-            on_block(len(block.runs))
-    blocks.sort(key=lambda b: int(b.runs[0]) if len(b.runs) else -1)
-    return blocks
-
-
-def concatenate(blocks: Sequence[RawBlock]) -> np.ndarray:
-    """Stack the blocks' raw arrays along the run axis."""
-    return np.concatenate([b.raw for b in blocks], axis=0)

@@ -165,7 +165,7 @@ def simulate(
 def _progress_callback(
     progress: ProgressArg, total: int, label: str
 ) -> AbstractContextManager[Callable[[int], None] | None]:
-    """A context manager yielding the per-chunk callback ``run_blocks`` takes."""
+    """A context manager yielding the callback called with each finished chunk's run count."""
     if progress is None or progress is False:
         return nullcontext(None)
     if callable(progress):
