@@ -58,10 +58,12 @@ def _onboard(
     return act_old + act_new
 
 
-def _regroup(moved: np.ndarray, target_health: int, plan: Plan, stream: Stream) -> np.ndarray:
-    """Customers who changed health, by (k, s), redraw their NPS category: ``(runs, k, n, s)``."""
-    drawn = draws.split(stream, moved, plan.nps[target_health])  # (runs, k, s, n)
-    return np.swapaxes(drawn, 2, 3)
+def _redraw_nps(moved: np.ndarray, probs: np.ndarray, stream: Stream) -> np.ndarray:
+    """Customers who changed health, by ask state (last axis), redraw their NPS category.
+
+    Returns the counts with the category before the ask state: ``(..., n, s)``.
+    """
+    return np.swapaxes(draws.split(stream, moved, probs), -1, -2)
 
 
 def _delight_exits(
@@ -80,8 +82,7 @@ def _delight_exits(
     by_ask = by_nps[:, :, :, 0] + by_nps[:, :, :, 1] + by_nps[:, :, :, 2]  # (runs, k, h, s)
     # Customers who left health h arrive in 1 - h and draw their category there.
     target = plan.nps[::-1][None, :, None, :]  # (1, h, 1, n): row h holds nps[1 - h]
-    arrived = draws.split(stream, by_ask, target)  # (runs, k, h, s, n)
-    d[:, :, ::-1] += np.swapaxes(arrived, 3, 4)
+    d[:, :, ::-1] += _redraw_nps(by_ask, target, stream)
     state.delight = d
 
 
@@ -188,7 +189,7 @@ def check(plan: Plan, state: State, stream: Stream) -> None:
     d[:, :, AT_RISK] = (cells - gone).reshape(runs, k, 3, 3)
     by_nps = gone.reshape(runs, k, 3, 3)
     by_ask = by_nps[:, :, 0] + by_nps[:, :, 1] + by_nps[:, :, 2]
-    d[:, :, HEALTHY] += _regroup(by_ask, HEALTHY, plan, stream)
+    d[:, :, HEALTHY] += _redraw_nps(by_ask, plan.nps[HEALTHY], stream)
 
 
 def book_checks(plan: Plan, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:

@@ -28,7 +28,7 @@ from flysim.engines.mc.plan import (
 )
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
-from flysim.metrics.names import RAW_FIELDS, RAW_INDEX
+from flysim.metrics.names import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.model.rates import compile_rates
 from flysim.rng import STREAMS, run_keys
 from flysim.scenario.loader import scenario_hash
@@ -37,27 +37,11 @@ from flysim.units import DAYS_PER_MONTH
 
 __all__ = ["MCEngine"]
 
-#: Raw fields a step adds to (flows and money within the month).
-_STEP_FLOWS: tuple[str, ...] = (
-    "leads_paid",
-    "leads_organic",
-    "leads_referral",
-    "new_customers_paid",
-    "new_customers_organic",
-    "new_customers_referral",
-    "churned",
-    "upsells",
-    "trigger_actions",
-    "experiments_won",
-    "revenue",
-    "spend_rewards",
-    "spend_onboarding",
-    "spend_triggers",
-    "spend_experiments",
-    "ttv_sum",
-    "ttv_count",
-    "score_sum",
-    "score_count",
+#: Raw fields a step adds to: every flow and money field but the fixed spends
+#: (set for every month at once); the rest are stocks read at a month's end.
+_FIXED_SPENDS: tuple[str, ...] = ("spend_paid", "spend_content", "spend_stack")
+_STEP_FLOWS: tuple[str, ...] = tuple(
+    f for f in RAW_FIELDS if f not in (*STOCKS, "customers_start", "mrr_referral", *_FIXED_SPENDS)
 )
 
 
@@ -151,9 +135,10 @@ def _simulate(
     tier_mrr = np.asarray(r.tier_mrr[: any_plan.tiers], dtype=float)
 
     raw = np.zeros((n, months, len(RAW_FIELDS)))
-    raw[:, :, RAW_INDEX["spend_paid"]] = r.budget_paid
-    raw[:, :, RAW_INDEX["spend_content"]] = r.content_cost
-    raw[:, :, RAW_INDEX["spend_stack"]] = r.stack_cost
+    for name, amount in zip(
+        _FIXED_SPENDS, (r.budget_paid, r.content_cost, r.stack_cost), strict=True
+    ):
+        raw[:, :, RAW_INDEX[name]] = amount
     raw[:, 0, RAW_INDEX["customers_start"]] = state.customers()
     mrr, _ = state.mrr(tier_mrr)
     flows = {name: np.zeros(n) for name in _STEP_FLOWS}
