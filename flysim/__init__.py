@@ -6,6 +6,9 @@ The public API a notebook and the CLI share::
     scenario = flysim.load_scenario("scenarios/startup.toml")
     result = flysim.simulate(scenario, runs=500, seed=1)
     result.summary()
+    flysim.compare(["scenarios/startup.toml", "scenarios/scaleup.toml"], runs=500)
+    flysim.sweep(scenario, ["attract.paid.budget_per_month=500:3000:6"], "ltv_cac")
+    flysim.sensitivity(scenario, ["engage.risk_per_month=0.03:0.12", ...], "clv", method="sobol")
 """
 
 from __future__ import annotations
@@ -14,13 +17,29 @@ from flysim._version import __version__
 from flysim.result import Provenance, SimulationResult
 from flysim.scenario import Scenario, ScenarioError, load_scenario
 from flysim.simulate import simulate
+from flysim.study import (
+    Comparison,
+    SensitivityResult,
+    SweepResult,
+    Thresholds,
+    compare,
+    sensitivity,
+    sweep,
+)
 
 __all__ = [
+    "Comparison",
     "Provenance",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "SimulationResult",
+    "SweepResult",
+    "Thresholds",
     "__version__",
+    "compare",
     "load_scenario",
+    "sensitivity",
     "simulate",
+    "sweep",
 ]

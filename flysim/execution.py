@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
+from contextlib import closing
 from functools import partial
 
 from flysim.engines import RawBlock, get_engine
 from flysim.scenario.schema import Scenario
 
-__all__ = ["default_chunk_size", "iter_blocks", "plan_chunks"]
+__all__ = ["default_chunk_size", "iter_blocks", "iter_point_blocks", "plan_chunks"]
 
 
 def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
@@ -86,22 +87,78 @@ def iter_blocks(
     chunk_size : int, optional
         Runs per chunk; by default ``default_chunk_size``.
     """
+    points = iter_point_blocks(
+        engine,
+        [scenario],
+        seed,
+        n_runs,
+        months,
+        record_events=record_events,
+        workers=workers,
+        chunk_size=chunk_size,
+    )
+    with closing(points):
+        for _, block in points:
+            yield block
+
+
+def iter_point_blocks(
+    engine: str,
+    scenarios: Sequence[Scenario],
+    seed: int,
+    n_runs: int,
+    months: int,
+    *,
+    record_events: bool = False,
+    workers: int = 1,
+    chunk_size: int | None = None,
+) -> Generator[tuple[int, RawBlock], None, None]:
+    """Simulate runs ``0..n_runs-1`` of several scenarios with one seed, over one worker pool.
+
+    The studies' executor: every scenario (a sweep point, a compared
+    scenario) gets the same seed and run indices, hence the same random
+    streams, and all their chunks share one pool, so a study of hundreds of
+    small points does not pay for a pool per point. Yields ``(index of the
+    scenario, block)`` in completion order; close the generator to release
+    the pool.
+
+    Parameters are those of :func:`iter_blocks`, with ``scenarios`` in place
+    of one scenario; ``chunk_size`` defaults to what the engine prefers for
+    ``n_runs`` runs on ``workers`` workers, capped at ``n_runs``.
+    """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     if chunk_size is None:
-        chunk_size = default_chunk_size(engine, n_runs, workers)
-    chunks = plan_chunks(n_runs, chunk_size)
-    if workers == 1 or len(chunks) == 1:
-        for runs in chunks:
-            yield _run_one_block(
-                engine, scenario, seed, runs, months=months, record_events=record_events
+        # Many points keep every worker busy, so each point is one chunk unless
+        # the engine wants smaller ones (memory) or a lone point wants spreading.
+        spread = workers if len(scenarios) < workers else 1
+        chunk_size = default_chunk_size(engine, n_runs, spread)
+    tasks = [(i, runs) for i in range(len(scenarios)) for runs in plan_chunks(n_runs, chunk_size)]
+    if workers == 1 or len(tasks) == 1:
+        for i, runs in tasks:
+            yield i, _run_one_block(
+                engine, scenarios[i], seed, runs, months=months, record_events=record_events
             )
         return
-    task = partial(
-        _run_one_block, engine, scenario, seed, months=months, record_events=record_events
-    )
+    # Each task carries its own scenario: a partial holding them all would be
+    # pickled with every task.
+    task = partial(_run_point_block, engine, seed, months=months, record_events=record_events)
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.
-    with multiprocessing.Pool(min(workers, len(chunks)), initializer=_ignore_sigint) as pool:
-        yield from pool.imap_unordered(task, chunks)
+    with multiprocessing.Pool(min(workers, len(tasks)), initializer=_ignore_sigint) as pool:
+        yield from pool.imap_unordered(task, [(i, scenarios[i], runs) for i, runs in tasks])
+
+
+def _run_point_block(
+    engine: str,
+    seed: int,
+    task: tuple[int, Scenario, range],
+    *,
+    months: int,
+    record_events: bool,
+) -> tuple[int, RawBlock]:
+    i, scenario, runs = task
+    return i, _run_one_block(
+        engine, scenario, seed, runs, months=months, record_events=record_events
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from rich.progress import (
     BarColumn,
@@ -14,7 +14,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["run_progress"]
+__all__ = ["ProgressArg", "progress_callback", "run_progress"]
+
+#: What the public functions' ``progress`` argument takes: True for a bar, a
+#: callable for one's own reporting, None or False for nothing.
+ProgressArg = bool | Callable[[int], None] | None
 
 
 @contextmanager
@@ -38,3 +42,18 @@ def run_progress(total: int, label: str, *, unit: str = "runs") -> Iterator[Call
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def progress_callback(
+    progress: ProgressArg, total: int, label: str, *, unit: str = "runs"
+) -> AbstractContextManager[Callable[[int], None] | None]:
+    """A context manager yielding the callback to call with each amount of work done.
+
+    ``True`` gives a :func:`run_progress` bar, a callable is used as it is, and
+    None or False give no callback.
+    """
+    if progress is None or progress is False:
+        return nullcontext(None)
+    if callable(progress):
+        return nullcontext(progress)
+    return run_progress(total, label, unit=unit)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, closing, nullcontext
+from contextlib import closing
 from datetime import UTC, datetime
 from os import PathLike
 
 import numpy as np
 import pandas as pd
 
+from flysim._args import check_int
 from flysim._version import __version__
 from flysim.engines import ENGINES, EVENT_COLUMNS
 from flysim.execution import iter_blocks
 from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
+from flysim.progress import ProgressArg, progress_callback
 from flysim.result import Provenance, SimulationResult
 from flysim.rng import fresh_seed
 from flysim.scenario import Scenario, load_scenario, scenario_hash
@@ -24,19 +25,6 @@ from flysim.scenario import Scenario, load_scenario, scenario_hash
 __all__ = ["simulate"]
 
 log = logging.getLogger(__name__)
-
-ProgressArg = bool | Callable[[int], None] | None
-
-
-def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"in {low}..{high}"
-        raise ValueError(f"{name} must be {allowed}, got {value}")
-    return value
-
 
 def simulate(
     scenario: Scenario | str | PathLike[str],
@@ -90,11 +78,11 @@ def simulate(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    runs = _check_int("runs", scenario.scenario.runs if runs is None else runs, 1)
-    months = _check_int("months", scenario.horizon_months if months is None else months, 1, 120)
-    workers = _check_int("workers", workers, 1)
+    runs = check_int("runs", scenario.scenario.runs if runs is None else runs, 1)
+    months = check_int("months", scenario.horizon_months if months is None else months, 1, 120)
+    workers = check_int("workers", workers, 1)
     if chunk_size is not None:
-        chunk_size = _check_int("chunk_size", chunk_size, 1)
+        chunk_size = check_int("chunk_size", chunk_size, 1)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
     if events and engine != "des":
@@ -104,7 +92,7 @@ def simulate(
         )
     if seed is None:
         seed = scenario.scenario.seed if scenario.scenario.seed is not None else fresh_seed()
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
 
     log.info(
         "simulating %r: engine=%s runs=%d months=%d seed=%d",
@@ -132,7 +120,7 @@ def simulate(
     )
     # closing: on Ctrl-C or an error the worker pool is terminated here, at
     # once, not whenever the suspended generator happens to be collected.
-    with closing(blocks), _progress_callback(progress, runs, scenario.name) as on_block:
+    with closing(blocks), progress_callback(progress, runs, scenario.name) as on_block:
         for block in blocks:
             data[block.runs] = derive_metrics(block.raw, scenario)
             n_events += block.n_events
@@ -160,16 +148,3 @@ def simulate(
         n_events=n_events,
     )
     return SimulationResult(data, scenario, provenance, events=event_frame)
-
-
-def _progress_callback(
-    progress: ProgressArg, total: int, label: str
-) -> AbstractContextManager[Callable[[int], None] | None]:
-    """A context manager yielding the callback called with each finished chunk's run count."""
-    if progress is None or progress is False:
-        return nullcontext(None)
-    if callable(progress):
-        return nullcontext(progress)
-    from flysim.progress import run_progress
-
-    return run_progress(total, label)

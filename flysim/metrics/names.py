@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "DERIVED",
     "FLOWS",
+    "LOWER_IS_BETTER",
     "METRICS",
     "MONEY",
     "RAW_FIELDS",
@@ -106,3 +107,21 @@ RAW_FIELDS: tuple[str, ...] = (
 
 #: Column index of each raw field.
 RAW_INDEX: dict[str, int] = {name: i for i, name in enumerate(RAW_FIELDS)}
+
+#: Metrics where a lower value is the better outcome (costs, churn, delays);
+#: for every other metric higher is better. Comparisons read "better" from it.
+LOWER_IS_BETTER: frozenset[str] = frozenset(
+    {
+        "cac",
+        "cac_paid",
+        "churned",
+        "churn_rate",
+        "churn_rate_annual",
+        "payback_months",
+        "time_to_value",
+        "at_risk",
+        "detractors",
+        *SPEND_LINES,
+        "spend_total",
+    }
+)

@@ -29,7 +29,7 @@ from flysim.plots.formatting import format_number
 from flysim.plots.style import MUTED, months_text, new_figure, plot_style
 from flysim.result import SimulationResult
 
-__all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_diagram", "flow_totals"]
+__all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_diagram", "flow_scale", "flow_totals"]
 
 #: Recommended figure size; the layout's text is sized for it.
 FLOW_SIZE: tuple[float, float] = (14.0, 7.0)
@@ -41,7 +41,33 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f} %"
 
 
-def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
+def flow_scale(result: SimulationResult) -> float:
+    """The largest flow an arrow of :func:`flow_diagram` carries: the width scale.
+
+    Pass the largest over several results as ``scale`` to draw their diagrams
+    on one scale, so that arrow widths compare across them.
+    """
+    t = flow_totals(result)
+    carried = [
+        t["new_customers_paid"],
+        t["new_customers_organic"],
+        t["new_customers_referral"],
+        t["new_customers"],
+        t["churned"],
+        t["promoters"],
+        t["advocates"],
+        t["leads_referral"],
+    ]
+    return float(np.nanmax(carried)) if np.isfinite(carried).any() else 0.0
+
+
+def flow_diagram(
+    result: SimulationResult,
+    ax: Axes | None = None,
+    *,
+    scale: float | None = None,
+    title: str | None = None,
+) -> Axes:
     """Draw the flywheel's flows over the whole horizon, averaged across runs.
 
     Boxes show leads by channel, new customers, customers, promoters and
@@ -59,6 +85,11 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
     ax : matplotlib.axes.Axes or None, optional
         Axes to draw on; ``None`` makes a new 14 x 7 inch figure. The text is
         sized for an axes about that large.
+    scale : float or None, optional
+        The flow drawn at full arrow width; by default this result's largest
+        (:func:`flow_scale`). Give several diagrams one scale to compare them.
+    title : str or None, optional
+        The name in the title; by default the scenario's.
 
     Returns
     -------
@@ -79,17 +110,7 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
     promoters = Box(13.6, 5.1, DELIGHT)
     advocates = Box(17.2, 5.1, DELIGHT)
 
-    carried = [
-        t["new_customers_paid"],
-        t["new_customers_organic"],
-        t["new_customers_referral"],
-        t["new_customers"],
-        t["churned"],
-        t["promoters"],
-        t["advocates"],
-        t["leads_referral"],
-    ]
-    largest = float(np.nanmax(carried)) if np.isfinite(carried).any() else 0.0
+    largest = flow_scale(result) if scale is None else float(scale)
 
     with plot_style():
         if ax is None:
@@ -188,7 +209,7 @@ def flow_diagram(result: SimulationResult, ax: Axes | None = None) -> Axes:
         )
 
         ax.set_title(
-            f"{result.scenario.scenario.name}: flywheel flows {over}",
+            f"{title or result.scenario.scenario.name}: flywheel flows {over}",
             loc="left",
             fontsize=14,
             fontweight="bold",

@@ -1,0 +1,332 @@
+"""``flysim.compare``: several scenarios, one seed, paired differences and decision probabilities.
+
+Every scenario runs the same run indices with the same seed, so run ``r`` of
+each draws from the same random streams (common random numbers). The
+difference of a KPI between two scenarios is then taken run by run, and its
+interval is that of a paired mean, which is much narrower than the interval
+between two independent simulations when the scenarios differ in a few
+levers. "P(better)" is the share of those paired runs in which the scenario
+beats the first one (ties count half), read in the KPI's own direction (lower
+is better for costs, churn and payback; :data:`~flysim.metrics.names.LOWER_IS_BETTER`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flysim._args import check_int
+from flysim.metrics.derive import break_even_month
+from flysim.metrics.names import LOWER_IS_BETTER
+from flysim.progress import ProgressArg
+from flysim.result import SimulationResult
+from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
+from flysim.study.paired import CONFIDENCE, paired_difference
+from flysim.study.runner import check_metric, resolve_seed, run_variants
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["COMPARE_KPIS", "Comparison", "Thresholds", "compare"]
+
+#: The KPIs a comparison reports, in row order.
+COMPARE_KPIS: tuple[str, ...] = (
+    "customers",
+    "mrr",
+    "cac",
+    "clv",
+    "ltv_cac",
+    "payback_months",
+    "churn_rate_annual",
+    "nps",
+    "referral_rate",
+    "customer_generated_revenue_share",
+    "flywheel_velocity",
+    "roi_cumulative",
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The decision thresholds: P(LTV:CAC >= ltv_cac), P(break-even by month), P(payback <= months).
+
+    LTV:CAC and payback are read at the comparison's last month; break-even is
+    the first month cumulative ROI is above 0. A missing value (no customer
+    yet, no spend yet) never meets a threshold.
+    """
+
+    ltv_cac: float = 3.0
+    break_even_month: int = 8
+    payback_months: float = 12.0
+
+    def __post_init__(self) -> None:
+        for name in ("ltv_cac", "break_even_month", "payback_months"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value <= 0:
+                raise ValueError(f"thresholds.{name} must be a number > 0, got {value!r}")
+
+
+class Comparison:
+    """Several scenarios simulated with the same seed and runs, with their paired differences.
+
+    Attributes
+    ----------
+    results : tuple of SimulationResult
+        One per scenario, in the order given; the first is the baseline.
+    names : tuple of str
+        Unique display names, in the same order.
+    thresholds : Thresholds
+        For :meth:`decisions`.
+    """
+
+    def __init__(
+        self,
+        results: Sequence[SimulationResult],
+        names: Sequence[str],
+        thresholds: Thresholds = Thresholds(),
+    ) -> None:
+        if len(results) < 2 or len(results) != len(names):
+            raise ValueError("a comparison needs at least two results, one name each")
+        self.results = tuple(results)
+        self.names = tuple(names)
+        self.thresholds = thresholds
+
+    @property
+    def months(self) -> int:
+        """Months simulated (the same for every scenario)."""
+        return self.results[0].n_months
+
+    @property
+    def seed(self) -> int:
+        """The seed every scenario shares."""
+        return self.results[0].provenance.seed
+
+    @property
+    def runs(self) -> int:
+        """Runs per scenario."""
+        return self.results[0].n_runs
+
+    def report_months(self) -> list[int]:
+        """Month 12 (when simulated) and the last month."""
+        return sorted({m for m in (12, self.months) if m <= self.months})
+
+    def table(
+        self, metrics: Sequence[str] = COMPARE_KPIS, months: Sequence[int] | None = None
+    ) -> pd.DataFrame:
+        """Each scenario's P5/P50/P95 and its paired difference to the first, per KPI and month.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (metric, month, scenario): ``p5``, ``p50``, ``p95``,
+            ``mean``, ``missing`` (share of runs without a value), and against
+            the first scenario ``diff_mean``, ``diff_low``, ``diff_high`` (95 %
+            paired interval), ``p_better`` and ``n_pairs`` (NaN for the first).
+        """
+        months = self.report_months() if months is None else list(months)
+        rows = []
+        for metric in (check_metric(m) for m in metrics):
+            for month in months:
+                check_int("month", month, 1, self.months)
+                base = self.results[0].metric(metric)[:, month - 1]
+                for name, result in zip(self.names, self.results, strict=True):
+                    x = result.metric(metric)[:, month - 1]
+                    finite = x[np.isfinite(x)]
+                    p5, p50, p95 = (
+                        np.percentile(finite, [5, 50, 95]) if finite.size else (np.nan,) * 3
+                    )
+                    row = {
+                        "metric": metric,
+                        "month": month,
+                        "scenario": name,
+                        "p5": p5,
+                        "p50": p50,
+                        "p95": p95,
+                        "mean": finite.mean() if finite.size else np.nan,
+                        "missing": 1 - finite.size / x.size,
+                    }
+                    if result is self.results[0]:
+                        diff = (np.nan, np.nan, np.nan, np.nan, np.nan)
+                    else:
+                        diff = paired_difference(base, x, lower_is_better=metric in LOWER_IS_BETTER)
+                    keys = ("diff_mean", "diff_low", "diff_high", "p_better", "n_pairs")
+                    row.update(zip(keys, diff, strict=True))
+                    rows.append(row)
+        return pd.DataFrame(rows)
+
+    def decisions(self) -> pd.DataFrame:
+        """Each scenario's probability of meeting each threshold, with a 95 % Wilson interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (scenario, decision): ``decision``, ``threshold``,
+            ``probability``, ``low``, ``high``, ``runs``.
+        """
+        t = self.thresholds
+        last = self.months - 1
+        rows = []
+        for name, result in zip(self.names, self.results, strict=True):
+            be = break_even_month(result.metric("roi_cumulative"))
+            checks = {
+                f"LTV:CAC >= {t.ltv_cac:g} at month {self.months}": (
+                    result.metric("ltv_cac")[:, last] >= t.ltv_cac
+                ),
+                f"break-even by month {t.break_even_month}": be <= t.break_even_month,
+                f"payback <= {t.payback_months:g} months at month {self.months}": (
+                    result.metric("payback_months")[:, last] <= t.payback_months
+                ),
+            }
+            for decision, met in checks.items():
+                k, n = int(np.sum(met)), len(met)  # NaN compares False: never met
+                ci = stats.binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
+                rows.append(
+                    {
+                        "scenario": name,
+                        "decision": decision,
+                        "probability": k / n,
+                        "low": ci.low,
+                        "high": ci.high,
+                        "runs": n,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The comparison table (:meth:`table`) as a tidy frame."""
+        return self.table()
+
+    def plot(self, metric: str = "mrr", ax: Axes | None = None) -> Axes:
+        """Overlaid fan charts of one metric, one colour per scenario, named in the legend."""
+        from flysim.plots.compare import compare_fan
+
+        return compare_fan(self, check_metric(metric), ax=ax)
+
+    def plot_flows(self, fig: Figure | None = None) -> Figure:
+        """The flywheel flow diagrams of every scenario side by side, on one scale."""
+        from flysim.plots.compare import compare_flows
+
+        return compare_flows(self, fig=fig)
+
+    def default_folder(self) -> Path:
+        """``results/compare-<names>``."""
+        slug = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", n).strip("_") for n in self.names)
+        return Path("results") / f"compare-{slug}"
+
+    def save(self, directory: str | PathLike[str] | None = None, *, plots: bool = True) -> Path:
+        """Write ``comparison.csv``, ``decisions.csv`` and the figures; return the folder.
+
+        Parameters
+        ----------
+        directory : path, optional
+            Defaults to :meth:`default_folder`.
+        plots : bool
+            Also write a fan chart per KPI (``fan-<kpi>.png``) and ``flows.png``.
+        """
+        folder = Path(directory) if directory is not None else self.default_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.table().to_csv(folder / "comparison.csv", index=False)
+        self.decisions().to_csv(folder / "decisions.csv", index=False)
+        if plots:
+            from flysim.plots.compare import save_compare_figures
+
+            save_compare_figures(self, folder)
+        return folder
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison({', '.join(self.names)}: {self.runs} runs, {self.months} months, "
+            f"seed {self.seed})"
+        )
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | PathLike[str]],
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    overrides: Overrides | None = None,
+    thresholds: Thresholds | None = None,
+    engine: str = "mc",
+    workers: int = 1,
+    progress: ProgressArg = None,
+) -> Comparison:
+    """Simulate every scenario with the same seed and runs, and pair their runs.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or path
+        Two or more; the first is the baseline every difference is taken to.
+    runs : int, optional
+        Runs per scenario; defaults to the first scenario's ``runs``.
+    seed : int, optional
+        Shared by every scenario; defaults to the first scenario's seed.
+    months : int, optional
+        Defaults to the first scenario's horizon.
+    overrides : mapping or iterable of str, optional
+        ``--set`` style changes applied to every scenario.
+    thresholds : Thresholds, optional
+        For the decision probabilities; defaults to LTV:CAC >= 3, break-even
+        by month 8, payback within 12 months.
+    engine, workers, progress
+        As for :func:`flysim.simulate`; ``progress`` counts scenarios.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        For fewer than two scenarios, or an argument out of range.
+    ScenarioError
+        For a scenario that does not load.
+    """
+    if isinstance(scenarios, str | PathLike) or len(scenarios) < 2:
+        n = 1 if isinstance(scenarios, str | PathLike) else len(scenarios)
+        raise ValueError(f"compare needs at least two scenarios, got {n}")
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    if overrides:
+        loaded = [apply_overrides(s, overrides) for s in loaded]
+    first = loaded[0]
+    runs = check_int("runs", first.scenario.runs if runs is None else runs, 1)
+    months = check_int("months", first.horizon_months if months is None else months, 1, 120)
+    batch = run_variants(
+        loaded,
+        runs=runs,
+        seed=resolve_seed(seed, first),
+        months=months,
+        engine=engine,
+        workers=workers,
+        progress=progress,
+        label="compare",
+    )
+    results = [
+        SimulationResult(batch.data[i], s, batch.provenance(s)) for i, s in enumerate(loaded)
+    ]
+    return Comparison(results, _unique_names(loaded), thresholds or Thresholds())
+
+
+def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
+    """Scenario names, made unique with the file name or a number where two share one."""
+    names = [s.name for s in scenarios]
+    out = []
+    for i, s in enumerate(scenarios):
+        name = names[i]
+        if names.count(name) > 1:
+            stem = Path(s.source).stem if s.source else ""
+            name = f"{name} ({stem})" if stem and stem != name else f"{name} #{i + 1}"
+        out.append(name)
+    if len(set(out)) < len(out):
+        out = [f"{n} #{i + 1}" for i, n in enumerate(out)]
+    return out
