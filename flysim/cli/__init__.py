@@ -1,4 +1,4 @@
-"""The ``flysim`` command-line interface (``flysim run``, ``flysim validate``).
+"""The ``flysim`` command-line interface: run, validate, compare, sweep, sensitivity.
 
 ``main`` is the console script's entry point; ``app`` is the typer application,
 for testing with ``typer.testing.CliRunner`` or embedding.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import signal
 from types import FrameType
 
+# Importing the command modules registers their commands on the app.
+from flysim.cli import study as _study  # noqa: F401
 from flysim.cli.app import app
 
 __all__ = ["Interrupted", "app", "main"]

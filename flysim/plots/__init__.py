@@ -1,4 +1,14 @@
-"""Figures of a simulation result: fan charts, the KPI dashboard, the flow diagram.
+"""Figures of a simulation result and of studies over several results.
+
+A result: :func:`fan_chart`, the KPI :func:`dashboard`, the :func:`flow_diagram`
+(all written by :func:`save_figures`). A comparison (:func:`flysim.compare`):
+:func:`compare_fan` overlays one fan per scenario, :func:`compare_flows` puts
+their flow diagrams side by side on one arrow scale. A sweep
+(:func:`flysim.sweep`): :func:`sweep_line` for one parameter,
+:func:`sweep_heatmap` for two. A sensitivity study (:func:`flysim.sensitivity`):
+:func:`tornado` for one-at-a-time swings, :func:`index_bars` for Morris or
+Sobol indices. The sweep and sensitivity charts read plain frames, so a CSV
+written by the CLI plots the same way as a study run in a notebook.
 
 Every plot function takes ``ax=None`` (or ``fig=None``) and returns what it drew
 on; none calls ``plt.show()``. The house style is applied only while a figure
@@ -21,10 +31,13 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from flysim.plots.compare import compare_fan, compare_flows
 from flysim.plots.dashboard import DASHBOARD_METRICS, DASHBOARD_SIZE, dashboard
 from flysim.plots.fan import DEFAULT_BANDS, fan_chart
-from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_totals
+from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_scale, flow_totals
+from flysim.plots.sensitivity import index_bars, tornado
 from flysim.plots.style import METRIC_STYLES, MetricStyle, metric_style, plot_style
+from flysim.plots.sweep import sweep_heatmap, sweep_line
 from flysim.result import SimulationResult
 
 __all__ = [
@@ -33,13 +46,20 @@ __all__ = [
     "METRIC_STYLES",
     "SAVE_DPI",
     "MetricStyle",
+    "compare_fan",
+    "compare_flows",
     "dashboard",
     "fan_chart",
     "flow_diagram",
+    "flow_scale",
     "flow_totals",
+    "index_bars",
     "metric_style",
     "plot_style",
     "save_figures",
+    "sweep_heatmap",
+    "sweep_line",
+    "tornado",
 ]
 
 logger = logging.getLogger(__name__)

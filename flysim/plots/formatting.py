@@ -18,7 +18,9 @@ __all__ = [
     "NumberFormatter",
     "PercentTickFormatter",
     "currency_symbol",
+    "format_distinct",
     "format_number",
+    "format_value",
     "value_formatter",
 ]
 
@@ -57,6 +59,65 @@ def format_number(value: float, *, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if abs(value) >= 100 or value == 0 else 1
     return f"{value:,.{decimals}f}"
+
+
+def format_value(value: float, kind: Kind, currency: str = "EUR") -> str:
+    """One value of a metric of ``kind`` as text, in the metric's unit.
+
+    Parameters
+    ----------
+    value : float
+        The value; NaN or infinite is written ``"n/a"``. Percent metrics hold
+        fractions (0.045 is written ``"4.5%"``).
+    kind : {"count", "money", "percent", "score", "ratio", "months", "days"}
+        The metric's kind (:attr:`flysim.plots.style.MetricStyle.kind`).
+    currency : str, optional
+        Currency of money values, written by its symbol where it has one.
+
+    Returns
+    -------
+    str
+        E.g. ``"€12,300"``, ``"4.5%"``, ``"3.2×"``, ``"−1.2M"``.
+    """
+    if not np.isfinite(value):
+        return "n/a"
+    sign = "−" if value < 0 else ""
+    if kind == "percent":
+        return f"{sign}{format_number(abs(100.0 * value))}%"
+    if kind == "money":
+        prefix, suffix = currency_symbol(currency)
+        return f"{sign}{prefix}{format_number(abs(value))}{suffix}"
+    text = f"{sign}{format_number(abs(value))}"
+    return f"{text}×" if kind == "ratio" else text
+
+
+def format_distinct(values: Sequence[float] | np.ndarray) -> list[str]:
+    """Several numbers as text with one number of decimals, the fewest that tell them apart.
+
+    Meant for parameter values on an axis or in a label (``0.02``, ``0.025``
+    become ``"0.020"``, ``"0.025"``); values from a million up are compact
+    (``1.5M``), as in :func:`format_number`.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The numbers; NaN is written ``"n/a"``.
+
+    Returns
+    -------
+    list of str
+        One text per value, in order.
+    """
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    scale = 1e6 if finite.size and np.max(np.abs(finite)) >= 1e6 else 1.0
+    scaled = finite / scale
+    atol = 1e-9 * max(1.0, float(np.abs(scaled).max(initial=0.0)))
+    # Up to 4 decimals; beyond that the values differ by less than a label can show.
+    decimals = next(
+        (d for d in range(4) if np.allclose(np.round(scaled, d), scaled, rtol=0, atol=atol)), 4
+    )
+    return [format_number(x, decimals=decimals) for x in v]
 
 
 class NumberFormatter(Formatter):

@@ -16,9 +16,9 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer, Container
 
-from flysim.plots.formatting import NumberFormatter, value_formatter
+from flysim.plots.formatting import NumberFormatter, format_distinct, format_value, value_formatter
+from flysim.plots.study_common import KEY_ABOVE_PAD, legend_above, require_columns, wrapped_title
 from flysim.plots.style import INK, MUTED, PALETTE, TITLE_PAD, metric_style, new_figure, plot_style
-from flysim.plots.sweep import _legend_above, _param_labels, _require_columns, _title, _value_text
 
 __all__ = ["INDEX_COLUMNS", "TORNADO_COLUMNS", "index_bars", "tornado"]
 
@@ -119,7 +119,7 @@ def tornado(
     ValueError
         If ``frame`` is empty or a half-width is negative.
     """
-    _require_columns(frame, TORNADO_COLUMNS, "a tornado chart")
+    require_columns(frame, TORNADO_COLUMNS, "a tornado chart")
     _nonnegative(frame, ("ci_low", "ci_high"))
     style = metric_style(metric)
     swing = (frame["y_high"] - frame["y_low"]).abs()
@@ -149,16 +149,17 @@ def tornado(
                 short.set_y(short.get_y() + _BAR / 4)
 
         line = ax.axvline(base_value, color=MUTED, linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
-        line.set_label(f"base: {_value_text(base_value, style.kind, currency)}")
+        line.set_label(f"base: {format_value(base_value, style.kind, currency)}")
         # Key and range on two lines: the row has room, the figure's width does not.
-        ranges = [_param_labels(pair) for pair in data[["low", "high"]].to_numpy(dtype=float)]
+        ranges = [format_distinct(pair) for pair in data[["low", "high"]].to_numpy(dtype=float)]
         labels = [f"{p}\n{lo} – {hi}" for p, (lo, hi) in zip(data["param"], ranges, strict=True)]
         ax.set_yticks(pos, labels)
         ax.xaxis.set_major_formatter(value_formatter(style.kind, currency))
         ax.set_xlabel(style.ylabel(currency))
         handles: list[Artist | Container] = [bars["low"], bars["high"], line]
-        _legend_above(ax, handles, [str(h.get_label()) for h in handles])
-        _title(ax, f"{style.title} at month {month}: one-at-a-time", _TITLE_WIDTH, TITLE_PAD + 14)
+        legend_above(ax, handles, [str(h.get_label()) for h in handles])
+        title = f"{style.title} at month {month}: one-at-a-time"
+        wrapped_title(ax, title, _TITLE_WIDTH, TITLE_PAD + KEY_ABOVE_PAD)
     return ax
 
 
@@ -211,7 +212,7 @@ def index_bars(
     """
     if method not in INDEX_COLUMNS:
         raise ValueError(f"method: must be one of {list(INDEX_COLUMNS)}, got {method!r}")
-    _require_columns(frame, INDEX_COLUMNS[method], f"{method} index bars")
+    require_columns(frame, INDEX_COLUMNS[method], f"{method} index bars")
     style = metric_style(metric)
     key = "mu_star" if method == "morris" else "ST"
     _nonnegative(frame, ("mu_star_conf",) if method == "morris" else ("S1_conf", "ST_conf"))
@@ -259,9 +260,9 @@ def index_bars(
             what = "Sobol indices"
         ax.set_yticks(pos, data["param"].astype(str).tolist())
         ax.axvline(0.0, color="#b0b0b0", linewidth=0.8, zorder=1)
-        _legend_above(ax, handles, [str(h.get_label()) for h in handles])
+        legend_above(ax, handles, [str(h.get_label()) for h in handles])
         # A no-break space keeps "95 %" on one line when the title wraps.
         intervals = "95\N{NO-BREAK SPACE}% confidence intervals"
         title = f"{style.title} at month {month}: {what} (SALib, {intervals})"
-        _title(ax, title, _TITLE_WIDTH, TITLE_PAD + 14)
+        wrapped_title(ax, title, _TITLE_WIDTH, TITLE_PAD + KEY_ABOVE_PAD)
     return ax

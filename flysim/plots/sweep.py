@@ -9,32 +9,21 @@ They know nothing of the object that made the frame, so a CSV written by
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap
-from matplotlib.container import Container
 from matplotlib.ticker import MaxNLocator
 
 from flysim.plots.fan import BAND_GID, MEDIAN_GID, legend_entries
-from flysim.plots.formatting import NumberFormatter, currency_symbol, format_number
+from flysim.plots.formatting import NumberFormatter, format_distinct, format_value
 from flysim.plots.formatting import value_formatter as _value_formatter
-from flysim.plots.style import (
-    INK,
-    MUTED,
-    PALETTE,
-    TITLE_PAD,
-    Kind,
-    metric_style,
-    new_figure,
-    plot_style,
-)
+from flysim.plots.study_common import KEY_ABOVE_PAD, legend_above, require_columns, wrapped_title
+from flysim.plots.style import INK, MUTED, PALETTE, TITLE_PAD, metric_style, new_figure, plot_style
 
 __all__ = ["STATISTIC_LABELS", "SWEEP_COLUMNS", "sweep_heatmap", "sweep_line"]
 
@@ -56,40 +45,6 @@ _ANNOTATE_MAX = 12
 _NAN_COLOR = "#e3e3e3"
 _NOTE: dict[str, Any] = {"fontsize": 8, "color": MUTED, "style": "italic"}
 _CENTRED: dict[str, Any] = {"ha": "center", "va": "center"}
-_KEY_ABOVE: dict[str, Any] = {
-    "loc": "lower left",
-    "bbox_to_anchor": (0.0, 1.0),
-    "borderaxespad": 0.1,
-    "borderpad": 0.0,
-    "columnspacing": 1.4,
-}
-
-
-def _legend_above(ax: Axes, handles: Sequence[Artist | Container], labels: Sequence[str]) -> None:
-    # One row between title and plot, clear of the data, as fan charts place it;
-    # callers move the title up by 14 points to make room.
-    ax.legend(handles, labels, ncols=len(labels), **_KEY_ABOVE)
-
-
-def _title(ax: Axes, text: str, width: int, pad: float = TITLE_PAD) -> None:
-    # Titles are left-aligned over the axes, which long parameter keys push
-    # right: wrap at a word boundary rather than run off the figure.
-    ax.set_title(
-        textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False),
-        loc="left",
-        pad=pad,
-    )
-
-
-def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(
-            f"frame: missing column(s) {missing} needed for {what}; "
-            f"has {list(map(str, frame.columns))}"
-        )
-    if frame.empty:
-        raise ValueError(f"frame: no rows to plot for {what}")
 
 
 def _single(frame: pd.DataFrame, column: str) -> str:
@@ -113,33 +68,6 @@ def _require_param(frame: pd.DataFrame, key: str, argument: str) -> None:
         )
     if not pd.api.types.is_numeric_dtype(frame[key]):
         raise ValueError(f"{argument}: column {key!r} must be numeric, got {frame[key].dtype}")
-
-
-def _param_labels(values: Sequence[float] | np.ndarray) -> list[str]:
-    """Parameter values as text, with the decimals that tell them apart (0.02, 0.025)."""
-    v = np.asarray(values, dtype=float)
-    finite = v[np.isfinite(v)]
-    scale = 1e6 if finite.size and np.max(np.abs(finite)) >= 1e6 else 1.0
-    scaled = finite / scale
-    atol = 1e-9 * max(1.0, float(np.abs(scaled).max(initial=0.0)))
-    decimals = next(
-        (d for d in range(4) if np.allclose(np.round(scaled, d), scaled, rtol=0, atol=atol)), 4
-    )
-    return [format_number(x, decimals=decimals) for x in v]
-
-
-def _value_text(value: float, kind: Kind, currency: str) -> str:
-    """One value of a metric of ``kind`` as text (``"€12,300"``, ``"4.5%"``, ``"3.2×"``)."""
-    if not np.isfinite(value):
-        return "n/a"
-    sign = "−" if value < 0 else ""
-    if kind == "percent":
-        return f"{sign}{format_number(abs(100.0 * value))}%"
-    if kind == "money":
-        prefix, suffix = currency_symbol(currency)
-        return f"{sign}{prefix}{format_number(abs(value))}{suffix}"
-    text = f"{sign}{format_number(abs(value))}"
-    return f"{text}×" if kind == "ratio" else text
 
 
 def sweep_line(
@@ -178,7 +106,7 @@ def sweep_line(
         If ``frame`` is empty, mixes metrics or months, has a non-numeric
         ``param`` or several rows per value of ``param``.
     """
-    _require_columns(frame, SWEEP_COLUMNS, "a sweep line")
+    require_columns(frame, SWEEP_COLUMNS, "a sweep line")
     _require_param(frame, param, "param")
     if frame[param].duplicated().any():
         raise ValueError(
@@ -219,7 +147,7 @@ def sweep_line(
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(NumberFormatter())
         if len(x) <= 8:
-            ax.set_xticks(x, _param_labels(x))
+            ax.set_xticks(x, format_distinct(x))
         finite = np.concatenate([col(c) for c in ("p5", "p50", "p95")])
         finite = finite[np.isfinite(finite)]
         if style.nonnegative and (finite.size == 0 or finite.min() >= 0):
@@ -239,8 +167,9 @@ def sweep_line(
             note = f"missing in up to {100 * worst:.0f} % of runs at a point"
             ax.text(0.995, 0.01, note, ha="right", va="bottom", **_NOTE, transform=ax.transAxes)
 
-        _legend_above(ax, *legend_entries(ax))
-        _title(ax, f"{style.title} at month {month} vs {param}", 64, pad=TITLE_PAD + 14)
+        legend_above(ax, *legend_entries(ax))
+        title = f"{style.title} at month {month} vs {param}"
+        wrapped_title(ax, title, 64, pad=TITLE_PAD + KEY_ABOVE_PAD)
     return ax
 
 
@@ -295,7 +224,7 @@ def sweep_heatmap(
     if isinstance(params, str) or len(params) != 2 or params[0] == params[1]:
         raise ValueError(f"params: need two distinct parameter keys (x, y), got {params!r}")
     x_key, y_key = params
-    _require_columns(frame, SWEEP_COLUMNS, "a sweep heatmap")
+    require_columns(frame, SWEEP_COLUMNS, "a sweep heatmap")
     _require_param(frame, x_key, "params")
     _require_param(frame, y_key, "params")
     if frame.duplicated([x_key, y_key]).any():
@@ -323,7 +252,8 @@ def sweep_heatmap(
         # A long axis labels every k-th cell so the labels do not collide.
         for axis, keys, count in ((ax.xaxis, grid.columns, nx), (ax.yaxis, grid.index, ny)):
             ticks = np.arange(0, count, int(np.ceil(count / _ANNOTATE_MAX)))
-            axis.set_ticks(ticks, [_param_labels(keys.to_numpy())[i] for i in ticks])
+            labels = format_distinct(keys.to_numpy())
+            axis.set_ticks(ticks, [labels[i] for i in ticks])
         ax.tick_params(axis="y", length=3)
         ax.grid(False)
         ax.set_xlabel(x_key)
@@ -339,7 +269,7 @@ def sweep_heatmap(
                     color = INK if light else "white"
                 else:
                     color = MUTED
-                text = _value_text(value, style.kind, currency)
+                text = format_value(value, style.kind, currency)
                 ax.text(j, i, text, fontsize=fontsize, color=color, **_CENTRED)
-        _title(ax, f"{style.title}, {STATISTIC_LABELS[statistic]} at month {month}", 56)
+        wrapped_title(ax, f"{style.title}, {STATISTIC_LABELS[statistic]} at month {month}", 56)
     return ax
