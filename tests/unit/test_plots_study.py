@@ -18,7 +18,12 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.image import AxesImage
 
 from flysim.plots.fan import BAND_GID, MEDIAN_GID
-from flysim.plots.formatting import NumberFormatter, PercentTickFormatter
+from flysim.plots.formatting import (
+    NumberFormatter,
+    PercentTickFormatter,
+    format_distinct,
+    format_value,
+)
 from flysim.plots.sensitivity import index_bars, tornado
 from flysim.plots.style import INK
 from flysim.plots.sweep import STATISTIC_LABELS, sweep_heatmap, sweep_line
@@ -381,3 +386,35 @@ def test_index_bars_draws_on_the_given_axes():
     fig, ax = plt.subplots()
     assert index_bars(morris_frame(), method="morris", metric="mrr", month=1, ax=ax) is ax
     assert len(fig.axes) == 1
+
+
+# --- formatting shared by the study charts ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0.02, 0.025, 0.03], ["0.020", "0.025", "0.030"]),
+        ([1000.0, 2000.0], ["1,000", "2,000"]),
+        ([0.5, np.nan], ["0.5", "n/a"]),
+        ([1e6, 1.5e6, 2e6], ["1.0M", "1.5M", "2.0M"]),
+        ([0.12345, 0.2], ["0.1235", "0.2000"]),
+    ],
+)
+def test_format_distinct_uses_the_fewest_decimals_that_tell_values_apart(values, expected):
+    assert format_distinct(values) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "currency", "expected"),
+    [
+        (12300.0, "money", "EUR", "€12,300"),
+        (-1200.0, "money", "CHF", "−1,200 CHF"),
+        (0.045, "percent", "EUR", "4.5%"),
+        (3.2, "ratio", "EUR", "3.2×"),
+        (2_500_000.0, "count", "EUR", "2.5M"),
+        (np.nan, "money", "EUR", "n/a"),
+    ],
+)
+def test_format_value_writes_the_metric_kind_unit(value, kind, currency, expected):
+    assert format_value(value, kind, currency) == expected
