@@ -215,7 +215,7 @@ def numeric_keys(scenario: Scenario) -> list[str]:
         if isinstance(node, Mapping):
             for k, v in node.items():
                 walk(v, (*loc, k))
-        elif isinstance(node, list):
+        elif isinstance(node, list | tuple):
             for i, v in enumerate(node):
                 walk(v, (*loc, i))
         elif isinstance(node, int | float) and not isinstance(node, bool) and loc[0] != "scenario":
