@@ -90,9 +90,8 @@ def decisions_table(frame: pd.DataFrame) -> Table:
         cells = [name]
         for d in decisions:
             r = rows.loc[d]
-            cells.append(
-                f"{100 * r['probability']:.0f}% [{100 * r['low']:.0f} to {100 * r['high']:.0f}]"
-            )
+            p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
+            cells.append(f"{p}% [{low} to {high}]")
         table.add_row(*cells)
     return table
 
@@ -154,6 +153,12 @@ def sensitivity_table(frame: pd.DataFrame, method: str, metric: str, month: int)
             f"{r['ST']:.2f} ± {r['ST_conf']:.2f}",
         )
     return table
+
+
+def _percent(p: float) -> str:
+    """A probability in percent: whole numbers, but one decimal near 0 and 100 % (0.4, 99.7)."""
+    x = 100 * p
+    return f"{x:.0f}" if 1 <= x <= 99 or x in (0.0, 100.0) else f"{x:.1f}"
 
 
 def _number(x: float) -> str:
