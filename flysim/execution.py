@@ -136,8 +136,11 @@ def iter_point_blocks(
     tasks = [(i, runs) for i in range(len(scenarios)) for runs in plan_chunks(n_runs, chunk_size)]
     if workers == 1 or len(tasks) == 1:
         for i, runs in tasks:
-            yield i, _run_one_block(
-                engine, scenarios[i], seed, runs, months=months, record_events=record_events
+            yield (
+                i,
+                _run_one_block(
+                    engine, scenarios[i], seed, runs, months=months, record_events=record_events
+                ),
             )
         return
     # Each task carries its own scenario: a partial holding them all would be

@@ -26,6 +26,7 @@ __all__ = ["simulate"]
 
 log = logging.getLogger(__name__)
 
+
 def simulate(
     scenario: Scenario | str | PathLike[str],
     runs: int | None = None,

@@ -35,6 +35,7 @@ from flysim.plots.compare import compare_fan, compare_flows
 from flysim.plots.dashboard import DASHBOARD_METRICS, DASHBOARD_SIZE, dashboard
 from flysim.plots.fan import DEFAULT_BANDS, fan_chart
 from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_scale, flow_totals
+from flysim.plots.output import SAVE_DPI, save_figure
 from flysim.plots.sensitivity import index_bars, tornado
 from flysim.plots.style import METRIC_STYLES, MetricStyle, metric_style, plot_style
 from flysim.plots.sweep import sweep_heatmap, sweep_line
@@ -64,8 +65,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Resolution of saved PNGs: sharp on a projected slide, small on disk.
-SAVE_DPI = 150
 _FAN_SIZE = (8.0, 4.5)
 
 
@@ -94,12 +93,7 @@ def save_figures(result: SimulationResult, folder: str | Path) -> list[Path]:
     written: list[Path] = []
 
     def save(fig: Figure, name: str) -> None:
-        path = folder / name
-        fig.savefig(path, dpi=SAVE_DPI)
-        # Break the figure's reference cycles now rather than at the next GC.
-        fig.clear()
-        written.append(path)
-        logger.debug("wrote %s", path)
+        written.append(save_figure(fig, folder / name))
 
     # Figures and axes are made inside the style: axes read rcParams when created.
     with plot_style():

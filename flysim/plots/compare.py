@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from flysim.plots.fan import fan_chart
 from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_scale
+from flysim.plots.output import save_figure
 from flysim.plots.style import PALETTE, metric_style, months_text, new_figure, plot_style
 
 if TYPE_CHECKING:
@@ -107,7 +108,6 @@ def flows_size(n: int) -> tuple[float, float]:
 
 def save_compare_figures(comparison: Comparison, folder: str | Path) -> list[Path]:
     """Write ``fan-<kpi>.png`` for every compared KPI and ``flows.png`` into ``folder``."""
-    from flysim.plots import SAVE_DPI
     from flysim.study.compare import COMPARE_KPIS
 
     folder = Path(folder)
@@ -115,10 +115,7 @@ def save_compare_figures(comparison: Comparison, folder: str | Path) -> list[Pat
     written: list[Path] = []
 
     def save(fig: Figure, name: str) -> None:
-        path = folder / name
-        fig.savefig(path, dpi=SAVE_DPI)
-        fig.clear()
-        written.append(path)
+        written.append(save_figure(fig, folder / name))
 
     with plot_style():
         for metric in COMPARE_KPIS:

@@ -134,7 +134,7 @@ class SensitivityResult:
         """Write ``sensitivity-<method>.csv``, ``samples-<method>.csv`` and the chart there."""
         from matplotlib.figure import Figure
 
-        from flysim.plots import SAVE_DPI
+        from flysim.plots.output import save_figure
         from flysim.plots.style import plot_style
 
         folder = Path(directory)
@@ -147,7 +147,7 @@ class SensitivityResult:
             with plot_style():
                 fig = Figure(figsize=(8.0, 0.5 * len(self.params) + 1.8), layout="constrained")
                 self.plot(ax=fig.add_subplot())
-            fig.savefig(folder / f"sensitivity-{self.method}.png", dpi=SAVE_DPI)
+            save_figure(fig, folder / f"sensitivity-{self.method}.png")
         return folder
 
     def __repr__(self) -> str:

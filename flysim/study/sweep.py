@@ -144,7 +144,7 @@ class SweepResult:
         """
         from matplotlib.figure import Figure
 
-        from flysim.plots import SAVE_DPI
+        from flysim.plots.output import save_figure
         from flysim.plots.style import plot_style
 
         folder = Path(directory)
@@ -158,7 +158,7 @@ class SweepResult:
                     fig = Figure(figsize=size, layout="constrained")
                     self.plot(ax=fig.add_subplot(), statistic=stat)
                 name = "sweep.png" if len(self.params) == 1 else f"sweep-{stat}.png"
-                fig.savefig(folder / name, dpi=SAVE_DPI)
+                save_figure(fig, folder / name)
         return folder
 
     def __repr__(self) -> str:
