@@ -310,6 +310,7 @@ def compare(
         workers=workers,
         progress=progress,
         label="compare",
+        unit="scenarios",
     )
     results = [
         SimulationResult(batch.data[i], s, batch.provenance(s)) for i, s in enumerate(loaded)

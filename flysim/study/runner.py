@@ -109,6 +109,7 @@ def run_variants(
     chunk_size: int | None = None,
     progress: ProgressArg = None,
     label: str = "study",
+    unit: str = "points",
 ) -> Batch:
     """Simulate every variant with the same runs and seed, keeping the metrics asked for.
 
@@ -128,8 +129,8 @@ def run_variants(
     progress : bool or callable, optional
         True shows a progress bar over variants; a callable is called with 1
         each time a variant completes.
-    label : str
-        The progress bar's label.
+    label, unit : str
+        The progress bar's label, and what it counts.
 
     Returns
     -------
@@ -160,7 +161,7 @@ def run_variants(
     blocks = iter_point_blocks(
         engine, variants, seed, runs, months, workers=workers, chunk_size=chunk_size
     )
-    bar = progress_callback(progress, len(variants), label, unit="points")
+    bar = progress_callback(progress, len(variants), label, unit=unit)
     with closing(blocks), bar as advance:
         for i, block in blocks:
             data[i, block.runs] = derive_metrics(block.raw, variants[i])[..., columns]

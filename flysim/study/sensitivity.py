@@ -248,6 +248,7 @@ def sensitivity(
         workers=workers,
         progress=progress,
         label=method,
+        unit="parameter sets",
     )
     values = batch.data[..., 0]
     at = values[:, :, month - 1]
