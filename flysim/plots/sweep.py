@@ -38,7 +38,14 @@ STATISTIC_LABELS: dict[str, str] = {
 }
 
 #: Columns every sweep frame has besides one column per swept parameter.
-SWEEP_COLUMNS: tuple[str, ...] = ("metric", "month", "runs", "se", "missing", *STATISTIC_LABELS)
+SWEEP_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "month",
+    "runs",
+    "se",
+    "missing_share",
+    *STATISTIC_LABELS,
+)
 
 #: Largest grid whose cells are annotated with their values.
 _ANNOTATE_MAX = 12
@@ -161,7 +168,8 @@ def sweep_line(
                 **_CENTRED,
                 transform=ax.transAxes,
             )
-        worst = float(np.nanmax(col("missing"))) if np.isfinite(col("missing")).any() else 0.0
+        shares = col("missing_share")
+        worst = float(np.nanmax(shares)) if np.isfinite(shares).any() else 0.0
         if worst > 0:
             # The statistics are over the runs that have the metric; say how many lack it.
             note = f"missing in up to {100 * worst:.0f} % of runs at a point"

@@ -128,7 +128,7 @@ class Comparison:
         -------
         pandas.DataFrame
             One row per (metric, month, scenario): ``p5``, ``p50``, ``p95``,
-            ``mean``, ``missing`` (share of runs without a value), and against
+            ``mean``, ``missing_share`` (share of runs without a value), and against
             the first scenario ``diff_mean``, ``diff_low``, ``diff_high`` (95 %
             paired interval), ``p_better`` and ``n_pairs`` (NaN for the first).
         """
@@ -152,7 +152,7 @@ class Comparison:
                         "p50": p50,
                         "p95": p95,
                         "mean": finite.mean() if finite.size else np.nan,
-                        "missing": 1 - finite.size / x.size,
+                        "missing_share": 1 - finite.size / x.size,
                     }
                     if result is self.results[0]:
                         diff = (np.nan, np.nan, np.nan, np.nan, np.nan)

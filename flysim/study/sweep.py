@@ -56,7 +56,7 @@ def point_summary(values: np.ndarray) -> dict[str, np.ndarray]:
     out["se"] = se
     for j, q in enumerate(_QUANTILES):
         out[f"p{q}"] = qs[:, j]
-    out["missing"] = 1 - n / values.shape[1]
+    out["missing_share"] = 1 - n / values.shape[1]
     return out
 
 
@@ -105,7 +105,7 @@ class SweepResult:
         """Tidy summary: one row per point with its parameter values and statistics over runs.
 
         Columns: the parameter keys, ``metric``, ``month``, ``runs``, ``mean``,
-        ``se``, ``p5``, ``p25``, ``p50``, ``p75``, ``p95``, ``missing``.
+        ``se``, ``p5``, ``p25``, ``p50``, ``p75``, ``p95``, ``missing_share``.
         """
         month = self.month if month is None else month
         frame = self.grid.copy()

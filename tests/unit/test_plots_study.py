@@ -50,7 +50,7 @@ def sweep_frame(
             dict(zip(points, values, strict=True))
             | {"metric": metric, "month": month, "runs": 100, "mean": centre + 1.0, "se": 2.0}
             | stats
-            | {"missing": 0.0}
+            | {"missing_share": 0.0}
         )
     # Shuffled, so that the plots must sort by parameter value themselves.
     return pd.DataFrame(rows).sample(frac=1.0, random_state=3).reset_index(drop=True)
@@ -107,7 +107,7 @@ def test_sweep_line_draws_sorted_median_and_two_bands():
 def test_sweep_line_leaves_a_gap_where_p50_is_nan_and_notes_missing_runs():
     frame = sweep_frame({BUDGET: [1.0, 2.0, 3.0]}).sort_values(BUDGET).reset_index(drop=True)
     frame.loc[1, "p50"] = np.nan
-    frame.loc[1, "missing"] = 0.25
+    frame.loc[1, "missing_share"] = 0.25
     ax = sweep_line(frame, BUDGET)
     (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == MEDIAN_GID]
     assert np.isnan(line.get_ydata()[1]) and np.isfinite(line.get_ydata()[[0, 2]]).all()
