@@ -149,8 +149,33 @@ def iter_point_blocks(
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.
-    with multiprocessing.Pool(min(workers, len(tasks)), initializer=_ignore_sigint) as pool:
+    # Ctrl-C is held back while the pool forks its workers, and delivered once
+    # the pool is inside its with block, whose exit terminates the workers: a
+    # SIGINT that lands during a fork makes Python run its handler inside an
+    # at-fork callback (logging's) that ignores the handler's exception, so
+    # the interrupt would be lost and the simulation would run on.
+    held = _hold_sigint()
+    try:
+        pool = multiprocessing.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
+    except BaseException:
+        _release_sigint(held)
+        raise
+    with pool:
+        _release_sigint(held)
         yield from pool.imap_unordered(task, [(i, scenarios[i], runs) for i, runs in tasks])
+
+
+def _hold_sigint() -> set[int | signal.Signals] | None:
+    """Block SIGINT in this thread; the mask to restore (None where there are no masks)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_sigint(held: set[int | signal.Signals] | None) -> None:
+    """Restore the mask ``_hold_sigint`` returned; a held SIGINT is delivered now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _run_point_block(
