@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Generator, Sequence
-from contextlib import closing
+import threading
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from functools import partial
+from types import FrameType
 
 from flysim.engines import RawBlock, get_engine
 from flysim.scenario.schema import Scenario
@@ -149,33 +151,50 @@ def iter_point_blocks(
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.
-    # Ctrl-C is held back while the pool forks its workers, and delivered once
-    # the pool is inside its with block, whose exit terminates the workers: a
-    # SIGINT that lands during a fork makes Python run its handler inside an
-    # at-fork callback (logging's) that ignores the handler's exception, so
-    # the interrupt would be lost and the simulation would run on.
-    held = _hold_sigint()
-    try:
+    # Ctrl-C is deferred while the pool forks its workers and acted on once the
+    # pool is inside its with block, whose exit terminates the workers. Acted
+    # on during the forks, it would raise inside Pool() (which then leaves the
+    # workers forked so far running: it cleans up after Exception only) or
+    # inside an at-fork callback, which swallows the exception.
+    with _sigint_deferred() as deferred:
         pool = multiprocessing.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
-    except BaseException:
-        _release_sigint(held)
-        raise
     with pool:
-        _release_sigint(held)
+        deferred.deliver()
         yield from pool.imap_unordered(task, [(i, scenarios[i], runs) for i, runs in tasks])
 
 
-def _hold_sigint() -> set[int | signal.Signals] | None:
-    """Block SIGINT in this thread; the mask to restore (None where there are no masks)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+class _Deferred:
+    """SIGINTs received while deferred, delivered again by :meth:`deliver`."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def record(self, signum: int, frame: FrameType | None) -> None:
+        self.received = True
+
+    def deliver(self) -> None:
+        if self.received:
+            self.received = False
+            # To this process, through whatever handler is installed now.
+            signal.raise_signal(signal.SIGINT)
 
 
-def _release_sigint(held: set[int | signal.Signals] | None) -> None:
-    """Restore the mask ``_hold_sigint`` returned; a held SIGINT is delivered now."""
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+@contextmanager
+def _sigint_deferred() -> Iterator[_Deferred]:
+    """Record SIGINT instead of acting on it; restore the handler on leaving.
+
+    Only the main thread can change signal handlers; elsewhere Python never
+    runs them, so there is nothing to defer.
+    """
+    deferred = _Deferred()
+    if threading.current_thread() is not threading.main_thread():
+        yield deferred
+        return
+    previous = signal.signal(signal.SIGINT, deferred.record)
+    try:
+        yield deferred
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _run_point_block(

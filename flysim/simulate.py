@@ -13,7 +13,7 @@ import pandas as pd
 
 from flysim._args import check_int
 from flysim._version import __version__
-from flysim.engines import ENGINES, EVENT_COLUMNS
+from flysim.engines import ENGINES, EVENT_COLUMNS, get_engine
 from flysim.execution import iter_blocks
 from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
@@ -95,6 +95,10 @@ def simulate(
         seed = scenario.scenario.seed if scenario.scenario.seed is not None else fresh_seed()
     seed = check_int("seed", seed, 0)
 
+    # Import the engine now, not in the middle of the work: an interrupt that
+    # lands in an import can surface as another exception (CPython wraps one
+    # raised in a class body's __set_name__ in a RuntimeError).
+    get_engine(engine)
     log.info(
         "simulating %r: engine=%s runs=%d months=%d seed=%d",
         scenario.name,

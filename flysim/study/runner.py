@@ -20,7 +20,7 @@ import numpy as np
 
 from flysim._args import check_int
 from flysim._version import __version__
-from flysim.engines import ENGINES
+from flysim.engines import ENGINES, get_engine
 from flysim.execution import iter_point_blocks
 from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
@@ -145,6 +145,7 @@ def run_variants(
         raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
     metrics = tuple(check_metric(m) for m in metrics)
     columns = [METRICS.index(m) for m in metrics]
+    get_engine(engine)  # imported before the work starts, as simulate does
     log.info(
         "study %r: %d variants x %d runs, engine=%s months=%d seed=%d",
         label,
