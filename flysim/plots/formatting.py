@@ -92,7 +92,10 @@ def format_value(value: float, kind: Kind, currency: str = "EUR") -> str:
 
 
 def format_distinct(values: Sequence[float] | np.ndarray) -> list[str]:
-    """Several numbers as text with one number of decimals, the fewest that tell them apart.
+    """Numbers as text with the fewest decimals that keep them distinct and within 0.5 %.
+
+    Every value gets the same number of decimals, and each is then within
+    0.5 % of the largest value: 1,333.33 reads as 1,333, 0.025 not as 0.03.
 
     Meant for parameter values on an axis or in a label (``0.02``, ``0.025``
     become ``"0.020"``, ``"0.025"``); values from a million up are compact
@@ -112,11 +115,17 @@ def format_distinct(values: Sequence[float] | np.ndarray) -> list[str]:
     finite = v[np.isfinite(v)]
     scale = 1e6 if finite.size and np.max(np.abs(finite)) >= 1e6 else 1.0
     scaled = finite / scale
-    atol = 1e-9 * max(1.0, float(np.abs(scaled).max(initial=0.0)))
+    largest = float(np.abs(scaled).max(initial=0.0))
+
+    def enough(d: int) -> bool:
+        rounded = np.round(scaled, d)
+        # Distinct where the values are, and each within 0.5 % of the largest:
+        # 1,333.33 reads as 1,333, but 0.025 does not read as 0.03.
+        distinct = np.unique(rounded).size == np.unique(scaled).size
+        return distinct and bool(np.all(np.abs(rounded - scaled) <= 0.005 * largest + 1e-12))
+
     # Up to 4 decimals; beyond that the values differ by less than a label can show.
-    decimals = next(
-        (d for d in range(4) if np.allclose(np.round(scaled, d), scaled, rtol=0, atol=atol)), 4
-    )
+    decimals = next((d for d in range(4) if enough(d)), 4)
     return [format_number(x, decimals=decimals) for x in v]
 
 

@@ -398,7 +398,10 @@ def test_index_bars_draws_on_the_given_axes():
         ([1000.0, 2000.0], ["1,000", "2,000"]),
         ([0.5, np.nan], ["0.5", "n/a"]),
         ([1e6, 1.5e6, 2e6], ["1.0M", "1.5M", "2.0M"]),
-        ([0.12345, 0.2], ["0.1235", "0.2000"]),
+        # Rounded to within 0.5 % of the largest value, not written out in full.
+        ([0.12345, 0.2], ["0.123", "0.200"]),
+        ([500.0, 1333.3333, 2166.6667, 3000.0], ["500", "1,333", "2,167", "3,000"]),
+        ([0.035, 0.0583333, 0.0816667, 0.105], ["0.035", "0.058", "0.082", "0.105"]),
     ],
 )
 def test_format_distinct_uses_the_fewest_decimals_that_tell_values_apart(values, expected):
