@@ -8,7 +8,8 @@ The public API a notebook and the CLI share::
     result.summary()
     flysim.compare(["scenarios/startup.toml", "scenarios/scaleup.toml"], runs=500)
     flysim.sweep(scenario, ["attract.paid.budget_per_month=500:3000:6"], "ltv_cac")
-    flysim.sensitivity(scenario, ["engage.risk_per_month=0.03:0.12", ...], "clv", method="sobol")
+    flysim.sensitivity(scenario, ["engage.risk_per_month=0.03:0.12",
+                                  "engage.upsell_per_month=0.015:0.045"], "mrr", method="sobol")
 """
 
 from __future__ import annotations
