@@ -1,8 +1,11 @@
 """Where runs execute: in this process, or in chunks spread over worker processes.
 
-What to simulate (the scenario), how many runs (``simulate``) and where they run
-(here) are separate concerns. Because every run draws from streams keyed by its
-own index, the split into chunks and workers never changes the numbers.
+What to simulate (a parameter table: one row per variant), how many runs
+(the pipeline, ``flysim.pipeline``) and where they run (here) are separate
+concerns. The work is ``sets x runs`` rows, set by set; a chunk is a range of
+consecutive rows, so one chunk of a study may hold runs of several parameter
+sets, which the engine advances together. Every run draws from streams keyed
+by its own index, so the split into chunks and workers never changes a number.
 """
 
 from __future__ import annotations
@@ -10,22 +13,42 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
-from collections.abc import Generator, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from types import FrameType
 
-from flysim.engines import RawBlock, get_engine
-from flysim.scenario.schema import Scenario
+import numpy as np
 
-__all__ = ["default_chunk_size", "iter_blocks", "iter_point_blocks", "plan_chunks"]
+from flysim.engines import Engine, RawBlock
+from flysim.model.params import ParameterTable
+
+__all__ = ["Task", "default_chunk_size", "iter_blocks", "plan_tasks"]
 
 
-def plan_chunks(n_runs: int, chunk_size: int) -> list[range]:
-    """Split run indices ``0..n_runs-1`` into consecutive ranges of ``chunk_size``."""
+@dataclass(frozen=True)
+class Task:
+    """Rows ``start..stop-1`` of a ``sets x runs`` job.
+
+    Row ``s * runs + r`` is run ``r`` of parameter set ``s``.
+    """
+
+    start: int
+    stop: int
+
+    def sets_and_runs(self, n_runs: int) -> tuple[np.ndarray, np.ndarray]:
+        """The parameter set and the run index of each row."""
+        rows = np.arange(self.start, self.stop, dtype=np.int64)
+        return rows // n_runs, rows % n_runs
+
+
+def plan_tasks(n_sets: int, n_runs: int, chunk_size: int) -> list[Task]:
+    """Split the ``n_sets x n_runs`` rows into consecutive chunks of ``chunk_size`` rows."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    return [range(a, min(a + chunk_size, n_runs)) for a in range(0, n_runs, chunk_size)]
+    total = n_sets * n_runs
+    return [Task(a, min(a + chunk_size, total)) for a in range(0, total, chunk_size)]
 
 
 def _ignore_sigint() -> None:
@@ -33,30 +56,48 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_one_block(
-    engine: str, scenario: Scenario, seed: int, runs: range, *, months: int, record_events: bool
-) -> RawBlock:
-    return get_engine(engine).run_block(scenario, seed, runs, months, record_events=record_events)
+def default_chunk_size(engine: Engine, n_rows: int, workers: int) -> int:
+    """Rows per chunk when the caller gives none.
 
-
-def default_chunk_size(engine: str, n_runs: int, workers: int) -> int:
-    """Runs per chunk when the caller gives none.
-
-    The engine's ``chunks_per_worker`` (default eight, for a smooth progress
-    bar and even load), within its preferred range: the agent model's memory grows with
-    its event log, the numpy core wants chunks large enough to amortise
-    numpy's per-call cost (``min_chunk``) and small enough to keep memory
-    flat (``max_chunk``).
+    The engine's ``chunks_per_worker`` chunks per worker (a smooth progress
+    bar and an even load), kept within its ``min_chunk`` and ``max_chunk``:
+    the agent model's memory grows with its event log; the numpy core wants
+    chunks large enough to amortise numpy's per-call cost and small enough to
+    keep memory flat.
     """
-    e = get_engine(engine)
-    low, high = getattr(e, "min_chunk", 1), getattr(e, "max_chunk", 250)
-    per_worker = getattr(e, "chunks_per_worker", 8)
-    return max(1, min(high, max(low, -(-n_runs // (per_worker * workers)))))
+    per_worker = engine.chunks_per_worker * workers
+    return max(1, min(engine.max_chunk, max(engine.min_chunk, -(-n_rows // per_worker))))
+
+
+def _run_task(
+    engine: Engine,
+    seed: int,
+    n_runs: int,
+    months: int,
+    record_events: bool,
+    job: tuple[Task, int, ParameterTable],
+) -> RawBlock:
+    """Simulate one chunk: its rows of the table from ``first`` on; ``sets`` come back global."""
+    task, first, table = job
+    sets, runs = task.sets_and_runs(n_runs)
+    block = engine.run_block(table, seed, sets - first, runs, months, record_events=record_events)
+    block.sets = sets
+    return block
+
+
+def _jobs(
+    table: ParameterTable, tasks: list[Task], n_runs: int
+) -> Iterator[tuple[Task, int, ParameterTable]]:
+    # Each chunk carries only its own rows of the table: the whole table, pickled
+    # with every chunk of a study of hundreds of parameter sets, would not be free.
+    for task in tasks:
+        first, last = task.start // n_runs, (task.stop - 1) // n_runs
+        yield task, first, table.subset(range(first, last + 1))
 
 
 def iter_blocks(
-    engine: str,
-    scenario: Scenario,
+    engine: Engine,
+    table: ParameterTable,
     seed: int,
     n_runs: int,
     months: int,
@@ -65,89 +106,43 @@ def iter_blocks(
     workers: int = 1,
     chunk_size: int | None = None,
 ) -> Generator[RawBlock, None, None]:
-    """Simulate runs ``0..n_runs-1`` in chunks, yielding each block as it finishes.
+    """Simulate runs ``0..n_runs-1`` of every row of ``table``, yielding blocks as they finish.
 
-    Blocks come in completion order, not run order (each knows its runs), so
-    a caller can fold them into its output and let them go: memory then holds
-    one block per worker, not every block. Close the generator (or let it
-    finish) to release the worker pool.
+    Every row (a scenario of a comparison, a sweep point, a sensitivity
+    sample) runs the same run indices with the same seed, hence the same
+    random streams. Blocks come in completion order (each knows its sets and
+    runs), so a caller can fold them into its output and let them go: memory
+    then holds one block per worker. Close the generator (or let it finish)
+    to release the worker pool.
 
     Parameters
     ----------
-    engine : str
-        Engine name, as ``flysim.engines.get_engine`` takes it.
-    scenario : Scenario
-        The scenario to simulate.
+    engine : Engine
+        The engine instance.
+    table : ParameterTable
+        One row of parameters per variant.
     seed : int
         Seed of every run's streams.
     n_runs, months : int
-        How many runs, and how many months each.
+        Runs per variant, and months each.
     record_events : bool
-        Keep the event log.
+        Keep the event log (engines that have one).
     workers : int
         Processes to use; 1 runs in this process.
     chunk_size : int, optional
-        Runs per chunk; by default ``default_chunk_size``.
-    """
-    points = iter_point_blocks(
-        engine,
-        [scenario],
-        seed,
-        n_runs,
-        months,
-        record_events=record_events,
-        workers=workers,
-        chunk_size=chunk_size,
-    )
-    with closing(points):
-        for _, block in points:
-            yield block
-
-
-def iter_point_blocks(
-    engine: str,
-    scenarios: Sequence[Scenario],
-    seed: int,
-    n_runs: int,
-    months: int,
-    *,
-    record_events: bool = False,
-    workers: int = 1,
-    chunk_size: int | None = None,
-) -> Generator[tuple[int, RawBlock], None, None]:
-    """Simulate runs ``0..n_runs-1`` of several scenarios with one seed, over one worker pool.
-
-    The studies' executor: every scenario (a sweep point, a compared
-    scenario) gets the same seed and run indices, hence the same random
-    streams, and all their chunks share one pool, so a study of hundreds of
-    small points does not pay for a pool per point. Yields ``(index of the
-    scenario, block)`` in completion order; close the generator to release
-    the pool.
-
-    Parameters are those of :func:`iter_blocks`, with ``scenarios`` in place
-    of one scenario; ``chunk_size`` defaults to what the engine prefers for
-    ``n_runs`` runs on ``workers`` workers, capped at ``n_runs``.
+        Rows per chunk; by default ``default_chunk_size``.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    n_rows = len(table) * n_runs
     if chunk_size is None:
-        # Many points keep every worker busy, so each point is one chunk unless
-        # the engine wants smaller ones (memory) or a lone point wants spreading.
-        spread = workers if len(scenarios) < workers else 1
-        chunk_size = default_chunk_size(engine, n_runs, spread)
-    tasks = [(i, runs) for i in range(len(scenarios)) for runs in plan_chunks(n_runs, chunk_size)]
+        chunk_size = default_chunk_size(engine, n_rows, workers)
+    tasks = plan_tasks(len(table), n_runs, chunk_size)
+    run = partial(_run_task, engine, seed, n_runs, months, record_events)
     if workers == 1 or len(tasks) == 1:
-        for i, runs in tasks:
-            yield (
-                i,
-                _run_one_block(
-                    engine, scenarios[i], seed, runs, months=months, record_events=record_events
-                ),
-            )
+        for job in _jobs(table, tasks, n_runs):
+            yield run(job)
         return
-    # Each task carries its own scenario: a partial holding them all would be
-    # pickled with every task.
-    task = partial(_run_point_block, engine, seed, months=months, record_events=record_events)
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.
@@ -160,7 +155,7 @@ def iter_point_blocks(
         pool = multiprocessing.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
     with pool:
         deferred.deliver()
-        yield from pool.imap_unordered(task, [(i, scenarios[i], runs) for i, runs in tasks])
+        yield from pool.imap_unordered(run, _jobs(table, tasks, n_runs))
 
 
 class _Deferred:
@@ -195,17 +190,3 @@ def _sigint_deferred() -> Iterator[_Deferred]:
         yield deferred
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _run_point_block(
-    engine: str,
-    seed: int,
-    task: tuple[int, Scenario, range],
-    *,
-    months: int,
-    record_events: bool,
-) -> tuple[int, RawBlock]:
-    i, scenario, runs = task
-    return i, _run_one_block(
-        engine, scenario, seed, runs, months=months, record_events=record_events
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flysim.engines.base import EVENT_COLUMNS, Engine, RawBlock
 
-__all__ = ["ENGINES", "EVENT_COLUMNS", "Engine", "RawBlock", "get_engine"]
+__all__ = ["ENGINES", "EVENT_COLUMNS", "Engine", "RawBlock", "get_engine", "resolve_engine"]
 
 #: Engine names and what they are.
 ENGINES: dict[str, str] = {
@@ -31,3 +31,28 @@ def get_engine(name: str) -> Engine:
         return AgentEngine()
     known = ", ".join(sorted(ENGINES))
     raise ValueError(f"engine must be one of {known}; got {name!r}")
+
+
+def resolve_engine(engine: str | Engine) -> Engine:
+    """An engine instance from a name (``get_engine``) or an instance, checked.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    TypeError
+        For an object that does not implement ``Engine``.
+    """
+    if isinstance(engine, str):
+        return get_engine(engine)
+    missing = [
+        a
+        for a in ("name", "run_block", "min_chunk", "max_chunk", "chunks_per_worker")
+        if not hasattr(engine, a)
+    ]
+    if missing:
+        raise TypeError(
+            f"engine must be a name ({', '.join(sorted(ENGINES))}) or an Engine; "
+            f"{type(engine).__name__} lacks {', '.join(missing)}"
+        )
+    return engine

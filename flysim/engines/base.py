@@ -7,13 +7,12 @@ It is given a block of run indices and returns their raw monthly quantities.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from flysim.scenario.schema import Scenario
+from flysim.model.params import ParameterTable
 
 __all__ = ["EVENT_COLUMNS", "Engine", "RawBlock"]
 
@@ -29,6 +28,9 @@ class RawBlock:
     ----------
     runs : numpy.ndarray
         The run indices, shape ``(n,)``.
+    sets : numpy.ndarray
+        Each run's parameter set (its row of the block's ``ParameterTable``),
+        shape ``(n,)``.
     raw : numpy.ndarray
         Shape ``(n, months, len(RAW_FIELDS))``; see ``flysim.metrics.names``.
     events : list of tuple or None
@@ -40,23 +42,43 @@ class RawBlock:
 
     runs: np.ndarray
     raw: np.ndarray
+    sets: np.ndarray
     events: list[tuple] | None = None
     n_events: int = 0
 
 
 class Engine(Protocol):
-    """What ``flysim.simulate`` needs of an engine."""
+    """What the run pipeline (``flysim.simulate`` and every study) needs of an engine.
+
+    Attributes
+    ----------
+    name : str
+        The name the provenance records.
+    min_chunk, max_chunk : int
+        Runs per chunk the executor should keep within.
+    chunks_per_worker : int
+        Chunks per worker to aim for when the caller gives no chunk size.
+    """
 
     name: str
+    min_chunk: int
+    max_chunk: int
+    chunks_per_worker: int
 
     def run_block(
         self,
-        scenario: Scenario,
+        table: ParameterTable,
         seed: int,
-        runs: Sequence[int],
+        sets: np.ndarray,
+        runs: np.ndarray,
         months: int,
         *,
         record_events: bool = False,
     ) -> RawBlock:
-        """Simulate the given runs and return their raw monthly quantities."""
+        """Simulate runs ``runs``, run ``i`` with the parameters of row ``sets[i]`` of ``table``.
+
+        Run ``r``'s random numbers depend only on ``seed`` and ``r``, never on
+        the other runs of the block nor on its parameter set, so variants run
+        with one seed share them (common random numbers).
+        """
         ...

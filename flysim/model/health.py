@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from flysim.scenario.schema import TRIGGER_NAMES, Health, Triggers
+from flysim.model.states import Health
+from flysim.scenario.schema import TRIGGER_NAMES, Triggers
+from flysim.scenario.schema import Health as HealthTable
 
 __all__ = [
     "AT_RISK",
@@ -36,8 +38,8 @@ __all__ = [
     "score_variance",
 ]
 
-#: Health state indices used by both engines.
-HEALTHY, AT_RISK = 0, 1
+#: Health state indices used by both engines (``flysim.model.states.Health``).
+HEALTHY, AT_RISK = Health.HEALTHY, Health.AT_RISK
 
 #: The article's weights: logins, feature usage, tickets, payment.
 SCORE_WEIGHTS: tuple[float, float, float, float] = (0.25, 0.30, 0.20, 0.25)
@@ -84,7 +86,7 @@ class Signals:
     delayed: np.ndarray
 
 
-def compile_health(health: Health, triggers: Triggers | None) -> HealthParams:
+def compile_health(health: HealthTable, triggers: Triggers | None) -> HealthParams:
     """Gather the ``[engage.health]`` and ``[engage.triggers]`` tables into arrays."""
     enabled = triggers.enabled() if triggers is not None else {}
     thresholds = {

@@ -1,36 +1,21 @@
-"""Rates of the model, compiled once from a scenario, in per-day units.
+"""The model's parameters, compiled once from a scenario, in per-day units.
 
-Both engines call these pure functions, so the maths of arrivals, decisions,
-saturation and hazards lives in one place. A rate of ``math.inf`` means "at
-once" (a delay with mean 0).
+``ModelRates`` is one row of parameters: every rate, probability, amount and
+switch the mechanisms (``attract``, ``customer``, ``hazards``, ``health``)
+read. A rate of ``math.inf`` means "at once" (a delay with mean 0).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import overload
-
-import numpy as np
 
 from flysim.model.health import HealthParams, compile_health
+from flysim.model.states import CHANNELS
 from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
 
-__all__ = [
-    "CHANNELS",
-    "ChannelRates",
-    "ModelRates",
-    "compile_rates",
-    "conversion_probability",
-    "hazard_probability",
-    "nps_category",
-    "organic_base_rate",
-    "saturation",
-]
-
-#: Lead channels in their fixed order.
-CHANNELS: tuple[str, ...] = ("paid", "organic", "referral")
+__all__ = ["ChannelRates", "ModelRates", "compile_rates"]
 
 
 def _per_day(per_month: float) -> float:
@@ -83,7 +68,7 @@ class ModelRates:
     recovery: float
     churn_healthy: float
     churn_at_risk: float
-    gamma_shape: float | None
+    churn_cv: float
     upsell: float
     nps_on: bool
     nps_healthy: tuple[float, float, float]
@@ -130,7 +115,6 @@ def compile_rates(scenario: Scenario) -> ModelRates:
             decide_rate=_inverse_mean(ch.days_to_decide) if ch is not None else 0.0,
         )
     paid, org = a.paid, a.organic
-    cv = e.churn_heterogeneity
     return ModelRates(
         market_size=scenario.market.size,
         initial_customers=scenario.initial.customers,
@@ -150,7 +134,7 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         recovery=_per_day(e.recovery_per_month),
         churn_healthy=_per_day(e.churn_per_month.healthy),
         churn_at_risk=_per_day(e.churn_per_month.at_risk),
-        gamma_shape=1.0 / cv**2 if cv > 0 else None,
+        churn_cv=float(e.churn_heterogeneity),
         upsell=_per_day(e.upsell_per_month),
         nps_on=d is not None,
         nps_healthy=d.nps.healthy.as_tuple() if d else (0.0, 0.0, 0.0),
@@ -168,60 +152,3 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         stack_cost=scenario.costs.stack_per_month,
         onboarding_cost=scenario.costs.onboarding_per_customer,
     )
-
-
-@overload
-def saturation(reached: float, market_size: int | None) -> float: ...
-
-
-@overload
-def saturation(reached: np.ndarray, market_size: int | None) -> np.ndarray: ...
-
-
-def saturation(reached: float | np.ndarray, market_size: int | None) -> float | np.ndarray:
-    """The factor ``(M - reached) / M`` on every lead arrival rate, clamped at 0.
-
-    1 for an unlimited market (``market_size`` None).
-    """
-    # The agent model calls this per event with Python scalars: keep that path
-    # free of numpy overhead.
-    if isinstance(reached, int | float):
-        return 1.0 if market_size is None else max(0.0, (market_size - reached) / market_size)
-    if market_size is None:
-        return np.ones_like(reached, dtype=float)
-    return np.maximum(0.0, (market_size - reached) / market_size)
-
-
-@overload
-def organic_base_rate(rates: ModelRates, t_days: float) -> float: ...
-
-
-@overload
-def organic_base_rate(rates: ModelRates, t_days: np.ndarray) -> np.ndarray: ...
-
-
-def organic_base_rate(rates: ModelRates, t_days: float | np.ndarray) -> float | np.ndarray:
-    """Base organic leads per day at time ``t``: ``L (1 + g) ** (t / month)``."""
-    if isinstance(t_days, int | float):
-        return rates.organic_base * math.exp(rates.organic_log_growth * t_days)
-    return rates.organic_base * np.exp(rates.organic_log_growth * t_days)
-
-
-def conversion_probability(base: float, uplift_multiplier: float) -> float:
-    """A channel's conversion after evolve's compounded uplift, capped at 1."""
-    return min(1.0, base * uplift_multiplier)
-
-
-def hazard_probability(rate_per_day: float | np.ndarray, dt_days: float) -> float | np.ndarray:
-    """Probability that an event of the given hazard happens within ``dt`` days.
-
-    ``1 - exp(-rate * dt)``; an infinite rate gives 1.
-    """
-    return -np.expm1(-np.asarray(rate_per_day, dtype=float) * dt_days)
-
-
-def nps_category(u: float, shares: tuple[float, float, float]) -> int:
-    """The NPS category (0 promoter, 1 passive, 2 detractor) a uniform ``u`` selects."""
-    if u < shares[0]:
-        return 0
-    return 1 if u < shares[0] + shares[1] else 2

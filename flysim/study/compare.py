@@ -26,11 +26,11 @@ from scipy import stats
 from flysim._args import check_int
 from flysim.metrics.derive import break_even_month
 from flysim.metrics.names import LOWER_IS_BETTER
+from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.paired import CONFIDENCE, paired_difference
-from flysim.study.runner import check_metric, resolve_seed, run_variants
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from flysim._args import check_int
+from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import Provenance
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.params import Param, check_distinct, parse_param, scenario_with
-from flysim.study.runner import check_metric, resolve_seed, run_variants
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

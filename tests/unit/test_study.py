@@ -18,7 +18,7 @@ from flysim.study.params import (
     parse_param,
     scenario_with,
 )
-from flysim.study.runner import check_metric
+from flysim.pipeline import check_metric
 
 
 @pytest.fixture(scope="module")

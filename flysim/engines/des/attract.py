@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import simpy
 
 from flysim.engines.des.draws import Draws
-from flysim.model.rates import organic_base_rate, saturation
+from flysim.model.attract import lead_rate
+from flysim.model.states import CHANNELS, Channel
 
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
@@ -39,31 +40,25 @@ class LeadSource:
     world : World
         The run's world (state and books).
     channel : {"paid", "organic", "referral"}
-        The channel.
+        The channel (kept as ``name``; ``channel`` is its ``Channel`` code).
     draws : Draws
         The channel's own random stream (arrivals and its leads' decisions).
     """
 
     def __init__(self, world: World, channel: str, draws: Draws) -> None:
         self.world = world
-        self.channel = channel
+        self.name = channel
+        self.channel = CHANNELS.index(channel)
         self.draws = draws
         r = world.rates
-        self.time_varying = channel == "organic" and r.organic_log_growth != 0.0
+        self.time_varying = self.channel == Channel.ORGANIC and r.organic_log_growth != 0.0
         self.bound = math.inf  # no restart requests until the first bound is set
         self.process = world.env.process(self._run())
 
     def rate(self, t: float) -> float:
         """The true arrival rate per day at time ``t`` in the current state."""
-        w, r = self.world, self.world.rates
-        sat = saturation(w.reached, r.market_size)
-        if self.channel == "paid":
-            base = r.paid_leads
-        elif self.channel == "organic":
-            base = organic_base_rate(r, t) + r.organic_per_promoter * w.promoters
-        else:
-            base = r.referral_per_advocate * w.advocates
-        return sat * base
+        w = self.world
+        return lead_rate(w.rates, self.channel, t, w.reached, w.promoters, w.advocates)
 
     def _bound_over(self, t: float, horizon: float) -> float:
         # Organic growth is monotone, so the rate's maximum over the window is

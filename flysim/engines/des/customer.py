@@ -16,17 +16,20 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from flysim.model.health import AT_RISK, HEALTHY
+from flysim.model.customer import active_hazards, ask_hazard, onboarding_hazards
+from flysim.model.states import Ask, Health, Nps, Phase
 
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
 
 __all__ = ["ACCEPTED", "DECLINED", "NOT_ASKED", "PROMOTER", "Customer", "life"]
 
-# Phases, NPS categories and ask outcomes, as small ints for speed.
-ONBOARDING, ACTIVE = 0, 1
-PROMOTER, PASSIVE, DETRACTOR = 0, 1, 2
-NOT_ASKED, ACCEPTED, DECLINED = 0, 1, 2
+# The model's state codes as plain ints: compared per event, where an IntEnum
+# member's comparison costs several times an int's.
+ONBOARDING, ACTIVE = int(Phase.ONBOARDING), int(Phase.ACTIVE)
+HEALTHY, AT_RISK = int(Health.HEALTHY), int(Health.AT_RISK)
+PROMOTER, PASSIVE, DETRACTOR = int(Nps.PROMOTER), int(Nps.PASSIVE), int(Nps.DETRACTOR)
+NOT_ASKED, ACCEPTED, DECLINED = int(Ask.NOT_ASKED), int(Ask.ACCEPTED), int(Ask.DECLINED)
 
 
 class Customer:
@@ -72,16 +75,13 @@ def life(world: World, c: Customer) -> Generator[simpy.Event, object, None]:
     top_tier = r.n_tiers - 1
     while True:
         if c.phase == ONBOARDING:
-            h_churn = r.onboarding_churn * c.mult
-            h_value, h_risk, h_recover, h_upsell, h_ask = r.value_rate, 0.0, 0.0, 0.0, 0.0
+            h_churn, h_value = onboarding_hazards(r, c.mult)
+            h_risk = h_recover = h_upsell = h_ask = 0.0
         else:
-            healthy = c.health == HEALTHY
-            h_churn = (r.churn_healthy if healthy else r.churn_at_risk) * c.mult
+            h_churn, h_flip, h_upsell = active_hazards(r, c.health, c.tier, top_tier, c.mult)
             h_value = 0.0
-            h_risk = r.risk if healthy else 0.0
-            h_recover = 0.0 if healthy else r.recovery
-            h_upsell = r.upsell if healthy and c.tier < top_tier else 0.0
-            h_ask = r.ask_rate if c.nps == PROMOTER and c.ask == NOT_ASKED else 0.0
+            h_risk, h_recover = (h_flip, 0.0) if c.health == HEALTHY else (0.0, h_flip)
+            h_ask = ask_hazard(r, c.nps, c.ask)
         total = h_churn + h_value + h_risk + h_recover + h_upsell + h_ask
         try:
             yield env.timeout(draws.exponential(total) if total > 0 else math.inf)

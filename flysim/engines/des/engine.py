@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from flysim.engines.base import RawBlock
 from flysim.engines.des.world import World
 from flysim.metrics.names import RAW_FIELDS
-from flysim.model.rates import compile_rates
-from flysim.scenario.schema import Scenario
+from flysim.model.params import ParameterTable
 
 __all__ = ["AgentEngine"]
 
@@ -19,24 +16,30 @@ class AgentEngine:
     """The SimPy agent model (``engine="des"``): every lead and customer an agent."""
 
     name = "des"
+    #: Chunks stay small: memory grows with the event log, and small chunks
+    #: keep the progress bar moving.
+    min_chunk = 1
+    max_chunk = 250
+    chunks_per_worker = 8
 
     def run_block(
         self,
-        scenario: Scenario,
+        table: ParameterTable,
         seed: int,
-        runs: Sequence[int],
+        sets: np.ndarray,
+        runs: np.ndarray,
         months: int,
         *,
         record_events: bool = False,
     ) -> RawBlock:
-        """Simulate each run of the block in turn; see ``Engine.run_block``."""
-        rates = compile_rates(scenario)
-        run_ids = np.asarray(list(runs), dtype=np.int64)
+        """Simulate each run of the block in turn, with its own row of ``table``."""
+        sets = np.asarray(sets, dtype=np.int64)
+        run_ids = np.asarray(runs, dtype=np.int64)
         raw = np.empty((len(run_ids), months, len(RAW_FIELDS)))
         log: list[tuple] | None = [] if record_events else None
         n_events = 0
-        for i, run in enumerate(run_ids):
-            world = World(rates, seed, int(run), months, log)
+        for i, (s, run) in enumerate(zip(sets, run_ids, strict=True)):
+            world = World(table.rows[s], seed, int(run), months, log)
             raw[i], n = world.run()
             n_events += n
-        return RawBlock(runs=run_ids, raw=raw, events=log, n_events=n_events)
+        return RawBlock(runs=run_ids, raw=raw, sets=sets, events=log, n_events=n_events)

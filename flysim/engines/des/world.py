@@ -20,7 +20,9 @@ from flysim.engines.des.checks import weekly_checks
 from flysim.engines.des.customer import (
     ACCEPTED,
     ACTIVE,
+    AT_RISK,
     DECLINED,
+    HEALTHY,
     NOT_ASKED,
     PROMOTER,
     Customer,
@@ -28,8 +30,10 @@ from flysim.engines.des.customer import (
 )
 from flysim.engines.des.draws import Draws
 from flysim.engines.des.ledger import Ledger
-from flysim.model.health import AT_RISK, HEALTHY
-from flysim.model.rates import CHANNELS, ModelRates, conversion_probability, nps_category
+from flysim.model.attract import conversion_probability, nps_category, uplift_after
+from flysim.model.hazards import draw_multiplier
+from flysim.model.rates import ModelRates
+from flysim.model.states import CHANNELS
 from flysim.rng import generator
 from flysim.units import DAYS_PER_MONTH
 
@@ -101,8 +105,7 @@ class World:
         return self._next_id - 1
 
     def _multiplier(self, rng: np.random.Generator) -> float:
-        k = self.rates.gamma_shape
-        return 1.0 if k is None else float(rng.gamma(k, 1.0 / k))
+        return draw_multiplier(rng, self.rates.churn_cv)
 
     def _populate(self) -> None:
         r, rng = self.rates, self._initial_rng
@@ -124,20 +127,18 @@ class World:
 
     def new_lead(self, source: LeadSource) -> None:
         """A lead arrives on a channel; it decides after its channel's delay."""
-        ch = self.rates.channels[source.channel]
+        ch = self.rates.channels[source.name]
         lid = self._new_id()
         self.open_leads += 1
         self.reached += 1
-        self.books.add(_LEADS[source.channel], self.env.now)
-        self._event(lid, ev.LEAD, source.channel)
+        self.books.add(_LEADS[source.name], self.env.now)
+        self._event(lid, ev.LEAD, source.name)
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
         if delay == 0.0:
-            self._decide(lid, source.channel, u)
+            self._decide(lid, source.name, u)
         else:
-            self.env.timeout(delay).callbacks.append(
-                lambda _e: self._decide(lid, source.channel, u)
-            )
+            self.env.timeout(delay).callbacks.append(lambda _e: self._decide(lid, source.name, u))
 
     def _decide(self, lid: int, channel: str, u: float) -> None:
         r, now = self.rates, self.env.now
@@ -272,7 +273,7 @@ class World:
                 -1, ev.EXPERIMENT_WON if won else ev.EXPERIMENT, "", None, r.cost_per_experiment
             )
             if won:
-                self.uplift *= 1.0 + r.uplift_per_win
+                self.uplift = uplift_after(self.uplift, 1, r.uplift_per_win)
                 self.books.add("experiments_won", now)
 
     # -- running -------------------------------------------------------------

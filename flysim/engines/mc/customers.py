@@ -13,24 +13,32 @@ from __future__ import annotations
 import numpy as np
 
 from flysim.engines.mc import draws
-from flysim.engines.mc.plan import Plan
+from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import normal
-from flysim.engines.mc.state import ACCEPTED, DECLINED, NOT_ASKED, PROMOTER, State, collapse
+from flysim.engines.mc.state import (
+    ACCEPTED,
+    AT_RISK,
+    DECLINED,
+    HEALTHY,
+    NOT_ASKED,
+    PROMOTER,
+    State,
+    collapse,
+)
 from flysim.engines.mc.uniforms import Stream
-from flysim.model.health import AT_RISK, HEALTHY
 
 __all__ = ["book_checks", "check", "engage"]
 
 
-def _new_by_class(plan: Plan, converted: np.ndarray, stream: Stream) -> np.ndarray:
+def _new_by_class(plan: Plans, converted: np.ndarray, stream: Stream) -> np.ndarray:
     """Split conversions into groups (referral-won or not) and churn classes, ``(runs, g, k)``."""
-    k = plan.classes.size
+    k = plan.classes.shape[1]
     by_group = np.stack([converted[:, 0] + converted[:, 1], converted[:, 2]][: plan.groups], axis=1)
     return draws.split(stream, by_group, np.full(k, 1.0 / k))
 
 
 def _onboard(
-    plan: Plan, state: State, new: np.ndarray, stream: Stream, flows: dict[str, np.ndarray]
+    plan: Plans, state: State, new: np.ndarray, stream: Stream, flows: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Onboarding exits of one step; return activations, ``(runs, g, k)``.
 
@@ -38,36 +46,41 @@ def _onboard(
     a random subset of the pool and their mean age is the pool's; the realised
     days to value add the mean exit time within the step.
     """
-    old = state.onboard
+    old, sets = state.onboard, state.sets
     # The pool at the step's start and the step's entrants, drawn together.
-    q = np.stack([plan.onboard_exit_old, plan.onboard_exit_new])[:, None, :]  # (2, 1, k)
-    both = draws.competing(stream, np.stack([old, new], axis=1), q, plan.onboard_shares)
+    q = np.stack([plan.onboard_exit_old, plan.onboard_exit_new], axis=1)[:, :, None, :]
+    shares = plan.onboard_shares  # (sets, k, 2)
+    both = draws.competing(stream, np.stack([old, new], axis=1), q, shares, sets)
     by_old, by_new = both[:, 0], both[:, 1]
     act_old, act_new = by_old[..., 0], by_new[..., 0]
     out_old, out_new = collapse(by_old, 0, 1), collapse(by_new, 0, 1)
     runs = old.shape[0]
     mean_age = np.divide(state.onboard_age, old, out=np.zeros_like(old), where=old > 0)
-    days = act_old * (mean_age + plan.onboard_exit_age_old) + act_new * plan.onboard_exit_age_new
+    age_old, age_new = plan.onboard_exit_age_old[sets], plan.onboard_exit_age_new[sets]
+    days = act_old * (mean_age + age_old[:, None]) + act_new * age_new[:, None]
     flows["ttv_sum"] += days.reshape(runs, -1).sum(axis=1)
     flows["ttv_count"] += (act_old + act_new).reshape(runs, -1).sum(axis=1)
     flows["churned"] += (out_old - act_old + out_new - act_new).reshape(runs, -1).sum(axis=1)
     state.onboard_age = (old - out_old) * (mean_age + plan.dt) + (
         new - out_new
-    ) * plan.onboard_stay_age_new
+    ) * plan.onboard_stay_age_new[sets][:, None]
     state.onboard = old - out_old + new - out_new
     return act_old + act_new
 
 
-def _redraw_nps(moved: np.ndarray, probs: np.ndarray, stream: Stream) -> np.ndarray:
+def _redraw_nps(
+    moved: np.ndarray, probs: np.ndarray, stream: Stream, sets: np.ndarray
+) -> np.ndarray:
     """Customers who changed health, by ask state (last axis), redraw their NPS category.
 
-    Returns the counts with the category before the ask state: ``(..., n, s)``.
+    ``probs`` has a leading axis of parameter sets. Returns the counts with
+    the category before the ask state: ``(..., n, s)``.
     """
-    return np.swapaxes(draws.split(stream, moved, probs), -1, -2)
+    return np.swapaxes(draws.split(stream, moved, probs, sets), -1, -2)
 
 
 def _delight_exits(
-    plan: Plan, state: State, churned: np.ndarray, flipped: np.ndarray, stream: Stream
+    plan: Plans, state: State, churned: np.ndarray, flipped: np.ndarray, stream: Stream
 ) -> None:
     """Remove churned and flipped customers from the delight cells; move the flipped."""
     d = state.delight
@@ -81,24 +94,25 @@ def _delight_exits(
     by_nps = gone.reshape(runs, k, 2, 3, 3)
     by_ask = by_nps[:, :, :, 0] + by_nps[:, :, :, 1] + by_nps[:, :, :, 2]  # (runs, k, h, s)
     # Customers who left health h arrive in 1 - h and draw their category there.
-    target = plan.nps[::-1][None, :, None, :]  # (1, h, 1, n): row h holds nps[1 - h]
-    d[:, :, ::-1] += _redraw_nps(by_ask, target, stream)
+    # (sets, 1, h, 1, n): row h holds nps[1 - h]
+    target = plan.nps[:, ::-1][:, None, :, None, :]
+    d[:, :, ::-1] += _redraw_nps(by_ask, target, stream, state.sets)
     state.delight = d
 
 
-def _ask(plan: Plan, state: State, stream: Stream) -> None:
+def _ask(plan: Plans, state: State, stream: Stream) -> None:
     d = state.delight
     assert d is not None
     waiting = d[:, :, :, PROMOTER, NOT_ASKED]
-    asked = draws.binomial(stream, waiting, plan.p_ask)
-    accepted = draws.binomial(stream, asked, plan.rates.ask_accept)
+    asked = draws.binomial(stream, waiting, plan.p_ask, state.sets)
+    accepted = draws.binomial(stream, asked, plan.table.column("ask_accept"), state.sets)
     d[:, :, :, PROMOTER, NOT_ASKED] -= asked
     d[:, :, :, PROMOTER, ACCEPTED] += accepted
     d[:, :, :, PROMOTER, DECLINED] += asked - accepted
 
 
 def _move_active(
-    plan: Plan,
+    plan: Plans,
     state: State,
     activated: np.ndarray,
     stream: Stream,
@@ -114,8 +128,8 @@ def _move_active(
     v = state.value
     runs, _, classes, _, tiers = v.shape
     size = v[0].size
-    left = draws.binomial(stream, v, plan.p_exit)
-    cells, to = draws.split_cells(stream, left, plan.exit_shares)
+    left = draws.binomial(stream, v, plan.p_exit, state.sets)
+    cells, to = draws.split_cells(stream, left, plan.exit_shares, state.sets)
     run, cell = np.divmod(cells, size)
     g, k, h, t = np.unravel_index(cell, v.shape[1:])
     new = (v - left).reshape(-1)
@@ -144,7 +158,7 @@ def _move_active(
 
 
 def engage(
-    plan: Plan,
+    plan: Plans,
     state: State,
     converted: np.ndarray,
     stream: Stream,
@@ -156,16 +170,16 @@ def engage(
     if state.delight is None:
         return
     _delight_exits(plan, state, churned, flipped, stream)
-    instant = plan.p_ask >= 1.0
+    instant = plan.structure.instant_ask
     if not instant:
         _ask(plan, state, stream)
-    new_nps = draws.split(stream, collapse(activated, 1), plan.nps[HEALTHY])
+    new_nps = draws.split(stream, collapse(activated, 1), plan.nps[:, HEALTHY], state.sets)
     state.delight[:, :, HEALTHY, :, NOT_ASKED] += new_nps
     if instant:
         _ask(plan, state, stream)
 
 
-def check(plan: Plan, state: State, stream: Stream) -> None:
+def check(plan: Plans, state: State, stream: Stream) -> None:
     """A weekly check: rescues by the triggers' actions, and the checks' exposure.
 
     An at-risk customer is rescued with the exact probability that at least
@@ -174,10 +188,10 @@ def check(plan: Plan, state: State, stream: Stream) -> None:
     """
     v = state.value
     state.exposure += collapse(v, 2)  # (runs, h): customers checked, by health
-    if plan.fire.shape[1] == 0:
+    if plan.fire.shape[2] == 0:
         return
     at_risk = v[:, :, :, AT_RISK, :]
-    saved = draws.binomial(stream, at_risk, plan.p_recover)
+    saved = draws.binomial(stream, at_risk, plan.p_recover, state.sets)
     v[:, :, :, AT_RISK, :] -= saved
     v[:, :, :, HEALTHY, :] += saved
     if state.delight is None:
@@ -189,10 +203,10 @@ def check(plan: Plan, state: State, stream: Stream) -> None:
     d[:, :, AT_RISK] = (cells - gone).reshape(runs, k, 3, 3)
     by_nps = gone.reshape(runs, k, 3, 3)
     by_ask = by_nps[:, :, 0] + by_nps[:, :, 1] + by_nps[:, :, 2]
-    d[:, :, HEALTHY] += _redraw_nps(by_ask, plan.nps[HEALTHY], stream)
+    d[:, :, HEALTHY] += _redraw_nps(by_ask, plan.nps[:, HEALTHY], stream, state.sets)
 
 
-def book_checks(plan: Plan, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:
+def book_checks(plan: Plans, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:
     """The month's trigger firings and health-score sum, from its checks' exposure.
 
     Checks are independent given the health state, so a trigger's firings
@@ -202,14 +216,15 @@ def book_checks(plan: Plan, state: State, stream: Stream, flows: dict[str, np.nd
     that many independent scores. Firings and rescues are drawn independently
     (each margin exact; their correlation within a check is not kept).
     """
-    exposed = state.exposure
+    exposed, sets = state.exposure, state.sets
     z = normal(stream.uniform(2))
-    score = exposed * plan.score_mean + np.sqrt(exposed * plan.score_var) * z
+    score = exposed * plan.score_mean[sets] + np.sqrt(exposed * plan.score_var[sets]) * z
     flows["score_sum"] += np.clip(score, 0.0, 100.0 * exposed).sum(axis=1)
     flows["score_count"] += exposed.sum(axis=1)
-    n_trig = plan.fire.shape[1]
+    n_trig = plan.fire.shape[2]
     if n_trig:
-        fired = draws.binomial(stream, np.repeat(exposed[:, :, None], n_trig, axis=2), plan.fire)
+        exposures = np.repeat(exposed[:, :, None], n_trig, axis=2)
+        fired = draws.binomial(stream, exposures, plan.fire, sets)
         flows["trigger_actions"] += fired.sum(axis=(1, 2))
-        flows["spend_triggers"] += (fired * plan.trigger_cost).sum(axis=(1, 2))
+        flows["spend_triggers"] += (fired * plan.trigger_cost[sets][:, None, :]).sum(axis=(1, 2))
     exposed[:] = 0.0

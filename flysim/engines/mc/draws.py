@@ -14,7 +14,15 @@ import numpy as np
 from flysim.engines.mc import sampling
 from flysim.engines.mc.uniforms import Stream
 
-__all__ = ["ONE_BY_ONE", "allocate", "binomial", "competing", "split", "split_cells"]
+__all__ = [
+    "ONE_BY_ONE",
+    "allocate",
+    "at_cells",
+    "binomial",
+    "competing",
+    "split",
+    "split_cells",
+]
 
 #: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
 #: up to this many individuals are placed one by one, which is exact and
@@ -28,19 +36,54 @@ def _cells(n: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return size, flat, np.flatnonzero(flat)
 
 
-def binomial(stream: Stream, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
-    """Binomial(n, p) per cell of ``n`` (``(runs, ...)``); ``p`` broadcasts to ``n.shape[1:]``."""
+def at_cells(
+    p: np.ndarray | float,
+    shape: tuple[int, ...],
+    nz: np.ndarray,
+    sets: np.ndarray | None,
+    m: int = 0,
+) -> np.ndarray:
+    """A parameter's value at the flat cells ``nz`` of an array of ``shape`` (runs first).
+
+    Without ``sets``, ``p`` broadcasts to ``shape[1:]`` (every run alike).
+    With ``sets``, ``p`` has a leading axis of parameter sets, its other axes
+    broadcasting to ``shape[1:]`` from the right, and run ``i`` reads
+    ``p[sets[i]]``. With ``m``, each cell's value is a row of ``m`` (the last
+    axis of ``p``). Returns ``(len(nz),)``, or ``(len(nz), m)``.
+    """
+    tail = (m,) if m else ()
+    size = int(np.prod(shape[1:], dtype=np.int64))
+    p = np.asarray(p, dtype=float)
+    if sets is not None and p.shape[0] == 1:
+        p, sets = p[0], None
+    if sets is None:
+        pc = np.broadcast_to(p, (*shape[1:], *tail)).reshape(size, *tail)
+        return pc[nz % size]
+    rank = len(shape) + len(tail)
+    p = p.reshape(p.shape[0], *(1,) * (rank - p.ndim), *p.shape[1:])
+    pc = np.broadcast_to(p, (p.shape[0], *shape[1:], *tail)).reshape(p.shape[0], size, *tail)
+    run, cell = np.divmod(nz, size)
+    return pc[sets[run], cell]
+
+
+def binomial(
+    stream: Stream, n: np.ndarray, p: np.ndarray | float, sets: np.ndarray | None = None
+) -> np.ndarray:
+    """Binomial(n, p) per cell of ``n`` (``(runs, ...)``); ``p`` as ``at_cells`` reads it."""
     size, flat, nz = _cells(n)
     u = stream.uniform_at(size, nz)[:, 0]
     out = np.zeros(flat.shape)
     if nz.size:
-        pc = np.broadcast_to(np.asarray(p, dtype=float), n.shape[1:]).reshape(-1)
-        out[nz] = sampling.binomial(u, flat[nz], pc[nz % size])
+        out[nz] = sampling.binomial(u, flat[nz], at_cells(p, n.shape, nz, sets))
     return out.reshape(n.shape)
 
 
-def split_cells(stream: Stream, n: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def split_cells(
+    stream: Stream, n: np.ndarray, probs: np.ndarray, sets: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial split of the non-empty cells of ``n`` over ``m`` categories.
+
+    ``probs`` ends in an axis of ``m``; the rest as ``at_cells`` reads it.
 
     Returns
     -------
@@ -54,23 +97,31 @@ def split_cells(stream: Stream, n: np.ndarray, probs: np.ndarray) -> tuple[np.nd
     u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
     if not nz.size:
         return nz, np.zeros((0, m))
-    pc = np.broadcast_to(probs, (*n.shape[1:], m)).reshape(size, m)
-    return nz, sampling.split(u, flat[nz], pc[nz % size])
+    return nz, sampling.split(u, flat[nz], at_cells(probs, n.shape, nz, sets, m))
 
 
-def split(stream: Stream, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
+def split(
+    stream: Stream, n: np.ndarray, probs: np.ndarray, sets: np.ndarray | None = None
+) -> np.ndarray:
     """Multinomial split of each cell of ``n`` over ``m`` categories: ``n.shape + (m,)``.
 
-    ``probs`` has shape ``(m,)`` or ``n.shape[1:] + (m,)``.
+    ``probs`` has shape ``(m,)`` or ``n.shape[1:] + (m,)`` (with ``sets``: a
+    leading axis of parameter sets before those).
     """
     m = probs.shape[-1]
-    nz, counts = split_cells(stream, n, probs)
+    nz, counts = split_cells(stream, n, probs, sets)
     out = np.zeros((n.size, m))
     out[nz] = counts
     return out.reshape((*n.shape, m))
 
 
-def competing(stream: Stream, n: np.ndarray, q: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def competing(
+    stream: Stream,
+    n: np.ndarray,
+    q: np.ndarray,
+    shares: np.ndarray,
+    sets: np.ndarray | None = None,
+) -> np.ndarray:
     """Exits by competing risks: how many of each cell leave by each of ``m`` causes.
 
     Parameters
@@ -83,6 +134,9 @@ def competing(stream: Stream, n: np.ndarray, q: np.ndarray, shares: np.ndarray) 
         Probability of any exit within the step, ``n.shape[1:]``.
     shares : numpy.ndarray
         Share of each cause among exits (``h_i / H``), ``n.shape[1:] + (m,)``.
+    sets : numpy.ndarray, optional
+        Each run's parameter set, when ``q`` and ``shares`` have a leading
+        axis of sets (``at_cells``).
 
     Returns
     -------
@@ -90,8 +144,8 @@ def competing(stream: Stream, n: np.ndarray, q: np.ndarray, shares: np.ndarray) 
         ``n.shape + (m,)``. The exits are drawn first (one uniform per
         non-empty cell) and split by cause only where there was one.
     """
-    exits = binomial(stream, n, q)
-    return split(stream, exits, shares)
+    exits = binomial(stream, n, q, sets)
+    return split(stream, exits, shares, sets)
 
 
 def allocate(stream: Stream, total: np.ndarray, counts: np.ndarray) -> np.ndarray:

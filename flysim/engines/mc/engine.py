@@ -10,7 +10,7 @@ its cost does not grow with the number of customers. What each step does is in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -22,24 +22,30 @@ from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
     DEFAULT_STEPS_PER_MONTH,
     Plan,
+    Plans,
     Schedule,
     make_plan,
     schedule,
+    stack_plans,
+    structure,
 )
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
 from flysim.metrics.names import RAW_FIELDS, RAW_INDEX, STOCKS
-from flysim.model.rates import compile_rates
+from flysim.model.params import ParameterTable
+from flysim.model.rates import ModelRates
 from flysim.rng import STREAMS, run_keys
-from flysim.scenario.loader import scenario_hash
-from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
 
 __all__ = ["MCEngine"]
 
 #: Raw fields a step adds to: every flow and money field but the fixed spends
 #: (set for every month at once); the rest are stocks read at a month's end.
-_FIXED_SPENDS: tuple[str, ...] = ("spend_paid", "spend_content", "spend_stack")
+_FIXED_SPENDS: dict[str, str] = {
+    "spend_paid": "budget_paid",
+    "spend_content": "content_cost",
+    "spend_stack": "stack_cost",
+}
 _STEP_FLOWS: tuple[str, ...] = tuple(
     f for f in RAW_FIELDS if f not in (*STOCKS, "customers_start", "mrr_referral", *_FIXED_SPENDS)
 )
@@ -79,68 +85,117 @@ class MCEngine:
 
     def run_block(
         self,
-        scenario: Scenario,
+        table: ParameterTable,
         seed: int,
-        runs: Sequence[int],
+        sets: np.ndarray,
+        runs: np.ndarray,
         months: int,
         *,
         record_events: bool = False,
     ) -> RawBlock:
-        """Simulate a block of runs at once; see ``Engine.run_block``."""
+        """Simulate a block of runs at once; see ``Engine.run_block``.
+
+        Runs whose parameter sets share a structure (the shapes of the
+        compartments and the order of the draws) advance together, in one
+        vectorised pass whatever their parameters.
+        """
         if record_events:
             raise ValueError(
                 "the mc engine keeps counts, not agents, so it has no event log; "
                 "use engine='des' for events"
             )
-        run_ids = np.asarray(list(runs), dtype=np.int64)
+        sets = np.asarray(sets, dtype=np.int64)
+        run_ids = np.asarray(runs, dtype=np.int64)
+        raw = np.empty((len(run_ids), months, len(RAW_FIELDS)))
+        n_steps = 0
         # The arrays are small and many: BLAS threads only contend (with each
         # other and with the worker processes), so the core runs on one. The
         # compile step too: its 9 x 9 matrix exponentials took 7 ms each with
         # threads contending, 15 us without (0.65 s per scenario, now 5 ms).
         with threadpool_limits(limits=1, user_api="blas"):
-            grid, plans = _compiled(scenario, months, self.steps_per_month, self.classes)
-            raw = _simulate(plans, grid, seed, run_ids, months)
-        return RawBlock(runs=run_ids, raw=raw, events=None, n_events=len(grid.ends) * len(run_ids))
+            for rows, members in self._groups(table, sets, months):
+                sub = table.subset(members)
+                local = np.searchsorted(members, sets[rows])
+                grid, plans = self._compiled(sub, months)
+                raw[rows] = _simulate(plans, grid, seed, run_ids[rows], local, months)
+                n_steps += len(grid.ends) * len(rows)
+        return RawBlock(runs=run_ids, raw=raw, sets=sets, events=None, n_events=n_steps)
+
+    def _groups(
+        self, table: ParameterTable, sets: np.ndarray, months: int
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Rows of the block by structure: ``(rows, parameter sets among them)`` each."""
+        keys: dict[int, tuple[object, ...]] = {}
+        for s in np.unique(sets):
+            r = table.rows[s]
+            st = structure(r, self.classes)
+            grid = schedule(months, self.steps_per_month, st.checks)
+            keys[int(s)] = (st, _ask_pattern(r, grid, self.classes))
+        by_key: dict[tuple[object, ...], list[int]] = defaultdict(list)
+        for s, key in keys.items():
+            by_key[key].append(s)
+        out = []
+        for members in by_key.values():
+            m = np.asarray(sorted(members), dtype=np.int64)
+            out.append((np.flatnonzero(np.isin(sets, m)), m))
+        return out
+
+    def _compiled(self, table: ParameterTable, months: int) -> tuple[Schedule, dict[float, Plans]]:
+        """The grid, and the stacked plan of every step length, of one structure's sets."""
+        first = structure(table.rows[0], self.classes)
+        grid = schedule(months, self.steps_per_month, first.checks)
+        per_set = [_plans(r, grid, self.classes) for r in table.rows]
+        plans = {dt: stack_plans(table, [p[dt] for p in per_set]) for dt in per_set[0]}
+        return grid, plans
 
 
-#: Compiled grids and step plans by (scenario hash, months, steps, classes): a
-#: worker simulating many chunks of one scenario compiles it once.
-_COMPILED: dict[tuple[str, int, int, int], tuple[Schedule, dict[float, Plan]]] = {}
+def _step_lengths(grid: Schedule) -> list[float]:
+    return sorted({float(dt) for dt in np.round(grid.ends - grid.starts, 9)})
 
 
-def _compiled(
-    scenario: Scenario, months: int, steps_per_month: int, classes: int
-) -> tuple[Schedule, dict[float, Plan]]:
-    key = (scenario_hash(scenario), months, steps_per_month, classes)
+#: Compiled step plans by (parameter row, classes, step lengths): a worker
+#: simulating many chunks of one scenario compiles it once.
+_COMPILED: dict[tuple[str, int, tuple[float, ...]], dict[float, Plan]] = {}
+
+
+def _plans(rates: ModelRates, grid: Schedule, classes: int) -> dict[float, Plan]:
+    """The plan of every step length of ``grid`` for one row of parameters, cached."""
+    lengths = _step_lengths(grid)
+    key = (repr(rates), classes, tuple(lengths))
     if key not in _COMPILED:
-        rates = compile_rates(scenario)
-        grid = schedule(months, steps_per_month, rates.health is not None)
-        plans: dict[float, Plan] = {}
-        for dt in np.round(grid.ends - grid.starts, 9):
-            if float(dt) not in plans:
-                plans[float(dt)] = make_plan(rates, float(dt), classes)
-        if len(_COMPILED) >= 8:
+        if len(_COMPILED) >= 4096:
             _COMPILED.clear()
-        _COMPILED[key] = (grid, plans)
+        _COMPILED[key] = {dt: make_plan(rates, dt, classes) for dt in lengths}
     return _COMPILED[key]
 
 
+def _ask_pattern(rates: ModelRates, grid: Schedule, classes: int) -> tuple[bool, ...]:
+    """At which step lengths the ask is certain within the step (asked on arrival)."""
+    plans = _plans(rates, grid, classes)
+    return tuple(plans[dt].p_ask >= 1.0 for dt in sorted(plans))
+
+
 def _simulate(
-    plans: dict[float, Plan], grid: Schedule, seed: int, run_ids: np.ndarray, months: int
+    plans: dict[float, Plans],
+    grid: Schedule,
+    seed: int,
+    run_ids: np.ndarray,
+    sets: np.ndarray,
+    months: int,
 ) -> np.ndarray:
     any_plan = next(iter(plans.values()))
-    r = any_plan.rates
+    table = any_plan.table
+    params = table.per_run(sets)
     n = len(run_ids)
     keys = run_keys(seed, run_ids)
     streams = {name: Stream(keys[:, j]) for j, name in enumerate(STREAMS)}
-    state = initial_state(any_plan, n, streams["initial"])
-    tier_mrr = np.asarray(r.tier_mrr[: any_plan.tiers], dtype=float)
+    state = initial_state(any_plan, sets, streams["initial"])
+    tiers = any_plan.tiers
+    tier_mrr = np.asarray([r.tier_mrr[:tiers] for r in table.rows], dtype=float)
 
     raw = np.zeros((n, months, len(RAW_FIELDS)))
-    for name, amount in zip(
-        _FIXED_SPENDS, (r.budget_paid, r.content_cost, r.stack_cost), strict=True
-    ):
-        raw[:, :, RAW_INDEX[name]] = amount
+    for name, column in _FIXED_SPENDS.items():
+        raw[:, :, RAW_INDEX[name]] = getattr(params, column)[:, None]
     raw[:, 0, RAW_INDEX["customers_start"]] = state.customers()
     mrr, _ = state.mrr(tier_mrr)
     flows = {name: np.zeros(n) for name in _STEP_FLOWS}
@@ -150,10 +205,10 @@ def _simulate(
         plan = plans[float(np.round(t1 - t0, 9))]
         for s in streams.values():
             s.at_step(step + 1)  # step 0's counters belong to the initial state
-        converted = attract(plan, state, float(t0), streams, flows)
-        flows["spend_onboarding"] += converted.sum(axis=1) * r.onboarding_cost
-        flows["spend_rewards"] += converted[:, 2] * r.reward
-        evolve(plan, state, streams["evolve"], flows)
+        converted = attract(plan, params, state, float(t0), streams, flows)
+        flows["spend_onboarding"] += converted.sum(axis=1) * params.onboarding_cost
+        flows["spend_rewards"] += converted[:, 2] * params.reward
+        evolve(plan, params, state, streams["evolve"], flows)
         engage(plan, state, converted, streams["customers"], flows)
         # A check exactly on a month's end belongs to the next month, after
         # the stocks are read (as in the agent model).
@@ -164,7 +219,7 @@ def _simulate(
         flows["revenue"] += 0.5 * (mrr + mrr_end) * plan.dt / DAYS_PER_MONTH
         mrr = mrr_end
         if grid.month_end[step]:
-            if r.health is not None:
+            if any_plan.structure.checks:
                 book_checks(plan, state, streams["health"], flows)
             row = raw[:, month]
             for name, value in flows.items():

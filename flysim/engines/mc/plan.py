@@ -18,31 +18,36 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import linalg, special
+from scipy import linalg
 
+from flysim.model.customer import onboarding_hazards, value_generator
+from flysim.model.hazards import entrant_probability, gamma_classes, hazard_probability
 from flysim.model.health import (
-    AT_RISK,
-    HEALTHY,
     expected_score,
     fire_probabilities,
     recovery_probability,
     score_variance,
 )
+from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
+from flysim.model.states import CHANNELS, Health
 from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
 
 __all__ = [
     "DEFAULT_CLASSES",
     "DEFAULT_STEPS_PER_MONTH",
     "Plan",
+    "Plans",
     "Schedule",
-    "gamma_classes",
+    "Structure",
     "make_plan",
     "schedule",
+    "stack_plans",
+    "structure",
 ]
 
 #: Steps end at every month's end and every weekly check; a stretch between
@@ -52,38 +57,6 @@ __all__ = [
 DEFAULT_STEPS_PER_MONTH: int = 4
 #: Equal-probability quantile classes of the Gamma churn multiplier.
 DEFAULT_CLASSES: int = 8
-
-
-def gamma_classes(cv: float, classes: int) -> np.ndarray:
-    """Mean multiplier of each equal-probability quantile class of Gamma(mean 1, cv).
-
-    The class means average exactly 1, so the mean hazard is kept; the
-    survival curve's error is in ``docs/model.md``.
-    """
-    if cv == 0:
-        return np.ones(1)
-    k = 1.0 / cv**2
-    # Quantiles of Gamma(shape k, scale 1/k), by the regularised incomplete gamma.
-    edges = special.gammaincinv(k, np.linspace(0.0, 1.0, classes + 1)) / k
-    # E[X; a < X < b] for Gamma(k, 1/k) is the Gamma(k + 1, 1/k) mass between a and b.
-    means = np.diff(special.gammainc(k + 1.0, edges * k)) * classes
-    return means / means.mean()  # exactly 1 on average, not 1 ulp off
-
-
-def _exit_prob(rate: np.ndarray, dt: float) -> np.ndarray:
-    """P(an exponential clock of the given rate rings within dt); 1 for an infinite rate."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isinf(rate), 1.0, -np.expm1(-rate * dt))
-
-
-def _entrant_exit_prob(rate: np.ndarray, dt: float) -> np.ndarray:
-    """The same for someone who enters at a uniform time within the step."""
-    out = np.ones_like(rate, dtype=float)
-    fin = np.isfinite(rate) & (rate > 0)
-    x = rate[fin] * dt
-    out[fin] = 1.0 + np.expm1(-x) / x
-    out[rate == 0] = 0.0
-    return out
 
 
 #: Gauss-Legendre nodes and weights on [-1, 1]: exact to machine precision for
@@ -136,7 +109,6 @@ class Plan:
     # where it is, over destinations (h', t') then churned-from-tier j: (k, h, t, 3T)
     p_exit: np.ndarray
     exit_shares: np.ndarray
-    tier_climb: np.ndarray
     # delight
     p_ask: float
     nps: np.ndarray
@@ -154,33 +126,19 @@ def _value_moves(
     """Exact step transition probabilities of one active customer's chain.
 
     States are (health, tier) and "churned from tier j"; between checks the
-    chain is time-homogeneous, so the state a step later is a row of
-    ``expm(Q dt)``. Several events of one customer within a step (at risk,
-    then churned) are therefore exact, with no first-order step bias.
+    chain is time-homogeneous (``flysim.model.customer.value_generator``), so
+    the state a step later is a row of ``expm(Q dt)``. Several events of one
+    customer within a step (at risk, then churned) are therefore exact, with
+    no first-order step bias.
     """
     n = 3 * tiers
-
-    def idx(h: int, t: int) -> int:
-        return h * tiers + t
-
     p_exit = np.zeros((mult.size, 2, tiers))
     moves = np.zeros((mult.size, 2, tiers, n))
     for k, m in enumerate(mult):
-        q = np.zeros((n, n))
-        for h, (churn, flip) in enumerate(
-            ((rates.churn_healthy, rates.risk), (rates.churn_at_risk, rates.recovery))
-        ):
-            for t in range(tiers):
-                s = idx(h, t)
-                q[s, 2 * tiers + t] += churn * m
-                q[s, idx(1 - h, t)] += flip
-                if h == HEALTHY and t < tiers - 1:
-                    q[s, idx(h, t + 1)] += rates.upsell
-        np.fill_diagonal(q, -q.sum(axis=1))
-        step = linalg.expm(q * dt)
+        step = linalg.expm(value_generator(rates, float(m), tiers) * dt)
         for h in range(2):
             for t in range(tiers):
-                s = idx(h, t)
+                s = h * tiers + t
                 row = np.clip(step[s], 0.0, None)
                 stay = row[s]
                 row[s] = 0.0
@@ -189,37 +147,29 @@ def _value_moves(
     return p_exit, moves
 
 
-def _tier_climb(tiers: int) -> np.ndarray:
-    """Tiers climbed by each (health, tier) -> destination move, flat ``(2 * T * 3T,)``."""
-    dest_tier = np.concatenate([np.arange(tiers), np.arange(tiers), np.arange(tiers)])
-    climb = dest_tier[None, None, :] - np.arange(tiers)[None, :, None]
-    return np.broadcast_to(np.maximum(climb, 0), (2, tiers, 3 * tiers)).astype(float).ravel()
-
-
 def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> Plan:
-    """Compile the constants of one step of ``dt`` days of a scenario's rates."""
-    cv = 0.0 if rates.gamma_shape is None else 1.0 / math.sqrt(rates.gamma_shape)
-    mult = gamma_classes(cv, classes)
-    decide = np.array([rates.channels[c].decide_rate for c in ("paid", "organic", "referral")])
+    """Compile the constants of one step of ``dt`` days of one row of parameters."""
+    mult = gamma_classes(rates.churn_cv, classes)
+    decide = np.array([rates.channels[c].decide_rate for c in CHANNELS])
 
-    churn_on = rates.onboarding_churn * mult
-    out_rate = rates.value_rate + churn_on
+    churn_on, value_rate = onboarding_hazards(rates, mult)
+    out_rate = value_rate + churn_on
     share = np.where(np.isinf(out_rate), 1.0, 0.0)
     fin = np.isfinite(out_rate) & (out_rate > 0)
-    share[fin] = rates.value_rate / out_rate[fin]
+    share[fin] = value_rate / out_rate[fin]
 
     tiers = rates.n_tiers if rates.upsell > 0 else 1
     p_exit, moves = _value_moves(rates, mult, tiers, dt)
     health = rates.health
     if health is not None and health.triggers:
-        fire = np.stack([fire_probabilities(health, HEALTHY), fire_probabilities(health, AT_RISK)])
+        fire = np.stack([fire_probabilities(health, h) for h in Health])
         cost = np.array([t.cost for t in health.triggers])
         p_rec = recovery_probability(health)
     else:
         fire, cost, p_rec = np.zeros((2, 0)), np.zeros(0), 0.0
     if health is not None:
-        s_mean = np.array([expected_score(health, s) for s in (HEALTHY, AT_RISK)])
-        s_var = np.array([score_variance(health, s) for s in (HEALTHY, AT_RISK)])
+        s_mean = np.array([expected_score(health, h) for h in Health])
+        s_var = np.array([score_variance(health, h) for h in Health])
     else:
         s_mean = s_var = np.zeros(2)
 
@@ -230,18 +180,17 @@ def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> P
         classes=mult,
         tiers=tiers,
         nps_on=rates.nps_on,
-        decide_old=_exit_prob(decide, dt),
-        decide_new=_entrant_exit_prob(decide, dt),
-        onboard_exit_old=_exit_prob(out_rate, dt),
-        onboard_exit_new=_entrant_exit_prob(out_rate, dt),
+        decide_old=hazard_probability(decide, dt),
+        decide_new=entrant_probability(decide, dt),
+        onboard_exit_old=hazard_probability(out_rate, dt),
+        onboard_exit_new=entrant_probability(out_rate, dt),
         onboard_shares=np.stack([share, 1.0 - share], axis=-1),
         onboard_exit_age_old=np.array([_mean_exit_time(r, dt, False) for r in out_rate]),
         onboard_exit_age_new=np.array([_mean_exit_time(r, dt, True) for r in out_rate]),
         onboard_stay_age_new=np.array([_stay_age(r, dt) for r in out_rate]),
         p_exit=p_exit,
         exit_shares=moves,
-        tier_climb=_tier_climb(tiers),
-        p_ask=float(_exit_prob(np.array([rates.ask_rate]), dt)[0]) if rates.nps_on else 0.0,
+        p_ask=float(hazard_probability(rates.ask_rate, dt)) if rates.nps_on else 0.0,
         nps=np.array([rates.nps_healthy, rates.nps_at_risk]),
         fire=fire,
         trigger_cost=cost,
@@ -306,3 +255,106 @@ def schedule(months: int, steps_per_month: int, checks: bool) -> Schedule:
     starts = np.concatenate([[0.0], ends[:-1]])
     on = lambda grid: np.isin(ends, np.asarray(grid, dtype=float))  # noqa: E731
     return Schedule(starts=starts, ends=ends, check=on(weekly), month_end=on(marks))
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What sets the shapes of a block's arrays and the order of its draws.
+
+    Runs of one block share it; runs whose parameter sets differ in it are
+    simulated in separate blocks (their random streams are keyed by run, so
+    the split changes no number).
+    """
+
+    groups: int
+    classes: int
+    tiers: int
+    nps_on: bool
+    checks: bool
+    triggers: tuple[str, ...]
+    instant_ask: bool
+    channels: tuple[bool, ...]
+    experiments: bool
+
+
+def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
+    """The ``Structure`` of one row of parameters."""
+    health = rates.health
+    return Structure(
+        groups=2 if rates.channels["referral"].enabled else 1,
+        classes=classes if rates.churn_cv > 0 else 1,
+        tiers=rates.n_tiers if rates.upsell > 0 else 1,
+        nps_on=rates.nps_on,
+        checks=health is not None,
+        triggers=tuple(t.name for t in health.triggers) if health is not None else (),
+        instant_ask=rates.nps_on and math.isinf(rates.ask_rate),
+        channels=tuple(rates.channels[c].enabled for c in CHANNELS),
+        experiments=rates.experiments > 0,
+    )
+
+
+#: Plan fields that describe the block as a whole, not one parameter set.
+_SHARED: tuple[str, ...] = ("rates", "dt", "groups", "tiers", "nps_on")
+
+
+@dataclass(frozen=True)
+class Plans:
+    """The step constants of every parameter set of a block, stacked.
+
+    Each array field of ``Plan`` gains a leading axis, one entry per row of
+    ``table`` (scalars become ``(sets,)`` arrays); a run reads the entry of
+    its parameter set. ``groups``, ``tiers`` and ``nps_on`` are the block's
+    ``structure``.
+    """
+
+    table: ParameterTable
+    structure: Structure
+    dt: float
+    classes: np.ndarray
+    decide_old: np.ndarray
+    decide_new: np.ndarray
+    onboard_exit_old: np.ndarray
+    onboard_exit_new: np.ndarray
+    onboard_shares: np.ndarray
+    onboard_exit_age_old: np.ndarray
+    onboard_exit_age_new: np.ndarray
+    onboard_stay_age_new: np.ndarray
+    p_exit: np.ndarray
+    exit_shares: np.ndarray
+    p_ask: np.ndarray
+    nps: np.ndarray
+    fire: np.ndarray
+    trigger_cost: np.ndarray
+    p_recover: np.ndarray
+    score_mean: np.ndarray
+    score_var: np.ndarray
+
+    @property
+    def groups(self) -> int:
+        """Referral-won flag values: 2 with a referral channel, else 1."""
+        return self.structure.groups
+
+    @property
+    def tiers(self) -> int:
+        """Tiers customers can be in (1 without upsell)."""
+        return self.structure.tiers
+
+    @property
+    def nps_on(self) -> bool:
+        """Whether ``[delight]`` is on."""
+        return self.structure.nps_on
+
+
+def stack_plans(table: ParameterTable, plans: Sequence[Plan]) -> Plans:
+    """Stack the plans of every row of ``table`` (one step length, one structure)."""
+    stacked = {
+        f.name: np.stack([np.asarray(getattr(p, f.name), dtype=float) for p in plans])
+        for f in fields(Plan)
+        if f.name not in _SHARED
+    }
+    return Plans(
+        table=table,
+        structure=structure(plans[0].rates, plans[0].classes.size),
+        dt=plans[0].dt,
+        **stacked,
+    )

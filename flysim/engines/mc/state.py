@@ -7,14 +7,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from flysim.engines.mc.plan import Plan
+from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import split
 from flysim.engines.mc.uniforms import Stream
-from flysim.model.health import HEALTHY
+from flysim.model.states import Ask, Health, Nps
 
 __all__ = [
     "ACCEPTED",
+    "AT_RISK",
     "DECLINED",
+    "HEALTHY",
     "NOT_ASKED",
     "PROMOTER",
     "State",
@@ -22,8 +24,10 @@ __all__ = [
     "initial_state",
 ]
 
-PROMOTER, PASSIVE, DETRACTOR = 0, 1, 2
-NOT_ASKED, ACCEPTED, DECLINED = 0, 1, 2
+# The model's codes, as the array indices they are here.
+HEALTHY, AT_RISK = int(Health.HEALTHY), int(Health.AT_RISK)
+PROMOTER, PASSIVE, DETRACTOR = int(Nps.PROMOTER), int(Nps.PASSIVE), int(Nps.DETRACTOR)
+NOT_ASKED, ACCEPTED, DECLINED = int(Ask.NOT_ASKED), int(Ask.ACCEPTED), int(Ask.DECLINED)
 
 
 @lru_cache(maxsize=256)
@@ -69,6 +73,8 @@ class State:
         Evolve's conversion multiplier, ``(runs,)``.
     exposure : numpy.ndarray
         Customers checked this month so far, by health, ``(runs, 2)``.
+    sets : numpy.ndarray
+        Each run's parameter set (a row of the block's ``ParameterTable``).
     """
 
     leads: np.ndarray
@@ -78,6 +84,7 @@ class State:
     delight: np.ndarray | None
     uplift: np.ndarray
     exposure: np.ndarray
+    sets: np.ndarray
 
     def customers(self) -> np.ndarray:
         """Customers (onboarding + active) per run."""
@@ -86,8 +93,22 @@ class State:
         ).sum(axis=1)
 
     def mrr(self, tier_mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """MRR per run, and the part from referral-won customers (group 1)."""
-        by_group = collapse(self.onboard, 0) * tier_mrr[0] + collapse(self.value, 0, 3) @ tier_mrr
+        """MRR per run, and the part from referral-won customers (group 1).
+
+        ``tier_mrr`` is ``(sets, tiers)``: each run's MRR per tier comes from
+        its parameter set.
+        """
+        onboard, value = collapse(self.onboard, 0), collapse(self.value, 0, 3)
+        if tier_mrr.shape[0] == 1:
+            by_group = onboard * tier_mrr[0, 0] + value @ tier_mrr[0]
+        else:
+            # Runs are grouped by set within a block: one product per set,
+            # each as the one-set case computes it, so a run's numbers do not
+            # depend on the other sets of its block.
+            by_group = np.empty(onboard.shape)
+            for s in np.unique(self.sets):
+                rows = self.sets == s
+                by_group[rows] = onboard[rows] * tier_mrr[s, 0] + value[rows] @ tier_mrr[s]
         referral = by_group[:, 1] if by_group.shape[1] > 1 else np.zeros(by_group.shape[0])
         return by_group.sum(axis=1), referral
 
@@ -104,27 +125,28 @@ class State:
         return collapse(self.delight, 2, 3)[:, PROMOTER, ACCEPTED]
 
 
-def initial_state(plan: Plan, runs: int, stream: Stream) -> State:
+def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
     """Initial customers: active, healthy, first tier; the first advocates accepted promoters.
 
     Their churn classes are a multinomial split (each customer draws its
     multiplier independently); the non-advocates draw an NPS category from
-    ``nps.healthy``.
+    ``nps.healthy``. ``sets`` gives each run's parameter set.
     """
-    r = plan.rates
-    g, k, t = plan.groups, plan.classes.size, plan.tiers
+    runs = sets.size
+    g, k, t = plan.groups, plan.classes.shape[1], plan.tiers
     even = np.full(k, 1.0 / k)
     stream.at_step(0)
-    n0 = float(r.initial_customers)
-    a0 = float(r.initial_advocates) if plan.nps_on else 0.0
-    adv = split(stream.uniform(k - 1), np.full(runs, a0), even)
-    rest = split(stream.uniform(k - 1), np.full(runs, n0 - a0), even)
+    n0 = plan.table.column("initial_customers")[sets]
+    a0 = plan.table.column("initial_advocates")[sets] if plan.nps_on else np.zeros(runs)
+    adv = split(stream.uniform(k - 1), a0, even)
+    rest = split(stream.uniform(k - 1), n0 - a0, even)
     value = np.zeros((runs, g, k, 2, t))
     value[:, 0, :, HEALTHY, 0] = adv + rest
     delight = None
     if plan.nps_on:
         delight = np.zeros((runs, k, 2, 3, 3))
-        delight[:, :, HEALTHY, :, NOT_ASKED] = split(stream.uniform(k, 2), rest, plan.nps[HEALTHY])
+        nps = plan.nps[sets][:, None, HEALTHY]  # (runs, 1, 3)
+        delight[:, :, HEALTHY, :, NOT_ASKED] = split(stream.uniform(k, 2), rest, nps)
         delight[:, :, HEALTHY, PROMOTER, ACCEPTED] += adv
     return State(
         leads=np.zeros((runs, 3)),
@@ -134,4 +156,5 @@ def initial_state(plan: Plan, runs: int, stream: Stream) -> State:
         delight=delight,
         uplift=np.ones(runs),
         exposure=np.zeros((runs, 2)),
+        sets=sets,
     )

@@ -1,0 +1,106 @@
+"""Parameters as data: a table with one row of model parameters per parameter set.
+
+A study (a sweep, a sensitivity design, a comparison) and a single simulation
+are the same thing to the engines: a block of runs, each run pointing at one
+row of a ``ParameterTable``. The agent model reads a run's row as it is (a
+``ModelRates`` of Python floats); the numpy core reads a column of values,
+one per run of its block (``ParameterTable.per_run``), and advances runs with
+different parameters in one vectorised pass.
+
+A row is a ``ModelRates``, constant over a run. The plans-over-time work turns
+a row into a sequence of ``(start, ModelRates)`` segments; the table's
+interface (rows by index, columns per run) stays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from flysim.model.rates import ModelRates, compile_rates
+from flysim.model.states import CHANNELS
+from flysim.scenario.schema import Scenario
+
+__all__ = ["ParameterTable", "RunParameters", "compile_table"]
+
+
+@dataclass(frozen=True)
+class ParameterTable:
+    """One row of model parameters per parameter set.
+
+    Attributes
+    ----------
+    rows : tuple of ModelRates
+        The parameter sets, in order.
+    """
+
+    rows: tuple[ModelRates, ...]
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.rows:
+            raise ValueError("a parameter table needs at least one row")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> np.ndarray:
+        """One parameter's value in every row, ``(rows,)`` (an unlimited market is ``inf``)."""
+        if name not in self._columns:
+            values = [getattr(r, name) for r in self.rows]
+            if name == "market_size":
+                values = [math.inf if v is None else v for v in values]
+            self._columns[name] = np.asarray(values, dtype=float)
+        return self._columns[name]
+
+    def channel_column(self, name: str) -> np.ndarray:
+        """A channel parameter (``conversion``, ``decide_rate``) in every row, ``(rows, 3)``."""
+        key = f"channels.{name}"
+        if key not in self._columns:
+            self._columns[key] = np.asarray(
+                [[getattr(r.channels[c], name) for c in CHANNELS] for r in self.rows], dtype=float
+            )
+        return self._columns[key]
+
+    def subset(self, rows: Sequence[int]) -> ParameterTable:
+        """The table of the given rows, in that order."""
+        return ParameterTable(tuple(self.rows[i] for i in rows))
+
+    def per_run(self, sets: np.ndarray) -> RunParameters:
+        """Every parameter with one value per run, for runs pointing at rows ``sets``."""
+        return RunParameters(self, np.asarray(sets, dtype=np.int64))
+
+
+class RunParameters:
+    """Parameters with one value per run of a block: ``ModelRates``' names, numpy arrays.
+
+    ``params.paid_leads`` is ``table.column("paid_leads")[sets]``, computed
+    once; the model's functions take it where the agent model passes a
+    ``ModelRates``.
+    """
+
+    def __init__(self, table: ParameterTable, sets: np.ndarray) -> None:
+        self.table = table
+        self.sets = sets
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("table", "sets"):
+            raise AttributeError(name)
+        value = self.table.column(name)[self.sets]
+        setattr(self, name, value)
+        return value
+
+    @cached_property
+    def conversion(self) -> np.ndarray:
+        """Base conversion per run and channel, ``(runs, 3)``."""
+        return self.table.channel_column("conversion")[self.sets]
+
+
+def compile_table(scenarios: Sequence[Scenario]) -> ParameterTable:
+    """A parameter table with one row per scenario (``compile_rates`` of each)."""
+    return ParameterTable(tuple(compile_rates(s) for s in scenarios))

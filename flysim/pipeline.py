@@ -1,0 +1,243 @@
+"""The run pipeline: every simulation and every study goes through ``run_variants``.
+
+``flysim.simulate`` is its single-variant case; ``compare``, ``sweep`` and
+``sensitivity`` pass their scenarios, grid points or parameter sets as the
+variants. One place resolves the seed, checks the engine, compiles the
+variants into one parameter table, runs it (``flysim.execution``), derives
+the metrics and builds the provenance. Every variant runs the same run indices
+with the same seed, so run ``r`` of each draws from the same random streams:
+common random numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import time
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from flysim._args import check_int
+from flysim._version import __version__
+from flysim.engines import EVENT_COLUMNS, Engine, resolve_engine
+from flysim.execution import iter_blocks
+from flysim.metrics.derive import derive_metrics
+from flysim.metrics.names import METRICS
+from flysim.model.params import compile_table
+from flysim.progress import ProgressArg, progress_callback
+from flysim.result import Provenance
+from flysim.rng import fresh_seed
+from flysim.scenario import Scenario, scenario_hash
+
+__all__ = ["Batch", "check_metric", "default_workers", "resolve_seed", "run_variants"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The output of :func:`run_variants`.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        ``variants x runs x months x metrics``, for the metrics asked for.
+    metrics : tuple of str
+        Names along the last axis.
+    seed, runs, months : int
+        Shared by every variant.
+    engine : str
+        The engine's name.
+    wall_time_s : float
+        Wall time of the whole batch.
+    created : str
+        ISO time the batch finished.
+    n_events : int
+        Simulation events (agent model) or steps x runs (numpy core) processed.
+    events : pandas.DataFrame or None
+        The event log, when asked for (one variant, agent model).
+    """
+
+    data: np.ndarray
+    metrics: tuple[str, ...]
+    seed: int
+    runs: int
+    months: int
+    engine: str
+    wall_time_s: float
+    created: str
+    n_events: int = 0
+    events: pd.DataFrame | None = None
+
+    def provenance(self, scenario: Scenario) -> Provenance:
+        """Provenance of one variant (its own scenario hash; the batch's seed and wall time)."""
+        return Provenance(
+            scenario_name=scenario.name,
+            scenario_hash=scenario_hash(scenario),
+            scenario_path=scenario.source,
+            seed=self.seed,
+            engine=self.engine,
+            runs=self.runs,
+            months=self.months,
+            flysim_version=__version__,
+            created=self.created,
+            wall_time_s=self.wall_time_s,
+            n_events=self.n_events,
+        )
+
+
+def check_metric(name: str) -> str:
+    """``name`` if it is a metric, else ValueError suggesting the nearest metric name."""
+    if name in METRICS:
+        return name
+    close = difflib.get_close_matches(str(name), METRICS, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else "; see flysim.metrics.names.METRICS"
+    raise ValueError(f"unknown metric {name!r}{hint}")
+
+
+def resolve_seed(seed: int | None, scenario: Scenario) -> int:
+    """The seed given, else the scenario's, else fresh entropy; checked to be an int >= 0."""
+    if seed is None:
+        seed = scenario.scenario.seed if scenario.scenario.seed is not None else fresh_seed()
+    return check_int("seed", seed, 0)
+
+
+def default_workers(workers: int | None) -> int:
+    """``workers`` checked, or every core when None."""
+    return check_int("workers", os.cpu_count() or 1 if workers is None else workers, 1)
+
+
+def run_variants(
+    variants: Sequence[Scenario],
+    *,
+    runs: int,
+    seed: int,
+    months: int,
+    metrics: Sequence[str] = METRICS,
+    engine: str | Engine = "mc",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    events: bool = False,
+    progress: ProgressArg = None,
+    label: str = "study",
+    unit: str = "points",
+) -> Batch:
+    """Simulate every variant with the same runs and seed, keeping the metrics asked for.
+
+    Parameters
+    ----------
+    variants : sequence of Scenario
+        The scenarios to run (at least one), compiled into one parameter
+        table whose rows the engine advances together.
+    runs, seed, months : int
+        Shared by every variant: run ``r`` of each draws from the same streams.
+    metrics : sequence of str
+        Metrics to keep (all by default); fewer keep memory small for studies
+        of many points.
+    engine : {"mc", "des"} or Engine
+        An engine name or instance.
+    workers : int, optional
+        Processes to use; every core by default. The numbers do not depend on it.
+    chunk_size : int, optional
+        Runs per chunk (a chunk may hold runs of several variants); the
+        numbers do not depend on it.
+    events : bool
+        Keep the event log (one variant, an engine that has one).
+    progress : bool or callable, optional
+        True shows a progress bar; a callable is called with the amount of
+        work each finished chunk completed: runs for one variant, else
+        variants completed.
+    label, unit : str
+        The progress bar's label, and what it counts for several variants.
+
+    Returns
+    -------
+    Batch
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument, its value and what is allowed.
+    """
+    if not variants:
+        raise ValueError("variants must hold at least one scenario")
+    runs = check_int("runs", runs, 1)
+    months = check_int("months", months, 1, 120)
+    seed = check_int("seed", seed, 0)
+    workers = default_workers(workers)
+    if chunk_size is not None:
+        chunk_size = check_int("chunk_size", chunk_size, 1)
+    eng = resolve_engine(engine)
+    if events and len(variants) > 1:
+        raise ValueError("events=True records one variant's event log; give one scenario")
+    metrics = tuple(check_metric(m) for m in metrics)
+    columns = [METRICS.index(m) for m in metrics]
+    table = compile_table(variants)
+    log.info(
+        "simulating %d variant(s) x %d runs: engine=%s months=%d seed=%d",
+        len(variants),
+        runs,
+        eng.name,
+        months,
+        seed,
+    )
+    started = time.perf_counter()
+    # Each block's metrics go straight into one preallocated array, so memory
+    # holds the result plus a block per worker, never every raw block as well.
+    data = np.empty((len(variants), runs, months, len(columns)))
+    event_rows: list[tuple] = []
+    n_events = 0
+    one = len(variants) == 1
+    # A variant is done when all its runs are (they may come in several chunks).
+    remaining = np.full(len(variants), runs)
+    blocks = iter_blocks(
+        eng,
+        table,
+        seed,
+        runs,
+        months,
+        record_events=events,
+        workers=workers,
+        chunk_size=chunk_size,
+    )
+    total, what = (runs, "runs") if one else (len(variants), unit)
+    bar = progress_callback(progress, total, variants[0].name if one else label, unit=what)
+    # closing: on Ctrl-C or an error the worker pool is terminated here, at
+    # once, not whenever the suspended generator happens to be collected.
+    with closing(blocks), bar as advance:
+        for block in blocks:
+            for s in np.unique(block.sets):
+                rows = block.sets == s
+                derived = derive_metrics(block.raw[rows], variants[s])
+                data[s, block.runs[rows]] = derived[..., columns]
+                remaining[s] -= int(rows.sum())
+                if advance is not None and not one and remaining[s] == 0:
+                    advance(1)
+            if advance is not None and one:
+                advance(len(block.runs))
+            n_events += block.n_events
+            if block.events:
+                event_rows.extend(block.events)
+    wall = time.perf_counter() - started
+    event_frame = None
+    if events:
+        event_rows.sort(key=lambda row: row[0])  # blocks finish in any order; runs in order
+        event_frame = pd.DataFrame.from_records(event_rows, columns=list(EVENT_COLUMNS))
+    return Batch(
+        data=data,
+        metrics=metrics,
+        seed=seed,
+        runs=runs,
+        months=months,
+        engine=eng.name,
+        wall_time_s=wall,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        n_events=n_events,
+        events=event_frame,
+    )
