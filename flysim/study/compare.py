@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from flysim._args import check_int
+from flysim.engines import Engine
 from flysim.metrics.derive import break_even_month
 from flysim.metrics.names import LOWER_IS_BETTER
 from flysim.pipeline import check_metric, resolve_seed, run_variants
@@ -257,8 +258,8 @@ def compare(
     months: int | None = None,
     overrides: Overrides | None = None,
     thresholds: Thresholds | None = None,
-    engine: str = "mc",
-    workers: int = 1,
+    engine: str | Engine = "mc",
+    workers: int | None = None,
     progress: ProgressArg = None,
 ) -> Comparison:
     """Simulate every scenario with the same seed and runs, and pair their runs.

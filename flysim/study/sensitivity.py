@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from flysim._args import check_int
+from flysim.engines import Engine
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import Provenance
@@ -168,8 +169,8 @@ def sensitivity(
     seed: int | None = None,
     samples: int | None = None,
     overrides: Overrides | None = None,
-    engine: str = "mc",
-    workers: int = 1,
+    engine: str | Engine = "mc",
+    workers: int | None = None,
     progress: ProgressArg = None,
 ) -> SensitivityResult:
     """Rank parameters by their effect on a metric: one at a time, Morris or Sobol'.

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from flysim._args import check_int
+from flysim.engines import Engine
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import Provenance
@@ -178,8 +179,8 @@ def sweep(
     runs: int | None = None,
     seed: int | None = None,
     overrides: Overrides | None = None,
-    engine: str = "mc",
-    workers: int = 1,
+    engine: str | Engine = "mc",
+    workers: int | None = None,
     progress: ProgressArg = None,
 ) -> SweepResult:
     """Simulate a grid over one or two parameters, with the same seed at every point.
@@ -198,8 +199,10 @@ def sweep(
         Runs per point and the seed all points share; default to the scenario's.
     overrides : mapping or iterable of str, optional
         ``--set`` style changes applied to the base scenario first.
-    engine, workers : optional
-        Where the runs execute; the numbers do not depend on ``workers``.
+    engine : {"mc", "des"} or Engine, optional
+        The engine, by name or instance (default the numpy core).
+    workers : int, optional
+        Processes to use, every core by default; the numbers do not depend on it.
     progress : bool or callable, optional
         True shows a progress bar over points.
 

@@ -48,7 +48,6 @@ import flysim
 from flysim.engines import Engine
 from flysim.engines.des import AgentEngine
 from flysim.engines.mc import DEFAULT_STEPS_PER_MONTH, MCEngine
-from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
 from flysim.scenario.schema import Scenario
 from tests.agreement import compare_engines
@@ -129,7 +128,7 @@ def compared_months(horizon: int) -> list[int]:
 
 def _metrics(engine: Engine, scenario: Scenario, seed: int, runs: int) -> np.ndarray:
     wall, cpu = time.perf_counter(), time.process_time()
-    block = engine.run_block(scenario, seed, range(runs), scenario.horizon_months)
+    result = flysim.simulate(scenario, runs, seed, engine=engine, workers=1)
     log.info(
         "%s: %s, %d runs in %.1f s (%.1f s CPU)",
         scenario.name,
@@ -138,7 +137,7 @@ def _metrics(engine: Engine, scenario: Scenario, seed: int, runs: int) -> np.nda
         time.perf_counter() - wall,
         time.process_time() - cpu,
     )
-    return derive_metrics(block.raw, scenario)
+    return result.data
 
 
 @pytest.mark.statistical

@@ -31,8 +31,8 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
+import flysim
 from flysim.engines.mc import DEFAULT_STEPS_PER_MONTH, MCEngine
-from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
 from flysim.scenario.schema import Scenario
 from tests.statistical.closed_forms import (
@@ -95,8 +95,8 @@ def _metrics(
     seed: int,
 ) -> dict[str, np.ndarray]:
     """``runs x months`` of some metrics from one numpy-core run at a given step."""
-    block = MCEngine(steps_per_month=steps_per_month).run_block(scenario, seed, range(runs), months)
-    metrics = derive_metrics(block.raw, scenario)
+    engine = MCEngine(steps_per_month=steps_per_month)
+    metrics = flysim.simulate(scenario, runs, seed, engine=engine, months=months, workers=1).data
     return {name: metrics[:, :, METRICS.index(name)] for name in names}
 
 

@@ -12,12 +12,14 @@ from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
     DEFAULT_STEPS_PER_MONTH,
-    gamma_classes,
     make_plan,
     schedule,
+    stack_plans,
 )
 from flysim.engines.mc.state import collapse, initial_state
 from flysim.engines.mc.uniforms import Stream
+from flysim.model.hazards import gamma_classes
+from flysim.model.params import ParameterTable
 from flysim.model.rates import compile_rates
 from flysim.scenario import load_scenario
 from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
@@ -236,7 +238,7 @@ def test_plan_probabilities_are_distributions(path: Path, steps_per_month: int) 
     plan = make_plan(rates, DAYS_PER_MONTH / steps_per_month, DEFAULT_CLASSES)
     assert plan.dt == DAYS_PER_MONTH / steps_per_month
     k = plan.classes.size
-    assert k == (1 if rates.gamma_shape is None else DEFAULT_CLASSES)
+    assert k == (1 if rates.churn_cv == 0 else DEFAULT_CLASSES)
     assert plan.p_exit.shape == (k, 2, plan.tiers)
     assert np.all((plan.p_exit >= 0.0) & (plan.p_exit < 1.0))
     # Where a leaver goes: (health, tier) destinations, then churned from each tier.
@@ -286,7 +288,8 @@ def test_schedule_ends_steps_at_month_ends_and_checks(
 def test_initial_state_places_every_initial_customer(path: Path) -> None:
     rates = _rates(path)
     plan = make_plan(rates, DAYS_PER_MONTH / DEFAULT_STEPS_PER_MONTH, DEFAULT_CLASSES)
-    state = initial_state(plan, 50, Stream(_keys(50)))
+    plans = stack_plans(ParameterTable((rates,)), [plan])
+    state = initial_state(plans, np.zeros(50, dtype=np.int64), Stream(_keys(50)))
     np.testing.assert_array_equal(state.customers(), float(rates.initial_customers))
     if plan.nps_on:
         assert state.delight is not None

@@ -14,6 +14,7 @@ from flysim.model import (
     compile_rates,
     conversion_probability,
     fire_probabilities,
+    gamma_shape,
     hazard_probability,
     health_score,
     nps_category,
@@ -48,7 +49,7 @@ def test_compile_rates_converts_monthly_rates_to_daily(reference: Scenario) -> N
     assert r.value_rate == pytest.approx(1 / 28.0)
     assert r.churn_at_risk == pytest.approx(0.06 / DAYS_PER_MONTH)
     assert r.ask_rate == pytest.approx(1 / 90.0)
-    assert r.gamma_shape is None
+    assert r.churn_cv == 0.0
     assert r.tier_mrr == (49.0, 149.0, 499.0)
     assert [t.name for t in r.health.triggers] == [
         "risk_alert",
@@ -70,7 +71,7 @@ def test_zero_mean_delay_is_an_infinite_rate() -> None:
     r = compile_rates(s)
     assert r.channels["organic"].decide_rate == math.inf
     assert r.value_rate == math.inf
-    assert r.gamma_shape == pytest.approx(4.0)
+    assert r.churn_cv == 0.5 and gamma_shape(r.churn_cv) == pytest.approx(4.0)
     assert not r.channels["paid"].enabled
 
 

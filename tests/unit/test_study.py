@@ -9,6 +9,7 @@ from scipy import stats
 
 import flysim
 from flysim.metrics.derive import break_even_month
+from flysim.pipeline import check_metric
 from flysim.study.paired import paired_difference
 from flysim.study.params import (
     Param,
@@ -18,7 +19,6 @@ from flysim.study.params import (
     parse_param,
     scenario_with,
 )
-from flysim.pipeline import check_metric
 
 
 @pytest.fixture(scope="module")
