@@ -26,7 +26,6 @@ from flysim.model.attract import (
     uplift_after,
 )
 from flysim.model.customer import (
-    CustomerRates,
     active_hazards,
     ask_hazard,
     onboarding_hazards,
@@ -64,7 +63,6 @@ __all__ = [
     "Ask",
     "Channel",
     "ChannelRates",
-    "CustomerRates",
     "Health",
     "HealthParams",
     "ModelRates",

@@ -10,7 +10,7 @@ and the referral ask while an unasked promoter.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any
 
 import numpy as np
 
@@ -25,20 +25,11 @@ __all__ = [
 ]
 
 
-class CustomerRates(Protocol):
-    """The per-day rates a customer's chain reads (``ModelRates`` has them)."""
-
-    value_rate: float
-    onboarding_churn: float
-    churn_healthy: float
-    churn_at_risk: float
-    risk: float
-    recovery: float
-    upsell: float
-    ask_rate: float
+#: Rates-like object: a ``ModelRates`` (or anything with its rate names).
+CustomerRates = Any
 
 
-def onboarding_hazards(r: CustomerRates, mult: float) -> tuple[float, float]:
+def onboarding_hazards(r: CustomerRates, mult: float | np.ndarray) -> tuple[Any, float]:
     """``(churn, reaching value)`` per day of an onboarding customer with multiplier ``mult``."""
     return r.onboarding_churn * mult, r.value_rate
 

@@ -67,9 +67,9 @@ class ParameterTable:
             )
         return self._columns[key]
 
-    def subset(self, rows: Sequence[int]) -> ParameterTable:
+    def subset(self, rows: Sequence[int] | np.ndarray) -> ParameterTable:
         """The table of the given rows, in that order."""
-        return ParameterTable(tuple(self.rows[i] for i in rows))
+        return ParameterTable(tuple(self.rows[int(i)] for i in rows))
 
     def per_run(self, sets: np.ndarray) -> RunParameters:
         """Every parameter with one value per run, for runs pointing at rows ``sets``."""

@@ -273,7 +273,7 @@ class World:
                 -1, ev.EXPERIMENT_WON if won else ev.EXPERIMENT, "", None, r.cost_per_experiment
             )
             if won:
-                self.uplift = uplift_after(self.uplift, 1, r.uplift_per_win)
+                self.uplift = float(uplift_after(self.uplift, 1, r.uplift_per_win))
                 self.books.add("experiments_won", now)
 
     # -- running -------------------------------------------------------------

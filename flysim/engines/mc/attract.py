@@ -79,4 +79,4 @@ def evolve(
     won = binomial(u[:, 1], ran, params.win_rate)
     flows["spend_experiments"] += ran * params.cost_per_experiment
     flows["experiments_won"] += won
-    state.uplift = uplift_after(state.uplift, won, params.uplift_per_win)
+    state.uplift = np.asarray(uplift_after(state.uplift, won, params.uplift_per_win))

@@ -53,15 +53,15 @@ def at_cells(
     """
     tail = (m,) if m else ()
     size = int(np.prod(shape[1:], dtype=np.int64))
-    p = np.asarray(p, dtype=float)
-    if sets is not None and p.shape[0] == 1:
-        p, sets = p[0], None
+    values = np.asarray(p, dtype=float)
+    if sets is not None and values.shape[0] == 1:
+        values, sets = values[0], None
     if sets is None:
-        pc = np.broadcast_to(p, (*shape[1:], *tail)).reshape(size, *tail)
+        pc = np.broadcast_to(values, (*shape[1:], *tail)).reshape(size, *tail)
         return pc[nz % size]
-    rank = len(shape) + len(tail)
-    p = p.reshape(p.shape[0], *(1,) * (rank - p.ndim), *p.shape[1:])
-    pc = np.broadcast_to(p, (p.shape[0], *shape[1:], *tail)).reshape(p.shape[0], size, *tail)
+    rank, n_sets = len(shape) + len(tail), values.shape[0]
+    values = values.reshape(n_sets, *(1,) * (rank - values.ndim), *values.shape[1:])
+    pc = np.broadcast_to(values, (n_sets, *shape[1:], *tail)).reshape(n_sets, size, *tail)
     run, cell = np.divmod(nz, size)
     return pc[sets[run], cell]
 

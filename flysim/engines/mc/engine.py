@@ -24,7 +24,7 @@ from flysim.engines.mc.plan import (
     Plan,
     Plans,
     Schedule,
-    make_plan,
+    make_plans,
     schedule,
     stack_plans,
     structure,
@@ -165,7 +165,7 @@ def _plans(rates: ModelRates, grid: Schedule, classes: int) -> dict[float, Plan]
     if key not in _COMPILED:
         if len(_COMPILED) >= 4096:
             _COMPILED.clear()
-        _COMPILED[key] = {dt: make_plan(rates, dt, classes) for dt in lengths}
+        _COMPILED[key] = make_plans(rates, lengths, classes)
     return _COMPILED[key]
 
 

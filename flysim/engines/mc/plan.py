@@ -45,6 +45,7 @@ __all__ = [
     "Schedule",
     "Structure",
     "make_plan",
+    "make_plans",
     "schedule",
     "stack_plans",
     "structure",
@@ -121,45 +122,56 @@ class Plan:
 
 
 def _value_moves(
-    rates: ModelRates, mult: np.ndarray, tiers: int, dt: float
+    generators: np.ndarray, tiers: int, dt: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact step transition probabilities of one active customer's chain.
+    """Exact step transition probabilities of one active customer's chain, per class.
 
     States are (health, tier) and "churned from tier j"; between checks the
-    chain is time-homogeneous (``flysim.model.customer.value_generator``), so
-    the state a step later is a row of ``expm(Q dt)``. Several events of one
-    customer within a step (at risk, then churned) are therefore exact, with
-    no first-order step bias.
+    chain is time-homogeneous (``flysim.model.customer.value_generator``,
+    one generator per churn class in ``generators``), so the state a step
+    later is a row of ``expm(Q dt)``. Several events of one customer within a
+    step (at risk, then churned) are therefore exact, with no first-order
+    step bias.
     """
-    n = 3 * tiers
-    p_exit = np.zeros((mult.size, 2, tiers))
-    moves = np.zeros((mult.size, 2, tiers, n))
-    for k, m in enumerate(mult):
-        step = linalg.expm(value_generator(rates, float(m), tiers) * dt)
-        for h in range(2):
-            for t in range(tiers):
-                s = h * tiers + t
-                row = np.clip(step[s], 0.0, None)
-                stay = row[s]
-                row[s] = 0.0
-                p_exit[k, h, t] = 1.0 - stay
-                moves[k, h, t] = row / row.sum() if row.sum() > 0 else np.eye(n)[2 * tiers + t]
-    return p_exit, moves
+    n, live = 3 * tiers, np.arange(2 * tiers)
+    step = np.stack([linalg.expm(q * dt) for q in generators])
+    rows = np.clip(step[:, : 2 * tiers, :], 0.0, None)  # (k, 2T, 3T): from each live state
+    stay = rows[:, live, live]
+    rows[:, live, live] = 0.0
+    total = rows.sum(axis=-1, keepdims=True)
+    # Nowhere to go within the step (no hazard at all): "churned from its own
+    # tier", a share no draw uses since nobody leaves.
+    nowhere = np.eye(n)[2 * tiers + live % tiers]
+    moves = np.where(total > 0, rows / np.where(total > 0, total, 1.0), nowhere)
+    k = generators.shape[0]
+    return (1.0 - stay).reshape(k, 2, tiers), moves.reshape(k, 2, tiers, n)
 
 
-def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> Plan:
-    """Compile the constants of one step of ``dt`` days of one row of parameters."""
+@dataclass(frozen=True)
+class _SetConstants:
+    """What a plan needs of one row of parameters whatever the step length."""
+
+    mult: np.ndarray
+    decide: np.ndarray
+    out_rate: np.ndarray
+    shares: np.ndarray
+    tiers: int
+    generators: np.ndarray
+    fire: np.ndarray
+    trigger_cost: np.ndarray
+    p_recover: float
+    score_mean: np.ndarray
+    score_var: np.ndarray
+
+
+def _set_constants(rates: ModelRates, classes: int) -> _SetConstants:
     mult = gamma_classes(rates.churn_cv, classes)
-    decide = np.array([rates.channels[c].decide_rate for c in CHANNELS])
-
     churn_on, value_rate = onboarding_hazards(rates, mult)
     out_rate = value_rate + churn_on
     share = np.where(np.isinf(out_rate), 1.0, 0.0)
     fin = np.isfinite(out_rate) & (out_rate > 0)
     share[fin] = value_rate / out_rate[fin]
-
     tiers = rates.n_tiers if rates.upsell > 0 else 1
-    p_exit, moves = _value_moves(rates, mult, tiers, dt)
     health = rates.health
     if health is not None and health.triggers:
         fire = np.stack([fire_probabilities(health, h) for h in Health])
@@ -172,31 +184,65 @@ def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> P
         s_var = np.array([score_variance(health, h) for h in Health])
     else:
         s_mean = s_var = np.zeros(2)
-
-    return Plan(
-        rates=rates,
-        dt=dt,
-        groups=2 if rates.channels["referral"].enabled else 1,
-        classes=mult,
+    return _SetConstants(
+        mult=mult,
+        decide=np.array([rates.channels[c].decide_rate for c in CHANNELS]),
+        out_rate=out_rate,
+        shares=np.stack([share, 1.0 - share], axis=-1),
         tiers=tiers,
-        nps_on=rates.nps_on,
-        decide_old=hazard_probability(decide, dt),
-        decide_new=entrant_probability(decide, dt),
-        onboard_exit_old=hazard_probability(out_rate, dt),
-        onboard_exit_new=entrant_probability(out_rate, dt),
-        onboard_shares=np.stack([share, 1.0 - share], axis=-1),
-        onboard_exit_age_old=np.array([_mean_exit_time(r, dt, False) for r in out_rate]),
-        onboard_exit_age_new=np.array([_mean_exit_time(r, dt, True) for r in out_rate]),
-        onboard_stay_age_new=np.array([_stay_age(r, dt) for r in out_rate]),
-        p_exit=p_exit,
-        exit_shares=moves,
-        p_ask=float(hazard_probability(rates.ask_rate, dt)) if rates.nps_on else 0.0,
-        nps=np.array([rates.nps_healthy, rates.nps_at_risk]),
+        generators=np.stack([value_generator(rates, float(m), tiers) for m in mult]),
         fire=fire,
         trigger_cost=cost,
         p_recover=p_rec,
         score_mean=s_mean,
         score_var=s_var,
+    )
+
+
+def make_plans(
+    rates: ModelRates, lengths: Sequence[float], classes: int = DEFAULT_CLASSES
+) -> dict[float, Plan]:
+    """Compile the constants of a step of each length (days) for one row of parameters.
+
+    What does not depend on the step length (the health score's moments,
+    the triggers' firing probabilities, the chain's generators) is computed
+    once for all lengths.
+    """
+    c = _set_constants(rates, classes)
+    return {dt: _plan(rates, c, dt) for dt in lengths}
+
+
+def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> Plan:
+    """Compile the constants of one step of ``dt`` days of one row of parameters."""
+    return make_plans(rates, [dt], classes)[dt]
+
+
+def _plan(rates: ModelRates, c: _SetConstants, dt: float) -> Plan:
+    p_exit, moves = _value_moves(c.generators, c.tiers, dt)
+    return Plan(
+        rates=rates,
+        dt=dt,
+        groups=2 if rates.channels["referral"].enabled else 1,
+        classes=c.mult,
+        tiers=c.tiers,
+        nps_on=rates.nps_on,
+        decide_old=hazard_probability(c.decide, dt),
+        decide_new=entrant_probability(c.decide, dt),
+        onboard_exit_old=hazard_probability(c.out_rate, dt),
+        onboard_exit_new=entrant_probability(c.out_rate, dt),
+        onboard_shares=c.shares,
+        onboard_exit_age_old=np.array([_mean_exit_time(r, dt, False) for r in c.out_rate]),
+        onboard_exit_age_new=np.array([_mean_exit_time(r, dt, True) for r in c.out_rate]),
+        onboard_stay_age_new=np.array([_stay_age(r, dt) for r in c.out_rate]),
+        p_exit=p_exit,
+        exit_shares=moves,
+        p_ask=float(hazard_probability(rates.ask_rate, dt)) if rates.nps_on else 0.0,
+        nps=np.array([rates.nps_healthy, rates.nps_at_risk]),
+        fire=c.fire,
+        trigger_cost=c.trigger_cost,
+        p_recover=c.p_recover,
+        score_mean=c.score_mean,
+        score_var=c.score_var,
     )
 
 
