@@ -163,7 +163,7 @@ def _plans(rates: ModelRates, grid: Schedule, classes: int) -> dict[float, Plan]
     lengths = _step_lengths(grid)
     key = (repr(rates), classes, tuple(lengths))
     if key not in _COMPILED:
-        if len(_COMPILED) >= 4096:
+        if len(_COMPILED) >= 64:
             _COMPILED.clear()
         _COMPILED[key] = make_plans(rates, lengths, classes)
     return _COMPILED[key]

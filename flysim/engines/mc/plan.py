@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -65,25 +65,42 @@ DEFAULT_CLASSES: int = 8
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
 
 
-def _integral(f: Callable[[np.ndarray], np.ndarray], dt: float) -> float:
-    """The integral of ``f`` over ``[0, dt]`` by Gauss-Legendre quadrature."""
-    t = 0.5 * dt * (_NODES + 1.0)
-    return float(0.5 * dt * np.sum(_WEIGHTS * f(t)))
+def _integrals(f: np.ndarray, dt: float) -> np.ndarray:
+    """Integrals over ``[0, dt]`` of each row of ``f``, sampled at ``_nodes(dt)``."""
+    return 0.5 * dt * np.sum(_WEIGHTS * f, axis=-1)
 
 
-def _mean_exit_time(rate: float, dt: float, entrant: bool) -> float:
-    """Mean time from entering the pool to exit, given an exit within the step.
+def _nodes(dt: float) -> np.ndarray:
+    """Gauss-Legendre nodes on ``[0, dt]``."""
+    return 0.5 * dt * (_NODES + 1.0)
 
-    For a member present at the step's start, ``E[tau | tau < dt]``; for an
-    entrant at a uniform time, the exit density is weighted by the time left.
+
+def _exit_ages(rates: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean times in an exponential pool of each rate, within one step of ``dt`` days.
+
+    Returns, per rate: a member present at the step's start who exits within
+    it, ``E[tau | tau < dt]``; an entrant at a uniform time who exits within
+    it (the exit density weighted by the time left); and the mean age at the
+    step's end of an entrant still in the pool.
     """
-    if math.isinf(rate) or rate * dt < 1e-12:
-        return 0.0 if math.isinf(rate) else dt / (3.0 if entrant else 2.0)
-
-    def w(t: np.ndarray) -> np.ndarray:
-        return ((dt - t) if entrant else 1.0) * np.exp(-rate * t)
-
-    return _integral(lambda t: t * w(t), dt) / _integral(w, dt)
+    t = _nodes(dt)
+    fin = np.isfinite(rates)
+    safe = np.where(fin, rates, 0.0)
+    decay = np.exp(-safe[:, None] * t)
+    left = (dt - t) * decay
+    with np.errstate(invalid="ignore", divide="ignore"):
+        member = _integrals(t * (1.0 * decay), dt) / _integrals(1.0 * decay, dt)
+        entrant = _integrals(t * left, dt) / _integrals(left, dt)
+        stay = _integrals(t * decay, dt) / _integrals(decay, dt)
+    # No hazard to speak of: exits, if any, are uniform over what was there.
+    tiny = fin & (safe * dt < 1e-12)
+    member = np.where(tiny, dt / 2.0, member)
+    entrant = np.where(tiny, dt / 3.0, entrant)
+    return (
+        np.where(fin, member, 0.0),
+        np.where(fin, entrant, 0.0),
+        np.where(fin, stay, 0.0),
+    )
 
 
 @dataclass(frozen=True)
@@ -219,6 +236,7 @@ def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> P
 
 def _plan(rates: ModelRates, c: _SetConstants, dt: float) -> Plan:
     p_exit, moves = _value_moves(c.generators, c.tiers, dt)
+    ages_old, ages_new, stay_new = _exit_ages(c.out_rate, dt)
     return Plan(
         rates=rates,
         dt=dt,
@@ -231,9 +249,9 @@ def _plan(rates: ModelRates, c: _SetConstants, dt: float) -> Plan:
         onboard_exit_old=hazard_probability(c.out_rate, dt),
         onboard_exit_new=entrant_probability(c.out_rate, dt),
         onboard_shares=c.shares,
-        onboard_exit_age_old=np.array([_mean_exit_time(r, dt, False) for r in c.out_rate]),
-        onboard_exit_age_new=np.array([_mean_exit_time(r, dt, True) for r in c.out_rate]),
-        onboard_stay_age_new=np.array([_stay_age(r, dt) for r in c.out_rate]),
+        onboard_exit_age_old=ages_old,
+        onboard_exit_age_new=ages_new,
+        onboard_stay_age_new=stay_new,
         p_exit=p_exit,
         exit_shares=moves,
         p_ask=float(hazard_probability(rates.ask_rate, dt)) if rates.nps_on else 0.0,
@@ -243,15 +261,6 @@ def _plan(rates: ModelRates, c: _SetConstants, dt: float) -> Plan:
         p_recover=c.p_recover,
         score_mean=c.score_mean,
         score_var=c.score_var,
-    )
-
-
-def _stay_age(rate: float, dt: float) -> float:
-    """Mean age at the step's end of an entrant (uniform entry time) still in the pool."""
-    if math.isinf(rate):
-        return 0.0
-    return _integral(lambda a: a * np.exp(-rate * a), dt) / _integral(
-        lambda a: np.exp(-rate * a), dt
     )
 
 
