@@ -8,7 +8,7 @@ import numpy as np
 
 from flysim.engines.base import RawBlock
 from flysim.engines.des.world import World
-from flysim.metrics.names import RAW_FIELDS
+from flysim.engines.record import RAW_FIELDS
 from flysim.model.rates import compile_rates
 from flysim.scenario.schema import Scenario
 
