@@ -346,14 +346,27 @@ def metric_info(name: str) -> Metric:
         return Metric(name, "flow", plain.capitalize(), "count", plain, "", "neither")
 
 
+def _level(metric: Metric, bench: Benchmark) -> str:
+    """A benchmark's value in the metric's unit: ``3``, ``20 to 30 %``."""
+    scale, unit = (100.0, " %") if metric.display == "percent" else (1.0, "")
+    low = f"{scale * bench.low:g}"
+    if bench.high is None:
+        return low + unit
+    return f"{low} to {scale * bench.high:g}{unit}"
+
+
 def catalogue_markdown() -> str:
-    """The catalogue as the Markdown table ``docs/model.md`` shows, one row per metric."""
+    """The catalogue as the Markdown table ``docs/model.md`` shows, one row per metric.
+
+    Regenerate the doc's table with ``python -c "from flysim.metrics.catalogue
+    import catalogue_markdown as m; print(m(), end='')"``.
+    """
     rows = [
         "| metric | kind | unit | better | benchmark | what it is |",
         "|---|---|---|---|---|---|",
     ]
     for m in _ENTRIES:
-        bench = "; ".join(b.label for b in m.benchmarks)
+        bench = "; ".join(f"{b.label} ({_level(m, b)})" for b in m.benchmarks)
         unit = m.ylabel("currency")
         rows.append(
             f"| `{m.name}` | {m.kind} | {unit} | {m.direction} | {bench} | {m.definition} |"
