@@ -8,9 +8,10 @@ record; ``summary`` takes statistics across runs.
 
 from __future__ import annotations
 
+from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.metrics.catalogue import CATALOGUE, LOWER_IS_BETTER, Metric, metric_info
 from flysim.metrics.derive import break_even_month, derive_metrics, ratio
-from flysim.metrics.names import DERIVED, FLOWS, METRICS, MONEY, RAW_FIELDS, RAW_INDEX, STOCKS
+from flysim.metrics.names import DERIVED, FLOWS, METRICS, MONEY
 from flysim.metrics.summary import FAN_QUANTILES, SUMMARY_COLUMNS, quantile_bands, summarize
 
 __all__ = [
