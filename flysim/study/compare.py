@@ -32,7 +32,7 @@ from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.paired import CONFIDENCE, paired_difference
 from flysim.study.runner import check_metric, resolve_seed, run_variants
-from flysim.study.saving import figures_wanted, save_comparison
+from flysim.study.saving import figures_wanted, load_comparison, save_comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -268,6 +268,20 @@ class Comparison:
         return save_comparison(
             self, folder, figures=figures_wanted(figures, plots), kpis=COMPARE_KPIS
         )
+
+    @classmethod
+    def load(cls, directory: str | PathLike[str]) -> Comparison:
+        """Read a folder written by :meth:`save` back into a comparison.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder lacks ``manifest.json`` or ``runs.parquet``.
+        ValueError
+            If the folder is not a comparison, or its files do not agree.
+        """
+        results, names, design = load_comparison(directory)
+        return cls(results, names, Thresholds(**design["thresholds"]))
 
     def __repr__(self) -> str:
         return (

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from flysim.io import RUNS_FILE, FigureWriter, write_folder
-from flysim.result import Provenance
+from flysim.io import RUNS_FILE, FigureWriter, read_manifest, read_table, write_folder
+from flysim.result import Provenance, SimulationResult
 from flysim.scenario import Scenario, resolved_dict
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "figures_wanted",
+    "load_comparison",
     "parquet_metadata",
     "save_comparison",
     "save_sensitivity",
@@ -279,3 +280,41 @@ def save_sensitivity(
         metadata=parquet_metadata(manifest),
         figures=writer,
     )
+
+
+def load_comparison(
+    folder: str | PathLike[str],
+) -> tuple[list[SimulationResult], list[str], dict[str, Any]]:
+    """Read a comparison's folder back: each scenario's result, the names, the design.
+
+    Raises
+    ------
+    ValueError
+        If the folder is not a comparison, or its files do not agree.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest.get("kind") != "compare":
+        raise ValueError(f"{folder} holds no comparison (kind {manifest.get('kind', 'run')!r})")
+    frame, _ = read_table(folder / RUNS_FILE)
+    metrics = list(manifest["metrics"])
+    runs, months = manifest["runs"], manifest["months"]
+    results, names = [], []
+    for entry in manifest["scenarios"]:
+        scenario = Scenario.model_validate(entry["resolved"])
+        scenario._source = entry["path"]  # the file it came from, as at simulation
+        provenance = Provenance(
+            scenario_name=entry["name"],
+            scenario_hash=entry["sha256"],
+            scenario_path=entry["path"],
+            **{k: manifest[k] for k in ("seed", "engine", "runs", "months", "created")},
+            flysim_version=manifest["flysim_version"],
+            wall_time_s=manifest["wall_time_s"],
+        )
+        part = frame[frame["scenario"] == entry["label"]].sort_values(["run", "month"])
+        if len(part) != runs * months:
+            raise ValueError(f"{folder / RUNS_FILE}: {entry['label']!r} lacks runs or months")
+        data = part[metrics].to_numpy(np.float64).reshape(runs, months, len(metrics))
+        results.append(SimulationResult(data, scenario, provenance, metrics=tuple(metrics)))
+        names.append(entry["label"])
+    return results, names, manifest["design"]

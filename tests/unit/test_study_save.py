@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -119,3 +120,15 @@ def test_plots_is_a_deprecated_name_of_figures(comparison, tmp_path):
     with pytest.warns(DeprecationWarning, match="figures="):
         folder = comparison.save(tmp_path / "cmp", plots=False)
     assert not list(folder.glob("*.png"))
+
+
+def test_a_comparison_loads_back_from_its_folder(comparison, tmp_path):
+    folder = comparison.save(tmp_path / "cmp", figures=False)
+    again = flysim.Comparison.load(folder)
+    assert again.names == comparison.names
+    assert again.thresholds == comparison.thresholds
+    for a, b in zip(again.results, comparison.results, strict=True):
+        assert a.provenance == b.provenance
+        assert a.scenario == b.scenario
+        np.testing.assert_array_equal(a.data, b.data)
+    pd.testing.assert_frame_equal(again.table(), comparison.table())
