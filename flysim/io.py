@@ -1,10 +1,16 @@
 """Result folders on disk: atomic writes, the manifest, and parquet with provenance.
 
-A result folder holds ``summary.csv``, ``runs.parquet`` (every run and month),
+A run's folder holds ``summary.csv``, ``runs.parquet`` (every run and month),
 ``manifest.json`` (provenance, the resolved scenario, the file list), optionally
-``events.parquet`` and the figures. A folder is built in a temporary sibling
-and swapped in whole, so a reader never sees a half-written result and a failed
-save leaves the previous one untouched.
+``events.parquet`` and the figures; a study's folder (:func:`write_folder`)
+its CSV tables, its raw values in parquet and the same manifest, with the
+study's design. A folder is built in a temporary sibling and swapped in whole,
+so a reader never sees a half-written result and a failed save leaves the
+previous one untouched.
+
+This module writes data only and never imports matplotlib: figures are added
+by a writer the caller passes in (``figures=``), which the result classes
+take from :mod:`flysim.plots.output` when asked for figures.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,11 +39,13 @@ __all__ = [
     "MANIFEST_FILE",
     "RUNS_FILE",
     "SUMMARY_FILE",
+    "FigureWriter",
     "atomic_directory",
     "build_manifest",
     "provenance_from_manifest",
     "read_manifest",
     "read_table",
+    "write_folder",
     "write_manifest",
     "write_result",
     "write_table",
@@ -54,6 +62,9 @@ FORMAT = "flysim-result"
 FORMAT_VERSION = 1
 #: Parquet key-value metadata keys start with this.
 _META_PREFIX = "flysim."
+
+#: Writes figures into the folder it is given and returns the files written.
+FigureWriter = Callable[[Path], Sequence[str | os.PathLike[str]]]
 
 
 def _target_path(directory: str | os.PathLike[str]) -> Path:
@@ -186,6 +197,7 @@ def build_manifest(
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "kind": "run",
         "flysim_version": p.flysim_version,
         "scenario": {
             "name": p.scenario_name,
@@ -254,10 +266,24 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
+def _figures(writer: FigureWriter | None, folder: Path) -> list[str]:
+    """Run ``writer`` on the folder being built; the names of the files it wrote."""
+    if writer is None:
+        return []
+    return [Path(p).name for p in writer(folder)]
+
+
 def write_result(
-    result: SimulationResult, directory: str | os.PathLike[str], *, plots: bool = True
+    result: SimulationResult,
+    directory: str | os.PathLike[str],
+    *,
+    figures: FigureWriter | None = None,
 ) -> Path:
-    """Write a result folder atomically (see ``SimulationResult.save``); return its path."""
+    """Write a run's folder atomically (see ``SimulationResult.save``); return its path.
+
+    ``figures``, when given, is called with the folder being built once the
+    data files are in it, and its files are listed in the manifest.
+    """
     target = _target_path(directory)
     with atomic_directory(target) as tmp:
         files = [SUMMARY_FILE, RUNS_FILE]
@@ -273,11 +299,66 @@ def write_result(
         if result.events is not None:
             write_table(result.events, tmp / EVENTS_FILE)
             files.append(EVENTS_FILE)
-        figures: list[str] = []
-        if plots:
-            from flysim.plots import save_figures  # matplotlib only when figures are wanted
-
-            figures = [Path(p).name for p in save_figures(result, tmp)]
-        write_manifest(tmp, build_manifest(result, files=[*files, MANIFEST_FILE], plots=figures))
+        plots = _figures(figures, tmp)
+        write_manifest(tmp, build_manifest(result, files=[*files, MANIFEST_FILE], plots=plots))
     log.info("saved %r to %s", result.provenance.scenario_name, target)
+    return target
+
+
+def write_folder(
+    directory: str | os.PathLike[str],
+    manifest: Mapping[str, Any],
+    *,
+    csv: Mapping[str, pd.DataFrame] | None = None,
+    parquet: Mapping[str, pd.DataFrame | Iterable[pd.DataFrame]] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    figures: FigureWriter | None = None,
+) -> Path:
+    """Write a results folder atomically: CSV tables, parquet tables, figures, ``manifest.json``.
+
+    Every result kind saves through this (a run through :func:`write_result`),
+    so every folder is replaced whole, with no file of an earlier result left
+    beside the new ones.
+
+    Parameters
+    ----------
+    directory : path
+        The folder to create or replace (see :func:`atomic_directory`).
+    manifest : mapping
+        Provenance and design; ``format``, ``format_version``, ``files`` and
+        ``plots`` are filled in.
+    csv : mapping of str to DataFrame, optional
+        File name to table, written without the index.
+    parquet : mapping of str to DataFrame or iterable of DataFrames, optional
+        File name to table (see :func:`write_table`), each with ``metadata``.
+    metadata : mapping, optional
+        Parquet metadata of every parquet file, e.g. the provenance.
+    figures : callable, optional
+        Called with the folder being built after the data files are written;
+        returns the figure files it wrote.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path of the folder.
+    """
+    target = _target_path(directory)
+    with atomic_directory(target) as tmp:
+        files: list[str] = []
+        for name, frame in (csv or {}).items():
+            frame.to_csv(tmp / name, index=False)
+            files.append(name)
+        for name, frames in (parquet or {}).items():
+            write_table(frames, tmp / name, metadata)
+            files.append(name)
+        plots = _figures(figures, tmp)
+        full = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            **manifest,
+            "files": [*files, MANIFEST_FILE],
+            "plots": plots,
+        }
+        write_manifest(tmp, full)
+    log.info("saved %s to %s", manifest.get("kind", "result"), target)
     return target

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +104,26 @@ class SimulationResult:
         self.metrics = tuple(metrics)
         self.events = events
         self._index = {m: i for i, m in enumerate(self.metrics)}
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.provenance.scenario_name
+
+    @property
+    def currency(self) -> str:
+        """The currency of money metrics (the scenario's)."""
+        return self.scenario.scenario.currency
+
+    @property
+    def seed(self) -> int:
+        """The seed every run's random streams were spawned from."""
+        return self.provenance.seed
+
+    @property
+    def engine(self) -> str:
+        """The engine that simulated it."""
+        return self.provenance.engine
 
     @property
     def n_runs(self) -> int:
@@ -208,15 +230,27 @@ class SimulationResult:
             columns=[f"p{float(q):g}" for q in qs],
         )
 
-    def save(self, directory: str | Path, *, plots: bool = True) -> Path:
+    def save(
+        self, directory: str | Path, *, figures: bool = True, plots: bool | None = None
+    ) -> Path:
         """Write the result atomically into ``directory``.
 
         The folder gets ``summary.csv``, ``runs.parquet`` (``to_frame()``, with
         the provenance as parquet metadata), ``manifest.json`` (provenance,
         resolved scenario, metric and file lists), ``events.parquet`` when an
-        event log was recorded, and with ``plots`` the figures of
-        ``flysim.plots.save_figures``. It is built in a temporary sibling and
-        swapped in whole: a failed save leaves an existing folder untouched.
+        event log was recorded, and with ``figures`` the figures of
+        :func:`flysim.plots.output.save_figures`. It is built in a temporary
+        sibling and swapped in whole: a failed save leaves an existing folder
+        untouched. Without figures, saving never imports matplotlib.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The folder to create or replace.
+        figures : bool, optional
+            Also write the PNG figures (default).
+        plots : bool or None, optional
+            Deprecated name of ``figures``.
 
         Returns
         -------
@@ -229,7 +263,17 @@ class SimulationResult:
             If ``directory`` is a file, or a non-empty folder that is not a
             flysim result (it would be replaced).
         """
-        return io.write_result(self, directory, plots=plots)
+        if plots is not None:
+            warnings.warn(
+                "save(plots=...) is deprecated; use figures=...", DeprecationWarning, stacklevel=2
+            )
+            figures = plots
+        writer: io.FigureWriter | None = None
+        if figures:
+            from flysim.plots.output import save_figures  # matplotlib only when figures are wanted
+
+            writer = partial(save_figures, self)
+        return io.write_result(self, directory, figures=writer)
 
     @classmethod
     def load(cls, directory: str | Path) -> SimulationResult:
@@ -246,6 +290,9 @@ class SimulationResult:
         """
         folder = Path(directory)
         manifest = io.read_manifest(folder)
+        kind = manifest.get("kind", "run")
+        if kind != "run":
+            raise ValueError(f"{folder} holds a {kind} study, not a simulation result")
         provenance = Provenance(**io.provenance_from_manifest(manifest))
         scenario = Scenario.model_validate(manifest["scenario"]["resolved"])
         scenario._source = provenance.scenario_path  # the file it came from, as at simulation

@@ -132,7 +132,7 @@ def run(
         if not quiet:
             _print_report(result)
         try:
-            saved = result.save(out_dir, plots=not no_plots)
+            saved = result.save(out_dir, figures=not no_plots)
             written = [saved]
             if events is not None:
                 # simulate(events=True) above always returns the event log.

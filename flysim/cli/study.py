@@ -124,7 +124,7 @@ def compare_command(
             stdout.print(compare_table(frame, month, comparison.names))
         stdout.print(decisions_table(comparison.decisions()))
     _save(
-        lambda folder: comparison.save(folder, plots=not no_plots),
+        lambda folder: comparison.save(folder, figures=not no_plots),
         out,
         comparison.default_folder(),
         quiet,
@@ -183,7 +183,7 @@ def sweep_command(
         )
         stdout.print(sweep_table(result.to_frame(), keys, result.metric, result.month))
     default = Path("results") / f"sweep-{_slug(scenario.stem)}-{result.metric}"
-    _save(lambda folder: result.save(folder, plots=not no_plots), out, default, quiet)
+    _save(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
 
 @app.command("sensitivity")
@@ -249,7 +249,7 @@ def sensitivity_command(
         )
         stdout.print(sensitivity_table(result.indices, result.method, result.metric, result.month))
     default = Path("results") / f"sensitivity-{_slug(scenario.stem)}-{result.metric}"
-    _save(lambda folder: result.save(folder, plots=not no_plots), out, default, quiet)
+    _save(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
 
 def _header(what: str, path: Path, p: Provenance, points: int) -> str:

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from flysim.metrics.names import LOWER_IS_BETTER
+from flysim.metrics.catalogue import metric_info
 
-from .tables import _PERCENT, KPI_LABELS, MISSING, format_cell, format_value
+from .tables import MISSING, format_cell, format_value, is_percent
 
 __all__ = [
     "compare_table",
@@ -36,12 +36,12 @@ def format_diff(metric: str, mean: float, low: float, high: float) -> str:
     def one(x: float) -> str:
         if not math.isfinite(x):
             return MISSING
-        if metric in _PERCENT:
+        if is_percent(metric):
             return f"{100 * x:+,.1f}"
         text = format_value(metric, abs(x))
         return ("-" if x < 0 else "+") + text
 
-    unit = " pp" if metric in _PERCENT else ""
+    unit = " pp" if is_percent(metric) else ""
     return f"{one(mean)}{unit} [{one(low)} to {one(high)}]"
 
 
@@ -64,8 +64,9 @@ def compare_table(frame: pd.DataFrame, month: int, names: Sequence[str]) -> Tabl
         table.add_column(f"P({name} better)", justify="right")
     for metric in dict.fromkeys(at["metric"]):
         rows = at[at["metric"] == metric].set_index("scenario")
-        arrow = " ↓" if metric in LOWER_IS_BETTER else ""
-        cells = [KPI_LABELS.get(metric, metric) + arrow]
+        info = metric_info(metric)
+        arrow = " ↓" if info.direction == "lower" else ""
+        cells = [info.label + arrow]
         for name in names:
             r = rows.loc[name]
             cells.append(format_cell(metric, r["p5"], r["p50"], r["p95"]))
@@ -172,5 +173,5 @@ def _signed(metric: str, change: float, half: float) -> str:
     text = format_diff(metric, change, change, change).split(" [")[0]
     if not math.isfinite(half):
         return text
-    width = f"{100 * half:,.1f}" if metric in _PERCENT else format_value(metric, half)
+    width = f"{100 * half:,.1f}" if is_percent(metric) else format_value(metric, half)
     return f"{text} ± {width}"

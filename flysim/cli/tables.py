@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from flysim.metrics.catalogue import metric_info
 from flysim.metrics.derive import break_even_month
 from flysim.result import Provenance
 
@@ -29,6 +30,7 @@ __all__ = [
     "format_cell",
     "format_value",
     "header_line",
+    "is_percent",
     "kpi_table",
     "table_months",
 ]
@@ -53,25 +55,9 @@ KPIS: tuple[str, ...] = (
     "roi_cumulative",
 )
 
-#: Row labels; the metric's own name is the column name in every output file.
-KPI_LABELS: dict[str, str] = {
-    "customers": "Customers",
-    "mrr": "MRR",
-    "revenue": "Monthly revenue",
-    "new_customers": "New customers (month)",
-    "cac": "CAC",
-    "clv": "CLV",
-    "ltv_cac": "LTV:CAC",
-    "payback_months": "Payback (months)",
-    "churn_rate_annual": "Churn (annualised)",
-    "nps": "NPS",
-    "referral_rate": "Referral rate",
-    "customer_generated_revenue_share": "Customer-generated revenue",
-    "organic_growth_rate": "Organic growth (quarter)",
-    "flywheel_velocity": "Flywheel velocity",
-    "health_score": "Health score",
-    "roi_cumulative": "ROI (cumulative)",
-}
+#: Row labels, from the metric catalogue; the metric's own name is the column
+#: name in every output file.
+KPI_LABELS: dict[str, str] = {m: metric_info(m).label for m in KPIS}
 
 #: What a value missing in every run (a ratio whose denominator was 0) shows as.
 MISSING = "–"
@@ -79,20 +65,10 @@ MISSING = "–"
 #: Months the table reports, before clipping to the horizon.
 REPORT_MONTHS: tuple[int, ...] = (3, 6, 12)
 
-_MONEY = frozenset({"mrr", "revenue", "cac", "clv", "cac_paid", "arpa", "gross_profit"})
-_PERCENT = frozenset(
-    {
-        "churn_rate",
-        "churn_rate_annual",
-        "referral_rate",
-        "customer_generated_revenue_share",
-        "organic_growth_rate",
-        "roi_cumulative",
-    }
-)
-_COUNTS = frozenset({"customers", "new_customers"})
-# Scores and months read best with one decimal; pure ratios get two.
-_ONE_DECIMAL = frozenset({"nps", "health_score", "payback_months", "time_to_value"})
+
+def is_percent(metric: str) -> bool:
+    """Whether ``metric`` is a share shown in percent (its differences in points)."""
+    return metric_info(metric).display == "percent"
 
 
 def table_months(horizon: int) -> list[int]:
@@ -121,23 +97,26 @@ def _count_decimals(values: Sequence[float]) -> int:
 def format_value(metric: str, value: float, *, decimals: int | None = None) -> str:
     """Format one value of ``metric`` for display, without any currency.
 
-    Money and counts get thousands separators (money without cents from 100,
-    counts with one decimal only if not whole), rates and shares are shown as
+    The format follows the metric's catalogue ``display``: money and counts
+    get thousands separators (money without cents from 100, counts with one
+    decimal only if not whole), rates and shares are shown as
     percentages with one decimal, scores and months with one decimal, other
     ratios with two. ``decimals`` overrides the choice for money and counts.
     NaN gives ``MISSING``.
     """
     if value is None or not math.isfinite(value):
         return MISSING
-    if metric in _PERCENT:
+    display = metric_info(metric).display
+    if display == "percent":
         return f"{100 * value:,.1f}%"
-    if metric in _MONEY:
+    if display == "money":
         d = _money_decimals([value]) if decimals is None else decimals
         return f"{value:,.{d}f}"
-    if metric in _COUNTS:
+    if display == "count":
         d = _count_decimals([value]) if decimals is None else decimals
         return f"{value:,.{d}f}"
-    if metric in _ONE_DECIMAL:
+    # Scores, months and days read best with one decimal; pure ratios get two.
+    if display in ("score", "months", "days"):
         return f"{value:,.1f}"
     return f"{value:,.2f}"
 
@@ -155,9 +134,10 @@ def format_cell(metric: str, p5: float, p50: float, p95: float) -> str:
     if not math.isfinite(p50):
         return MISSING
     decimals = None
-    if metric in _MONEY:
+    display = metric_info(metric).display
+    if display == "money":
         decimals = _money_decimals([p5, p50, p95])
-    elif metric in _COUNTS:
+    elif display == "count":
         decimals = _count_decimals([p5, p50, p95])
     parts = [format_value(metric, v, decimals=decimals) for v in (p50, p5, p95)]
     return f"{parts[0]} [{parts[1]} to {parts[2]}]"
@@ -227,10 +207,7 @@ def kpi_table(
                 cell += " *"
                 worst_missing = max(worst_missing, missing)
             cells.append(cell)
-        label = KPI_LABELS.get(metric, metric)
-        if metric in _MONEY:
-            label = f"{label} ({currency})"
-        table.add_row(label, *cells)
+        table.add_row(metric_info(metric).table_label(currency), *cells)
 
     notes = ["P50 [P5 to P95] across runs"]
     if worst_missing:

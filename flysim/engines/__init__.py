@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from flysim.engines.base import EVENT_COLUMNS, Engine, RawBlock
+from flysim.engines.record import RAW_FIELDS, RAW_INDEX, SPEND_LINES, STOCKS
 
-__all__ = ["ENGINES", "EVENT_COLUMNS", "Engine", "RawBlock", "get_engine", "resolve_engine"]
+__all__ = [
+    "ENGINES",
+    "EVENT_COLUMNS",
+    "RAW_FIELDS",
+    "RAW_INDEX",
+    "SPEND_LINES",
+    "STOCKS",
+    "Engine",
+    "RawBlock",
+    "get_engine",
+    "resolve_engine",
+]
 
 #: Engine names and what they are.
 ENGINES: dict[str, str] = {

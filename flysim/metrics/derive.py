@@ -1,6 +1,6 @@
 """Derive the public metrics from what the engines record.
 
-Engines record base quantities (``flysim.metrics.names.RAW_FIELDS``); every
+Engines record base quantities (``flysim.engines.record.RAW_FIELDS``); every
 ratio and indicator of MODEL.md's "Metrics" table is computed here, once, for
 both engines, vectorised over runs and months. A ratio whose denominator is 0
 is NaN, never infinite, and never raises or warns.
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from flysim.metrics.names import METRICS, RAW_FIELDS, RAW_INDEX, SPEND_LINES
+from flysim.engines.record import RAW_FIELDS, RAW_INDEX, SPEND_LINES
+from flysim.metrics.names import METRICS
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -63,7 +64,7 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     ----------
     raw : array_like
         Shape ``(runs, months, len(RAW_FIELDS))`` in ``RAW_FIELDS`` order (see
-        ``flysim.metrics.names``).
+        ``flysim.engines.record``).
     scenario : Scenario
         The simulated scenario; its ``revenue.gross_margin`` is used.
 

@@ -1,16 +1,19 @@
-"""The names of everything an engine records and every metric flysim reports.
+"""The names of every metric flysim reports, in output column order.
 
-Engines fill a ``runs x months x RAW_FIELDS`` array of base quantities; the
-metrics layer derives the public ``METRICS`` from it. The public names are the
-column names of every output (MODEL.md, "Metrics").
+Engines fill a ``runs x months x RAW_FIELDS`` array of base quantities (the
+record layout of the engine contract, :mod:`flysim.engines.record`, re-exported
+here); the metrics layer derives the public ``METRICS`` from it. The public
+names are the column names of every output (MODEL.md, "Metrics"); what each
+one means, its unit and direction are in :mod:`flysim.metrics.catalogue`.
 """
 
 from __future__ import annotations
 
+from flysim.engines.record import RAW_FIELDS, RAW_INDEX, SPEND_LINES, STOCKS
+
 __all__ = [
     "DERIVED",
     "FLOWS",
-    "LOWER_IS_BETTER",
     "METRICS",
     "MONEY",
     "RAW_FIELDS",
@@ -32,32 +35,6 @@ FLOWS: tuple[str, ...] = (
     "upsells",
     "trigger_actions",
     "experiments_won",
-)
-
-#: Read at the month's end.
-STOCKS: tuple[str, ...] = (
-    "customers",
-    "onboarding",
-    "active",
-    "healthy",
-    "at_risk",
-    "promoters",
-    "passives",
-    "detractors",
-    "advocates",
-    "open_leads",
-    "mrr",
-)
-
-#: The seven cost lines, each money within the month.
-SPEND_LINES: tuple[str, ...] = (
-    "spend_paid",
-    "spend_content",
-    "spend_rewards",
-    "spend_onboarding",
-    "spend_triggers",
-    "spend_stack",
-    "spend_experiments",
 )
 
 #: Money within the month, in the scenario's currency.
@@ -85,43 +62,3 @@ DERIVED: tuple[str, ...] = (
 
 #: Every public metric, in output column order.
 METRICS: tuple[str, ...] = FLOWS + STOCKS + MONEY + DERIVED
-
-#: What an engine records per run and month. Flows and money are sums over the
-#: month; stocks are end-of-month values. ``customers_start`` is the stock of
-#: customers at the month's start; ``mrr_referral`` the end-of-month MRR of
-#: referral-won customers; ``ttv_*`` sum and count realised days to value of
-#: customers whose onboarding ended in the month; ``score_*`` sum and count the
-#: health scores of the month's weekly checks.
-RAW_FIELDS: tuple[str, ...] = (
-    *(f for f in FLOWS if f != "new_customers"),
-    "customers_start",
-    *(s for s in STOCKS if s not in ("customers", "active")),
-    "mrr_referral",
-    "revenue",
-    *SPEND_LINES,
-    "ttv_sum",
-    "ttv_count",
-    "score_sum",
-    "score_count",
-)
-
-#: Column index of each raw field.
-RAW_INDEX: dict[str, int] = {name: i for i, name in enumerate(RAW_FIELDS)}
-
-#: Metrics where a lower value is the better outcome (costs, churn, delays);
-#: for every other metric higher is better. Comparisons read "better" from it.
-LOWER_IS_BETTER: frozenset[str] = frozenset(
-    {
-        "cac",
-        "cac_paid",
-        "churned",
-        "churn_rate",
-        "churn_rate_annual",
-        "payback_months",
-        "time_to_value",
-        "at_risk",
-        "detractors",
-        *SPEND_LINES,
-        "spend_total",
-    }
-)

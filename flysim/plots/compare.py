@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from flysim.plots.data import ResultLike
 from flysim.plots.fan import fan_chart
 from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_scale
-from flysim.plots.output import save_figure
 from flysim.plots.style import PALETTE, metric_style, months_text, new_figure, plot_style
 
-if TYPE_CHECKING:
-    from flysim.study.compare import Comparison
-
-__all__ = ["COMPARE_FAN_SIZE", "compare_fan", "compare_flows", "flows_size", "save_compare_figures"]
+__all__ = ["COMPARE_FAN_SIZE", "compare_fan", "compare_flows", "flows_size"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +25,25 @@ _OVERLAY_BANDS = ((5.0, 95.0),)
 _FLOWS_PER_ROW = 2
 
 
-def compare_fan(comparison: Comparison, metric: str, ax: Axes | None = None) -> Axes:
+def _checked(results: Mapping[str, ResultLike]) -> dict[str, ResultLike]:
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(
+            "results: need a mapping of scenario name to result, e.g. "
+            "dict(zip(comparison.names, comparison.results))"
+        )
+    return dict(results)
+
+
+def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None = None) -> Axes:
     """One metric of every scenario on one axes: a median line and a P5-P95 band each.
 
     Parameters
     ----------
-    comparison : Comparison
-        From :func:`flysim.compare`.
+    results : mapping of str to ResultLike
+        Scenario name to its simulation, in legend order (e.g.
+        ``dict(zip(comparison.names, comparison.results))``).
     metric : str
-        A name from ``flysim.metrics.names.METRICS``.
+        A metric name (:data:`flysim.metrics.catalogue.CATALOGUE`).
     ax : matplotlib.axes.Axes or None, optional
         Axes to draw on; ``None`` makes a new figure.
 
@@ -45,12 +51,14 @@ def compare_fan(comparison: Comparison, metric: str, ax: Axes | None = None) -> 
     -------
     matplotlib.axes.Axes
     """
-    if len(comparison.results) > len(PALETTE):
+    results = _checked(results)
+    names = list(results)
+    if len(results) > len(PALETTE):
         logger.warning("more scenarios than palette colours; colours repeat")
     with plot_style():
         if ax is None:
             ax = new_figure(COMPARE_FAN_SIZE).add_subplot()
-        for i, (name, result) in enumerate(zip(comparison.names, comparison.results, strict=True)):
+        for i, (name, result) in enumerate(results.items()):
             fan_chart(
                 result,
                 metric,
@@ -58,19 +66,20 @@ def compare_fan(comparison: Comparison, metric: str, ax: Axes | None = None) -> 
                 label=name,
                 color=PALETTE[i % len(PALETTE)],
                 bands=_OVERLAY_BANDS,
-                legend=i == len(comparison.results) - 1,
-                title=f"{metric_style(metric).title}: {' vs '.join(comparison.names)}",
+                legend=i == len(results) - 1,
+                title=f"{metric_style(metric).title}: {' vs '.join(names)}",
             )
     return ax
 
 
-def compare_flows(comparison: Comparison, fig: Figure | None = None) -> Figure:
+def compare_flows(results: Mapping[str, ResultLike], fig: Figure | None = None) -> Figure:
     """Every scenario's flow diagram, two to a row, with arrow widths on one shared scale.
 
     Parameters
     ----------
-    comparison : Comparison
-        From :func:`flysim.compare`.
+    results : mapping of str to ResultLike
+        Scenario name to its simulation, in reading order; every one has the
+        same runs and months (a comparison's).
     fig : matplotlib.figure.Figure or None, optional
         Figure to draw on (its size is left alone); ``None`` makes one sized
         for the diagrams.
@@ -79,21 +88,23 @@ def compare_flows(comparison: Comparison, fig: Figure | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    n = len(comparison.results)
+    results = _checked(results)
+    first = next(iter(results.values()))
+    n = len(results)
     cols = min(n, _FLOWS_PER_ROW)
     rows = -(-n // cols)
-    scale = max(flow_scale(r) for r in comparison.results)
+    scale = max(flow_scale(r) for r in results.values())
     with plot_style():
         if fig is None:
             fig = new_figure(flows_size(n))
         axes = fig.subplots(rows, cols, squeeze=False)
-        for ax, name, result in zip(axes.flat, comparison.names, comparison.results, strict=False):
+        for ax, (name, result) in zip(axes.flat, results.items(), strict=False):
             flow_diagram(result, ax=ax, scale=scale, title=name)
         for ax in axes.flat[n:]:
             ax.set_axis_off()
         fig.suptitle(
-            f"Flywheel flows over {months_text(comparison.months)}, mean of "
-            f"{comparison.runs:,} runs each (arrow widths on one scale)",
+            f"Flywheel flows over {months_text(first.n_months)}, mean of "
+            f"{first.n_runs:,} runs each (arrow widths on one scale)",
             fontsize=14,
         )
     return fig
@@ -104,25 +115,3 @@ def flows_size(n: int) -> tuple[float, float]:
     cols = min(n, _FLOWS_PER_ROW)
     rows = -(-n // cols)
     return (FLOW_SIZE[0] * cols, FLOW_SIZE[1] * rows + 0.6)
-
-
-def save_compare_figures(comparison: Comparison, folder: str | Path) -> list[Path]:
-    """Write ``fan-<kpi>.png`` for every compared KPI and ``flows.png`` into ``folder``."""
-    from flysim.study.compare import COMPARE_KPIS
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-
-    def save(fig: Figure, name: str) -> None:
-        written.append(save_figure(fig, folder / name))
-
-    with plot_style():
-        for metric in COMPARE_KPIS:
-            fig = Figure(figsize=COMPARE_FAN_SIZE, layout="constrained")
-            compare_fan(comparison, metric, ax=fig.add_subplot())
-            save(fig, f"fan-{metric}.png")
-        n = len(comparison.results)
-        fig = Figure(figsize=flows_size(n), layout="constrained")
-        save(compare_flows(comparison, fig=fig), "flows.png")
-    return written

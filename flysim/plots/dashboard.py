@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from flysim.plots.data import ResultLike
 from flysim.plots.fan import fan_chart, legend_entries
 from flysim.plots.style import months_text, new_figure, plot_style
-from flysim.result import SimulationResult
 
 __all__ = ["DASHBOARD_METRICS", "dashboard"]
 
@@ -31,16 +31,15 @@ DASHBOARD_METRICS: tuple[str, ...] = (
 DASHBOARD_SIZE: tuple[float, float] = (16.0, 9.0)
 
 
-def _title(result: SimulationResult) -> str:
-    p = result.provenance
+def _title(result: ResultLike) -> str:
     return (
-        f"{result.scenario.scenario.name} — flywheel KPIs over {months_text(result.n_months)}  ·  "
-        f"{result.n_runs:,} runs, engine {p.engine}, seed {p.seed}"
+        f"{result.name} — flywheel KPIs over {months_text(result.n_months)}  ·  "
+        f"{result.n_runs:,} runs, engine {result.engine}, seed {result.seed}"
     )
 
 
 def dashboard(
-    result: SimulationResult,
+    result: ResultLike,
     fig: Figure | None = None,
     metrics: Sequence[str] = DASHBOARD_METRICS,
     *,
@@ -50,7 +49,7 @@ def dashboard(
 
     Parameters
     ----------
-    result : SimulationResult
+    result : ResultLike
         The simulation to show.
     fig : matplotlib.figure.Figure or None, optional
         An empty figure to draw into; ``None`` makes a 16 x 9 inch figure.

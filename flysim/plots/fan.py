@@ -12,19 +12,19 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
+from flysim.metrics.catalogue import Metric
 from flysim.metrics.summary import quantile_bands
+from flysim.plots.data import ResultLike
 from flysim.plots.formatting import value_formatter
 from flysim.plots.style import (
     BAND_COLOR,
     MUTED,
     PALETTE,
     TITLE_PAD,
-    MetricStyle,
     metric_style,
     new_figure,
     plot_style,
 )
-from flysim.result import SimulationResult
 
 __all__ = ["DEFAULT_BANDS", "fan_chart", "legend_entries"]
 
@@ -90,10 +90,10 @@ def _median_lines(ax: Axes) -> list[Line2D]:
     return [line for line in ax.get_lines() if line.get_gid() == MEDIAN_GID]
 
 
-def _format_axes(ax: Axes, style: MetricStyle, currency: str, months: np.ndarray) -> None:
+def _format_axes(ax: Axes, style: Metric, currency: str, months: np.ndarray) -> None:
     ax.set_xlabel("Month")
     ax.set_ylabel(style.ylabel(currency))
-    ax.yaxis.set_major_formatter(value_formatter(style.kind, currency))
+    ax.yaxis.set_major_formatter(value_formatter(style.display, currency))
     # Round steps only (no 1.5 or 3): tick labels a reader can add up at a glance.
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     ax.grid(True, axis="y")
@@ -104,7 +104,7 @@ def _format_axes(ax: Axes, style: MetricStyle, currency: str, months: np.ndarray
     ax.set_xlim(months[0] - 0.3 if n == 1 else months[0], months[-1] + (0.3 if n == 1 else 0))
 
 
-def _draw_benchmarks(ax: Axes, style: MetricStyle) -> None:
+def _draw_benchmarks(ax: Axes, style: Metric) -> None:
     if any(a.get_gid() == BENCHMARK_GID for a in ax.get_children()):
         return  # an overlay: the first fan chart on these axes drew them
     transform = ax.get_yaxis_transform()
@@ -141,7 +141,7 @@ def _draw_benchmarks(ax: Axes, style: MetricStyle) -> None:
 
 
 def fan_chart(
-    result: SimulationResult,
+    result: ResultLike,
     metric: str,
     ax: Axes | None = None,
     *,
@@ -160,10 +160,11 @@ def fan_chart(
 
     Parameters
     ----------
-    result : SimulationResult
-        The simulation to plot.
+    result : ResultLike
+        The simulation to plot (a :class:`flysim.SimulationResult`, or
+        :class:`flysim.plots.data.RunsData` of plain arrays).
     metric : str
-        A name from ``flysim.metrics.names.METRICS``.
+        A metric name (:data:`flysim.metrics.catalogue.CATALOGUE`).
     ax : matplotlib.axes.Axes or None, optional
         Axes to draw on; ``None`` makes a new figure. Drawing several results
         on one axes overlays them (give each a ``label``).
@@ -196,7 +197,7 @@ def fan_chart(
     values = result.metric(metric)
     bands = _checked_bands(bands)
     style = metric_style(metric)
-    currency = result.scenario.scenario.currency
+    currency = result.currency
     months = result.months.astype(float)
 
     stats = quantile_bands(values, [50.0] + [p for band in bands for p in band])

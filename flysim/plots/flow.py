@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
+from flysim.plots.data import ResultLike
 from flysim.plots.flow_data import FLOW_METRICS, STOCK_METRICS, flow_totals
 from flysim.plots.flow_shapes import (
     ATTRACT,
@@ -27,7 +28,6 @@ from flysim.plots.flow_shapes import (
 )
 from flysim.plots.formatting import format_number
 from flysim.plots.style import MUTED, months_text, new_figure, plot_style
-from flysim.result import SimulationResult
 
 __all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_diagram", "flow_scale", "flow_totals"]
 
@@ -41,7 +41,7 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f} %"
 
 
-def flow_scale(result: SimulationResult) -> float:
+def flow_scale(result: ResultLike) -> float:
     """The largest flow an arrow of :func:`flow_diagram` carries: the width scale.
 
     Pass the largest over several results as ``scale`` to draw their diagrams
@@ -62,7 +62,7 @@ def flow_scale(result: SimulationResult) -> float:
 
 
 def flow_diagram(
-    result: SimulationResult,
+    result: ResultLike,
     ax: Axes | None = None,
     *,
     scale: float | None = None,
@@ -80,7 +80,7 @@ def flow_diagram(
 
     Parameters
     ----------
-    result : SimulationResult
+    result : ResultLike
         The simulation to draw.
     ax : matplotlib.axes.Axes or None, optional
         Axes to draw on; ``None`` makes a new 14 x 7 inch figure. The text is
@@ -209,7 +209,7 @@ def flow_diagram(
         )
 
         ax.set_title(
-            f"{title or result.scenario.scenario.name}: flywheel flows {over}",
+            f"{title or result.name}: flywheel flows {over}",
             loc="left",
             fontsize=14,
             fontweight="bold",

@@ -9,12 +9,13 @@ import warnings
 
 import numpy as np
 
-from flysim.result import SimulationResult
+from flysim.metrics.catalogue import metric_info
+from flysim.plots.data import ResultLike
 
-__all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_totals"]
+__all__ = ["DIAGRAM_METRICS", "FLOW_METRICS", "STOCK_METRICS", "flow_totals"]
 
-#: Summed over the months of each run, then averaged across runs.
-FLOW_METRICS: tuple[str, ...] = (
+#: The metrics the flow diagram shows.
+DIAGRAM_METRICS: tuple[str, ...] = (
     "leads_paid",
     "leads_organic",
     "leads_referral",
@@ -24,18 +25,23 @@ FLOW_METRICS: tuple[str, ...] = (
     "new_customers",
     "churned",
     "upsells",
+    "customers",
+    "promoters",
+    "advocates",
 )
-#: Read at the horizon's last month, averaged across runs.
-STOCK_METRICS: tuple[str, ...] = ("customers", "promoters", "advocates")
+#: Flows (the catalogue's kind): summed over the months of each run, then averaged across runs.
+FLOW_METRICS: tuple[str, ...] = tuple(m for m in DIAGRAM_METRICS if metric_info(m).kind == "flow")
+#: Stocks: read at the horizon's last month, averaged across runs.
+STOCK_METRICS: tuple[str, ...] = tuple(m for m in DIAGRAM_METRICS if metric_info(m).kind == "stock")
 
 
-def flow_totals(result: SimulationResult) -> dict[str, float]:
+def flow_totals(result: ResultLike) -> dict[str, float]:
     """The numbers the flow diagram shows, averaged across runs.
 
     Parameters
     ----------
-    result : SimulationResult
-        The simulation to summarise.
+    result : ResultLike
+        The simulation to summarise (see :mod:`flysim.plots.data`).
 
     Returns
     -------

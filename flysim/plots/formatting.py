@@ -70,7 +70,7 @@ def format_value(value: float, kind: Kind, currency: str = "EUR") -> str:
         The value; NaN or infinite is written ``"n/a"``. Percent metrics hold
         fractions (0.045 is written ``"4.5%"``).
     kind : {"count", "money", "percent", "score", "ratio", "months", "days"}
-        The metric's kind (:attr:`flysim.plots.style.MetricStyle.kind`).
+        The metric's display format (:attr:`flysim.metrics.catalogue.Metric.display`).
     currency : str, optional
         Currency of money values, written by its symbol where it has one.
 

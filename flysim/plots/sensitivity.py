@@ -149,12 +149,12 @@ def tornado(
                 short.set_y(short.get_y() + _BAR / 4)
 
         line = ax.axvline(base_value, color=MUTED, linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
-        line.set_label(f"base: {format_value(base_value, style.kind, currency)}")
+        line.set_label(f"base: {format_value(base_value, style.display, currency)}")
         # Key and range on two lines: the row has room, the figure's width does not.
         ranges = [format_distinct(pair) for pair in data[["low", "high"]].to_numpy(dtype=float)]
         labels = [f"{p}\n{lo} – {hi}" for p, (lo, hi) in zip(data["param"], ranges, strict=True)]
         ax.set_yticks(pos, labels)
-        ax.xaxis.set_major_formatter(value_formatter(style.kind, currency))
+        ax.xaxis.set_major_formatter(value_formatter(style.display, currency))
         ax.set_xlabel(style.ylabel(currency))
         handles: list[Artist | Container] = [bars["low"], bars["high"], line]
         legend_above(ax, handles, [str(h.get_label()) for h in handles])
@@ -239,7 +239,7 @@ def index_bars(
                 zorder=5,
                 label="σ (interactions, non-linearity)",
             )
-            ax.xaxis.set_major_formatter(value_formatter(style.kind, currency))
+            ax.xaxis.set_major_formatter(value_formatter(style.display, currency))
             ax.set_xlabel(f"μ* (mean absolute elementary effect), {style.ylabel(currency)}")
             what, handles = "Morris screening", [bars, sigma]
         else:

@@ -150,7 +150,7 @@ def sweep_line(
 
         ax.set_xlabel(param)
         ax.set_ylabel(style.ylabel(currency))
-        ax.yaxis.set_major_formatter(_value_formatter(style.kind, currency))
+        ax.yaxis.set_major_formatter(_value_formatter(style.display, currency))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(NumberFormatter())
         if len(x) <= 8:
@@ -254,7 +254,7 @@ def sweep_heatmap(
         image = ax.imshow(
             values, cmap=colormap, origin="lower", aspect="auto", interpolation="nearest"
         )
-        formatter = _value_formatter(style.kind, currency)
+        formatter = _value_formatter(style.display, currency)
         ax.figure.colorbar(image, ax=ax, format=formatter, label=style.ylabel(currency))
 
         # A long axis labels every k-th cell so the labels do not collide.
@@ -277,7 +277,7 @@ def sweep_heatmap(
                     color = INK if light else "white"
                 else:
                     color = MUTED
-                text = format_value(value, style.kind, currency)
+                text = format_value(value, style.display, currency)
                 ax.text(j, i, text, fontsize=fontsize, color=color, **_CENTRED)
         wrapped_title(ax, f"{style.title}, {STATISTIC_LABELS[statistic]} at month {month}", 56)
     return ax

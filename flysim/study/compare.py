@@ -7,13 +7,14 @@ interval is that of a paired mean, which is much narrower than the interval
 between two independent simulations when the scenarios differ in a few
 levers. "P(better)" is the share of those paired runs in which the scenario
 beats the first one (ties count half), read in the KPI's own direction (lower
-is better for costs, churn and payback; :data:`~flysim.metrics.names.LOWER_IS_BETTER`).
+is better for costs, churn and payback: the metric catalogue's ``direction``,
+:mod:`flysim.metrics.catalogue`; no P(better) where neither is).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -25,13 +26,14 @@ from scipy import stats
 
 from flysim._args import check_int
 from flysim.engines import Engine
+from flysim.metrics.catalogue import metric_info
 from flysim.metrics.derive import break_even_month
-from flysim.metrics.names import LOWER_IS_BETTER
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.paired import CONFIDENCE, paired_difference
+from flysim.study.saving import figures_wanted, load_comparison, save_comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -155,10 +157,13 @@ class Comparison:
                         "mean": finite.mean() if finite.size else np.nan,
                         "missing_share": 1 - finite.size / x.size,
                     }
+                    direction = metric_info(metric).direction
                     if result is self.results[0]:
                         diff = (np.nan, np.nan, np.nan, np.nan, np.nan)
                     else:
-                        diff = paired_difference(base, x, lower_is_better=metric in LOWER_IS_BETTER)
+                        diff = paired_difference(base, x, lower_is_better=direction == "lower")
+                        if direction == "neither":
+                            diff = (*diff[:3], np.nan, diff[4])
                     keys = ("diff_mean", "diff_low", "diff_high", "p_better", "n_pairs")
                     row.update(zip(keys, diff, strict=True))
                     rows.append(row)
@@ -206,42 +211,78 @@ class Comparison:
         """The comparison table (:meth:`table`) as a tidy frame."""
         return self.table()
 
+    def by_name(self) -> dict[str, SimulationResult]:
+        """Each scenario's result under its name, the baseline first: what the plots take."""
+        return dict(zip(self.names, self.results, strict=True))
+
+    def iter_frames(self) -> Iterator[pd.DataFrame]:
+        """Every scenario's runs, one frame at a time: ``scenario``, ``run``, ``month``, metrics."""
+        for name, result in self.by_name().items():
+            for frame in result.iter_frames():
+                frame.insert(0, "scenario", name)
+                yield frame
+
     def plot(self, metric: str = "mrr", ax: Axes | None = None) -> Axes:
         """Overlaid fan charts of one metric, one colour per scenario, named in the legend."""
         from flysim.plots.compare import compare_fan
 
-        return compare_fan(self, check_metric(metric), ax=ax)
+        return compare_fan(self.by_name(), check_metric(metric), ax=ax)
 
     def plot_flows(self, fig: Figure | None = None) -> Figure:
         """The flywheel flow diagrams of every scenario side by side, on one scale."""
         from flysim.plots.compare import compare_flows
 
-        return compare_flows(self, fig=fig)
+        return compare_flows(self.by_name(), fig=fig)
 
     def default_folder(self) -> Path:
         """``results/compare-<names>``."""
         slug = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", n).strip("_") for n in self.names)
         return Path("results") / f"compare-{slug}"
 
-    def save(self, directory: str | PathLike[str] | None = None, *, plots: bool = True) -> Path:
-        """Write ``comparison.csv``, ``decisions.csv`` and the figures; return the folder.
+    def save(
+        self,
+        directory: str | PathLike[str] | None = None,
+        *,
+        figures: bool = True,
+        plots: bool | None = None,
+    ) -> Path:
+        """Write the comparison's results folder atomically; return its absolute path.
+
+        The folder gets ``comparison.csv`` (:meth:`table`), ``decisions.csv``
+        (:meth:`decisions`), ``runs.parquet`` (one row per scenario, run and
+        month, one column per metric), ``manifest.json`` (provenance, every
+        scenario's name, path, hash and resolved form, and the design: the
+        thresholds and reported months) and, with ``figures``, a fan chart
+        per KPI (``fan-<kpi>.png``) and the flow diagrams (``flow.png``). An
+        earlier result in the folder is replaced whole.
 
         Parameters
         ----------
         directory : path, optional
             Defaults to :meth:`default_folder`.
-        plots : bool
-            Also write a fan chart per KPI (``fan-<kpi>.png``) and ``flows.png``.
+        figures : bool
+            Also write the PNG figures (default).
+        plots : bool or None, optional
+            Deprecated name of ``figures``.
         """
         folder = Path(directory) if directory is not None else self.default_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        self.table().to_csv(folder / "comparison.csv", index=False)
-        self.decisions().to_csv(folder / "decisions.csv", index=False)
-        if plots:
-            from flysim.plots.compare import save_compare_figures
+        return save_comparison(
+            self, folder, figures=figures_wanted(figures, plots), kpis=COMPARE_KPIS
+        )
 
-            save_compare_figures(self, folder)
-        return folder
+    @classmethod
+    def load(cls, directory: str | PathLike[str]) -> Comparison:
+        """Read a folder written by :meth:`save` back into a comparison.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder lacks ``manifest.json`` or ``runs.parquet``.
+        ValueError
+            If the folder is not a comparison, or its files do not agree.
+        """
+        results, names, design = load_comparison(directory)
+        return cls(results, names, Thresholds(**design["thresholds"]))
 
     def __repr__(self) -> str:
         return (

@@ -36,6 +36,7 @@ from flysim.result import Provenance
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.paired import CONFIDENCE, paired_difference
 from flysim.study.params import Param, check_distinct, param_value, parse_param, scenario_with
+from flysim.study.saving import figures_wanted, save_sensitivity
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -72,6 +73,12 @@ class SensitivityResult:
         SALib's result (Morris, Sobol'), as it returned it.
     provenance : Provenance
         Of the base scenario (seed, runs, engine, version, wall time of the study).
+    currency : str
+        Of money metrics.
+    scenario : Scenario or None
+        The base scenario, when known (its resolved form goes in the manifest).
+    sample_size : int or None
+        The ``samples`` asked of Morris or Sobol' (None for OAT).
     """
 
     def __init__(
@@ -86,6 +93,8 @@ class SensitivityResult:
         provenance: Provenance,
         salib: dict[str, Any] | None = None,
         currency: str = "EUR",
+        scenario: Scenario | None = None,
+        sample_size: int | None = None,
     ) -> None:
         self.method = method
         self.params = tuple(params)
@@ -98,6 +107,8 @@ class SensitivityResult:
         self.provenance = provenance
         self.salib = salib
         self.currency = currency
+        self.scenario = scenario
+        self.sample_size = sample_size
 
     def to_frame(self) -> pd.DataFrame:
         """The indices, one row per parameter, most influential first.
@@ -128,28 +139,40 @@ class SensitivityResult:
         from flysim.plots.sensitivity import index_bars
 
         return index_bars(
-            self.indices, method=self.method, metric=self.metric, month=self.month, ax=ax
+            self.indices,
+            method=self.method,
+            metric=self.metric,
+            month=self.month,
+            currency=self.currency,
+            ax=ax,
         )
 
-    def save(self, directory: str | PathLike[str], *, plots: bool = True) -> Path:
-        """Write ``sensitivity-<method>.csv``, ``samples-<method>.csv`` and the chart there."""
-        from matplotlib.figure import Figure
+    def save(
+        self, directory: str | PathLike[str], *, figures: bool = True, plots: bool | None = None
+    ) -> Path:
+        """Write the study's results folder atomically; return its absolute path.
 
-        from flysim.plots.output import save_figure
-        from flysim.plots.style import plot_style
+        The folder gets ``sensitivity-<method>.csv`` (:meth:`to_frame`),
+        ``samples-<method>.csv`` (each parameter set and its mean output),
+        ``design.parquet`` (the design matrix: ``set`` and one column per
+        parameter), ``runs.parquet`` (one row per set, run and month: ``set``,
+        ``run``, ``month`` and the metric), ``manifest.json`` (provenance, the
+        base scenario, and the design: method, parameters and ranges, samples,
+        metric and month) and, with ``figures``, ``sensitivity-<method>.png``.
+        An earlier result in the folder is replaced whole.
 
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.to_frame().to_csv(folder / f"sensitivity-{self.method}.csv", index=False)
-        samples = self.samples.copy()
-        samples[f"mean_{self.metric}"] = self.output
-        samples.to_csv(folder / f"samples-{self.method}.csv", index=False)
-        if plots:
-            with plot_style():
-                fig = Figure(figsize=(8.0, 0.5 * len(self.params) + 1.8), layout="constrained")
-                self.plot(ax=fig.add_subplot())
-            save_figure(fig, folder / f"sensitivity-{self.method}.png")
-        return folder
+        Parameters
+        ----------
+        directory : path
+            The folder to create or replace.
+        figures : bool
+            Also write the PNG chart (default).
+        plots : bool or None, optional
+            Deprecated name of ``figures``.
+        """
+        levels = MORRIS_LEVELS if self.method == "morris" else None
+        wanted = figures_wanted(figures, plots)
+        return save_sensitivity(self, directory, figures=wanted, levels=levels)
 
     def __repr__(self) -> str:
         return (
@@ -277,6 +300,8 @@ def sensitivity(
         batch.provenance(base),
         salib=salib,
         currency=base.scenario.currency,
+        scenario=base,
+        sample_size=None if method == "oat" else n,
     )
 
 

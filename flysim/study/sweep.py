@@ -23,6 +23,7 @@ from flysim.progress import ProgressArg
 from flysim.result import Provenance
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.params import Param, check_distinct, parse_param, scenario_with
+from flysim.study.saving import figures_wanted, save_sweep
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -77,6 +78,10 @@ class SweepResult:
         The raw data, ``points x runs x months``.
     provenance : Provenance
         Of the base scenario (seed, runs, engine, version, wall time of the sweep).
+    currency : str
+        Of money metrics.
+    scenario : Scenario or None
+        The base scenario, when known (its resolved form goes in the manifest).
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class SweepResult:
         values: np.ndarray,
         provenance: Provenance,
         currency: str = "EUR",
+        scenario: Scenario | None = None,
     ) -> None:
         self.params = tuple(params)
         self.grid = grid
@@ -96,6 +102,7 @@ class SweepResult:
         self.values = values
         self.provenance = provenance
         self.currency = currency
+        self.scenario = scenario
 
     def at_month(self, month: int | None = None) -> np.ndarray:
         """The metric at ``month`` (default: the sweep's), shape ``points x runs``."""
@@ -138,29 +145,28 @@ class SweepResult:
         keys = (self.params[0].key, self.params[1].key)
         return sweep_heatmap(frame, keys, statistic=statistic, currency=self.currency, ax=ax)
 
-    def save(self, directory: str | PathLike[str], *, plots: bool = True) -> Path:
-        """Write ``sweep.csv`` (the summary) and the charts into ``directory``; return it.
+    def save(
+        self, directory: str | PathLike[str], *, figures: bool = True, plots: bool | None = None
+    ) -> Path:
+        """Write the sweep's results folder atomically; return its absolute path.
 
-        One parameter gives ``sweep.png``; two give ``sweep-p50.png`` and ``sweep-p5.png``.
+        The folder gets ``sweep.csv`` (:meth:`to_frame`, one row per point),
+        ``runs.parquet`` (one row per point, run and month: ``point``, the
+        parameter values, ``run``, ``month`` and the metric), ``manifest.json``
+        (provenance, the base scenario, and the design: parameters, ranges,
+        points, metric and month) and, with ``figures``, ``sweep.png`` (one
+        parameter) or ``sweep-p50.png`` and ``sweep-p5.png`` (two).
+
+        Parameters
+        ----------
+        directory : path
+            The folder to create or replace.
+        figures : bool
+            Also write the PNG charts (default).
+        plots : bool or None, optional
+            Deprecated name of ``figures``.
         """
-        from matplotlib.figure import Figure
-
-        from flysim.plots.output import save_figure
-        from flysim.plots.style import plot_style
-
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.to_frame().to_csv(folder / "sweep.csv", index=False)
-        if plots:
-            stats = ("p50",) if len(self.params) == 1 else ("p50", "p5")
-            for stat in stats:
-                with plot_style():
-                    size = (8.0, 4.5) if len(self.params) == 1 else (8.0, 6.0)
-                    fig = Figure(figsize=size, layout="constrained")
-                    self.plot(ax=fig.add_subplot(), statistic=stat)
-                name = "sweep.png" if len(self.params) == 1 else f"sweep-{stat}.png"
-                save_figure(fig, folder / name)
-        return folder
+        return save_sweep(self, directory, figures=figures_wanted(figures, plots))
 
     def __repr__(self) -> str:
         keys = " x ".join(f"{p.key}[{p.n}]" for p in self.params)
@@ -255,4 +261,5 @@ def sweep(
         batch.data[..., 0],
         batch.provenance(base),
         currency=base.scenario.currency,
+        scenario=base,
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pandas as pd
 import pytest
 from cli_helpers import assert_one_error_line, flysim, tiny, write
@@ -37,15 +40,27 @@ def test_compare_prints_both_months_paired_differences_and_decisions(two):
     assert "P(LTV:CAC >= 2.5 at month 12)" in out
     assert "P(break-even by month 6)" in out and "P(payback <= 10 months at month 12)" in out
     folder = two / "results" / "compare-Tiny-Cheap"
-    assert f"wrote {folder.relative_to(two)}" in out
+    assert f"wrote {folder}" in out
     table = pd.read_csv(folder / "comparison.csv")
     assert set(table["scenario"]) == {"Tiny", "Cheap"}
     assert table.loc[table["scenario"] == "Tiny", "diff_mean"].isna().all()
     assert table.loc[table["scenario"] == "Cheap", "n_pairs"].max() == 30
     decisions = pd.read_csv(folder / "decisions.csv")
     assert len(decisions) == 6
-    assert (folder / "flows.png").stat().st_size > 0
+    assert (folder / "flow.png").stat().st_size > 0
     assert (folder / "fan-mrr.png").stat().st_size > 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "compare"
+    assert (manifest["seed"], manifest["runs"], manifest["months"]) == (3, 30, 12)
+    assert [s["name"] for s in manifest["scenarios"]] == ["Tiny", "Cheap"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", s["sha256"]) for s in manifest["scenarios"])
+    assert manifest["design"]["thresholds"] == {
+        "ltv_cac": 2.5, "break_even_month": 6, "payback_months": 10.0
+    }  # fmt: skip
+    assert set(manifest["plots"]) >= {"flow.png", "fan-mrr.png"}
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert len(runs) == 2 * 30 * 12
+    assert list(runs.columns[:3]) == ["scenario", "run", "month"]
 
 
 def test_compare_writes_to_out_without_plots_and_applies_set_to_every_scenario(two):
@@ -56,7 +71,7 @@ def test_compare_writes_to_out_without_plots_and_applies_set_to_every_scenario(t
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     files = sorted(p.name for p in (two / "cmp").iterdir())
-    assert files == ["comparison.csv", "decisions.csv"]
+    assert files == ["comparison.csv", "decisions.csv", "manifest.json", "runs.parquet"]
 
 
 @pytest.mark.parametrize("scenarios", [(), ("tiny.toml",)])
@@ -87,6 +102,16 @@ def test_sweep_one_param_prints_each_point_and_writes_csv_and_chart(two):
     assert list(frame["attract.paid.budget_per_month"]) == [500.0, 1000.0, 1500.0]
     assert (frame["month"] == 4).all() and (frame["runs"] == 6).all()
     assert (folder / "sweep.png").stat().st_size > 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "sweep"
+    assert manifest["design"]["params"] == [
+        {"key": "attract.paid.budget_per_month", "low": 500.0, "high": 1500.0, "n": 3}
+    ]
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert len(runs) == 3 * 6 * manifest["months"]
+    assert list(runs.columns) == [
+        "point", "attract.paid.budget_per_month", "run", "month", "customers"
+    ]  # fmt: skip
 
 
 def test_sweep_two_params_writes_median_and_p5_heatmaps(two):
@@ -121,6 +146,11 @@ def test_sensitivity_each_method_prints_its_indices_and_writes_csv_and_chart(
     frame = pd.read_csv(folder / f"sensitivity-{method}.csv")
     assert set(frame["param"]) == {"attract.paid.budget_per_month", "delight.ask_accept"}
     assert (folder / f"sensitivity-{method}.png").stat().st_size > 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (manifest["kind"], manifest["design"]["method"]) == ("sensitivity", method)
+    design = pd.read_parquet(folder / "design.parquet")
+    assert len(design) == manifest["design"]["sets"]
+    assert list(design.columns) == ["set", "attract.paid.budget_per_month", "delight.ask_accept"]
 
 
 # -- bad input: one line, exit 2 -----------------------------------------------------------

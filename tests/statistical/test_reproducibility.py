@@ -151,7 +151,7 @@ def test_runs_parquet_is_identical_whatever_chunks_and_workers(engine: str, tmp_
     paths = [
         flysim.simulate(
             SCENARIO, runs=PARQUET_RUNS, seed=5, engine=engine, workers=w, chunk_size=c
-        ).save(tmp_path / f"run-{i}", plots=False)
+        ).save(tmp_path / f"run-{i}", figures=False)
         / RUNS_FILE
         for i, (w, c) in enumerate(EXECUTIONS)
     ]

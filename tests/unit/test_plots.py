@@ -288,7 +288,7 @@ def test_plotting_leaves_rcparams_unchanged(result, tmp_path):
 def test_save_figures_writes_pngs_and_leaks_no_figures(result, tmp_path):
     open_before = plt.get_fignums()
     paths = save_figures(result, tmp_path / "plots")
-    expected = ["dashboard.png", "flow.png"] + [f"fan_{m}.png" for m in DASHBOARD_METRICS]
+    expected = ["dashboard.png", "flow.png"] + [f"fan-{m}.png" for m in DASHBOARD_METRICS]
     assert [p.name for p in paths] == expected
     for path in paths:
         assert path.parent == tmp_path / "plots"

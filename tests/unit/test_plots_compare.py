@@ -19,9 +19,10 @@ from matplotlib.patches import FancyArrowPatch
 
 import flysim
 from flysim.plots import SAVE_DPI, compare_fan, compare_flows, flow_diagram, flow_scale
-from flysim.plots.compare import COMPARE_FAN_SIZE, flows_size, save_compare_figures
+from flysim.plots.compare import COMPARE_FAN_SIZE, flows_size
 from flysim.plots.fan import BAND_GID, MEDIAN_GID
 from flysim.plots.flow import FLOW_SIZE, flow_totals
+from flysim.plots.output import save_compare_figures
 from flysim.plots.style import PALETTE, metric_style
 from flysim.study.compare import COMPARE_KPIS, Comparison
 
@@ -124,7 +125,7 @@ def test_comparison_is_named_by_the_scenarios(comparison):
 
 
 def test_compare_fan_draws_one_median_per_scenario_named_and_coloured(comparison):
-    ax = compare_fan(comparison, "customers")
+    ax = compare_fan(comparison.by_name(), "customers")
     assert isinstance(ax, Axes)
     lines = median_lines(ax)
     assert [line.get_label() for line in lines] == list(comparison.names)
@@ -138,7 +139,7 @@ def test_compare_fan_draws_one_median_per_scenario_named_and_coloured(comparison
 
 
 def test_compare_fan_has_one_band_per_scenario_and_one_legend_entry_per_name(comparison):
-    ax = compare_fan(comparison, "mrr")
+    ax = compare_fan(comparison.by_name(), "mrr")
     bands = [c for c in ax.collections if (c.get_gid() or "").startswith("flysim-band-")]
     assert [b.get_gid() for b in bands] == [BAND_GID.format(low=5, high=95)] * 2
     band_colors = [to_hex(b.get_facecolor()[0]) for b in bands]
@@ -150,11 +151,11 @@ def test_compare_fan_has_one_band_per_scenario_and_one_legend_entry_per_name(com
 
 
 def test_compare_fan_makes_a_figure_or_draws_on_the_given_axes(comparison):
-    ax = compare_fan(comparison, "nps")
+    ax = compare_fan(comparison.by_name(), "nps")
     assert tuple(ax.figure.get_size_inches()) == pytest.approx(COMPARE_FAN_SIZE)
     fig = Figure()
     given = fig.add_subplot()
-    assert compare_fan(comparison, "nps", ax=given) is given
+    assert compare_fan(comparison.by_name(), "nps", ax=given) is given
     assert len(median_lines(given)) == 2
 
 
@@ -167,7 +168,7 @@ def test_comparison_plot_is_compare_fan(comparison):
 
 
 def test_compare_flows_has_one_axes_per_scenario_titled_by_it(comparison):
-    fig = compare_flows(comparison)
+    fig = compare_flows(comparison.by_name())
     assert isinstance(fig, Figure)
     axes = fig.get_axes()
     assert len(axes) == 2
@@ -178,7 +179,7 @@ def test_compare_flows_has_one_axes_per_scenario_titled_by_it(comparison):
 
 
 def test_compare_flows_draws_every_diagram_on_one_arrow_scale(comparison):
-    fig = compare_flows(comparison)
+    fig = compare_flows(comparison.by_name())
     scales = [flow_scale(r) for r in comparison.results]
     assert scales[1] > scales[0] > 0  # more ads, more flow
     shared = [tail_widths(ax) for ax in fig.get_axes()]
@@ -197,12 +198,12 @@ def test_compare_flows_draws_every_diagram_on_one_arrow_scale(comparison):
 def test_compare_flows_titles_use_the_comparisons_unique_names(paths):
     twins = flysim.compare([paths[0], paths[0]], runs=2, seed=1)
     assert len(set(twins.names)) == 2
-    titles = [ax.get_title("left") for ax in compare_flows(twins).get_axes()]
+    titles = [ax.get_title("left") for ax in compare_flows(twins.by_name()).get_axes()]
     assert titles == [f"{name}: flywheel flows over 6 months" for name in twins.names]
 
 
 def test_compare_flows_hides_the_empty_cell_of_an_odd_count(comparison3):
-    fig = compare_flows(comparison3)
+    fig = compare_flows(comparison3.by_name())
     axes = fig.get_axes()
     assert len(axes) == 4
     titles = [ax.get_title("left").split(":")[0] for ax in axes]
@@ -220,7 +221,7 @@ def test_compare_flows_hides_the_empty_cell_of_an_odd_count(comparison3):
 
 def test_compare_flows_draws_on_a_given_figure_and_leaves_its_size(comparison):
     fig = Figure(figsize=(5.0, 3.0))
-    assert compare_flows(comparison, fig=fig) is fig
+    assert compare_flows(comparison.by_name(), fig=fig) is fig
     assert len(fig.get_axes()) == 2
     assert tuple(fig.get_size_inches()) == pytest.approx((5.0, 3.0))
 
@@ -238,11 +239,11 @@ def test_flows_size_is_two_diagrams_to_a_row(n, cols, rows):
 # --- save_compare_figures ---------------------------------------------------------------------
 
 
-def test_save_compare_figures_writes_a_fan_per_kpi_and_the_flows(comparison, tmp_path):
+def test_save_compare_figures_writes_a_fan_per_kpi_and_the_flow_diagrams(comparison, tmp_path):
     folder = tmp_path / "new" / "compare"
     before = dict(matplotlib.rcParams)
-    written = save_compare_figures(comparison, folder)
-    expected = [folder / f"fan-{kpi}.png" for kpi in COMPARE_KPIS] + [folder / "flows.png"]
+    written = save_compare_figures(comparison.by_name(), folder, metrics=COMPARE_KPIS)
+    expected = [folder / f"fan-{kpi}.png" for kpi in COMPARE_KPIS] + [folder / "flow.png"]
     assert written == expected
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in expected)
     for path, size in [(expected[0], COMPARE_FAN_SIZE), (expected[-1], flows_size(2))]:
@@ -293,3 +294,8 @@ def test_flow_diagram_title_names_the_diagram(comparison):
     ax = flow_diagram(result, title="Plan B")
     assert ax.get_title("left") == "Plan B: flywheel flows over 6 months"
     assert flow_diagram(result).get_title("left") == "Tiny more ads: flywheel flows over 6 months"
+
+
+def test_compare_plots_take_a_mapping_not_a_comparison(comparison):
+    with pytest.raises(TypeError, match="mapping of scenario name"):
+        compare_fan(comparison, "mrr")  # type: ignore[arg-type]

@@ -89,7 +89,7 @@ def test_summary_and_quantiles():
 def test_save_load_round_trip(tmp_path):
     result = make_result()
     target = tmp_path / "out"
-    written = result.save(target, plots=False)
+    written = result.save(target, figures=False)
     assert written == target.resolve()
     files = sorted(p.name for p in target.iterdir())
     assert files == ["manifest.json", "runs.parquet", "summary.csv"]
@@ -142,33 +142,33 @@ def test_events_round_trip(tmp_path):
         }
     )
     result = make_result(events=events)
-    result.save(tmp_path / "out", plots=False)
+    result.save(tmp_path / "out", figures=False)
     loaded = SimulationResult.load(tmp_path / "out")
     pd.testing.assert_frame_equal(loaded.events, events)
 
 
-def test_save_with_plots_lists_the_figures(tmp_path, monkeypatch):
+def test_save_with_figures_lists_the_figures(tmp_path, monkeypatch):
     def save_figures(result, folder):
         assert result.n_runs == RUNS
-        paths = [Path(folder) / "fan_mrr.png", Path(folder) / "roi.png"]
+        paths = [Path(folder) / "fan-mrr.png", Path(folder) / "roi.png"]
         for path in paths:
             path.write_bytes(b"\x89PNG fake")
         return paths
 
     fake = types.SimpleNamespace(save_figures=save_figures)
-    monkeypatch.setitem(sys.modules, "flysim.plots", fake)
+    monkeypatch.setitem(sys.modules, "flysim.plots.output", fake)
     target = make_result().save(tmp_path / "out")
     manifest = json.loads((target / "manifest.json").read_text())
-    assert manifest["plots"] == ["fan_mrr.png", "roi.png"]
+    assert manifest["plots"] == ["fan-mrr.png", "roi.png"]
     assert (target / "roi.png").read_bytes() == b"\x89PNG fake"
 
 
 def test_save_replaces_an_earlier_result(tmp_path):
     target = tmp_path / "out"
-    make_result(seed=1).save(target, plots=False)
+    make_result(seed=1).save(target, figures=False)
     (target / "stale.txt").write_text("from the old folder")
     new = make_result(seed=2)
-    new.save(target, plots=False)
+    new.save(target, figures=False)
     np.testing.assert_array_equal(SimulationResult.load(target).data, new.data)
     assert not (target / "stale.txt").exists()
     assert leftovers(tmp_path) == []
@@ -177,7 +177,7 @@ def test_save_replaces_an_earlier_result(tmp_path):
 def test_failed_save_keeps_the_old_folder(tmp_path, monkeypatch):
     target = tmp_path / "out"
     old = make_result(seed=1)
-    old.save(target, plots=False)
+    old.save(target, figures=False)
     before = {p.name: p.read_bytes() for p in target.iterdir()}
 
     def broken(*args, **kwargs):
@@ -185,7 +185,7 @@ def test_failed_save_keeps_the_old_folder(tmp_path, monkeypatch):
 
     monkeypatch.setattr(io, "write_manifest", broken)
     with pytest.raises(OSError, match="disk full"):
-        make_result(seed=2).save(target, plots=False)
+        make_result(seed=2).save(target, figures=False)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert leftovers(tmp_path) == []
     np.testing.assert_array_equal(SimulationResult.load(target).data, old.data)
@@ -197,7 +197,7 @@ def test_failed_first_save_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(io, "write_table", broken)
     with pytest.raises(RuntimeError, match="parquet writer failed"):
-        make_result().save(tmp_path / "out", plots=False)
+        make_result().save(tmp_path / "out", figures=False)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -206,25 +206,25 @@ def test_save_refuses_to_replace_a_folder_that_is_not_a_result(tmp_path):
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
     with pytest.raises(FileExistsError, match="not a flysim result"):
-        make_result().save(mine, plots=False)
+        make_result().save(mine, figures=False)
     assert (mine / "notes.txt").read_text() == "keep me"
     (tmp_path / "afile").write_text("x")
     with pytest.raises(FileExistsError, match="not a folder"):
-        make_result().save(tmp_path / "afile", plots=False)
+        make_result().save(tmp_path / "afile", figures=False)
     assert leftovers(tmp_path) == []
 
 
 def test_save_into_an_empty_existing_folder(tmp_path):
     (tmp_path / "out").mkdir()
     result = make_result()
-    result.save(tmp_path / "out", plots=False)
+    result.save(tmp_path / "out", figures=False)
     np.testing.assert_array_equal(SimulationResult.load(tmp_path / "out").data, result.data)
 
 
 def test_load_rejects_what_is_not_a_result(tmp_path):
     with pytest.raises(FileNotFoundError):
         SimulationResult.load(tmp_path)
-    target = make_result().save(tmp_path / "out", plots=False)
+    target = make_result().save(tmp_path / "out", figures=False)
     manifest = json.loads((target / "manifest.json").read_text())
     (target / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
     with pytest.raises(ValueError, match="format_version 99"):
@@ -238,6 +238,6 @@ def test_loaded_provenance_is_the_saved_one(tmp_path):
     # a provenance without a scenario path survives as None, not "None"
     result = make_result()
     result.provenance = replace(result.provenance, scenario_path=None)
-    loaded = SimulationResult.load(result.save(tmp_path / "out", plots=False))
+    loaded = SimulationResult.load(result.save(tmp_path / "out", figures=False))
     assert loaded.provenance.scenario_path is None
     assert loaded.scenario.source is None

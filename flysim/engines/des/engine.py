@@ -6,7 +6,7 @@ import numpy as np
 
 from flysim.engines.base import RawBlock
 from flysim.engines.des.world import World
-from flysim.metrics.names import RAW_FIELDS
+from flysim.engines.record import RAW_FIELDS
 from flysim.model.params import ParameterTable
 
 __all__ = ["AgentEngine"]

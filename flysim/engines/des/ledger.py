@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flysim.metrics.names import RAW_FIELDS, RAW_INDEX
+from flysim.engines.record import RAW_FIELDS, RAW_INDEX
 from flysim.units import DAYS_PER_MONTH
 
 __all__ = ["Ledger"]

@@ -31,7 +31,7 @@ from flysim.engines.mc.plan import (
 )
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
-from flysim.metrics.names import RAW_FIELDS, RAW_INDEX, STOCKS
+from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
 from flysim.rng import STREAMS, run_keys
