@@ -59,7 +59,8 @@ class Batch:
     created : str
         ISO time the batch finished.
     n_events : int
-        Simulation events (agent model) or steps x runs (numpy core) processed.
+        Simulation events (agent model) or steps x runs (numpy core) processed
+        by the whole batch.
     events : pandas.DataFrame or None
         The event log, when asked for (one variant, agent model).
     """
@@ -76,7 +77,7 @@ class Batch:
     events: pd.DataFrame | None = None
 
     def provenance(self, scenario: Scenario) -> Provenance:
-        """Provenance of one variant (its own scenario hash; the batch's seed and wall time)."""
+        """Provenance of one variant: its scenario's hash; the batch's seed, wall time, events."""
         return Provenance(
             scenario_name=scenario.name,
             scenario_hash=scenario_hash(scenario),

@@ -101,6 +101,7 @@ def study_manifest(
         "months": p.months,
         "created": p.created,
         "wall_time_s": p.wall_time_s,
+        "n_events": p.n_events,
         "scenarios": [dict(s) for s in scenarios],
         "metrics": list(metrics),
         "design": dict(design),
@@ -310,6 +311,7 @@ def load_comparison(
             **{k: manifest[k] for k in ("seed", "engine", "runs", "months", "created")},
             flysim_version=manifest["flysim_version"],
             wall_time_s=manifest["wall_time_s"],
+            n_events=manifest.get("n_events", 0),
         )
         part = frame[frame["scenario"] == entry["label"]].sort_values(["run", "month"])
         if len(part) != runs * months:
