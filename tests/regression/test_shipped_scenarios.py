@@ -14,12 +14,10 @@ import pytest
 
 import flysim
 from flysim.metrics.names import FLOWS, MONEY, STOCKS
+from tests.builders import REFERENCE_PATH, SCENARIOS_DIR, shipped_paths
 
-REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = REPO / "scenarios"
-REFERENCE = REPO.parent / "shared" / "scenario-reference.toml"
-
-SHIPPED = sorted(SCENARIOS.glob("*.toml"))
+SCENARIOS = SCENARIOS_DIR
+SHIPPED = shipped_paths()
 
 #: The flywheel article's three stacks: ARR at the start (initial customers in
 #: the first tier) and the tool stack a month, both in EUR, as [low, high).
@@ -83,6 +81,5 @@ def test_stack_scenarios_match_the_article(name: str) -> None:
     assert scenario.delight is not None and scenario.evolve is not None
 
 
-@pytest.mark.skipif(not REFERENCE.is_file(), reason="the shared folder is not next to the repo")
-def test_shared_reference_loads_and_runs() -> None:
-    _smoke(flysim.load_scenario(REFERENCE))
+def test_reference_loads_and_runs() -> None:
+    _smoke(flysim.load_scenario(REFERENCE_PATH))
