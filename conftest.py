@@ -30,7 +30,7 @@ def reference_scenario() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def startup_scenario() -> Scenario:
+def startup() -> Scenario:
     """The shipped ``scenarios/startup.toml``."""
     return load_scenario(builders.SCENARIOS_DIR / "startup.toml")
 

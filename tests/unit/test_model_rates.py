@@ -21,6 +21,7 @@ from flysim.model import (
 from flysim.model.health import AT_RISK, HEALTHY, Signals, expected_score
 from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
+from tests.builders import minimal, scenario
 
 
 def test_month_is_a_twelfth_of_a_julian_year() -> None:
@@ -48,13 +49,12 @@ def test_compile_rates_converts_monthly_rates_to_daily(reference_scenario: Scena
 
 
 def test_zero_mean_delay_is_an_infinite_rate() -> None:
-    s = Scenario.model_validate(
-        {
-            "scenario": {"name": "t"},
-            "revenue": {"tiers": [{"name": "a", "mrr": 1.0}]},
-            "attract": {"organic": {"conversion": 0.5, "days_to_decide": 0.0}},
+    s = scenario(
+        minimal(),
+        **{
+            "attract.organic": {"conversion": 0.5, "days_to_decide": 0.0},
             "engage": {"days_to_value": 0.0, "churn_heterogeneity": 0.5},
-        }
+        },
     )
     r = compile_rates(s)
     assert r.channels["organic"].decide_rate == math.inf

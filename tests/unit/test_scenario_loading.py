@@ -22,18 +22,13 @@ from flysim.scenario import (
     to_toml,
 )
 from flysim.scenario.docgen import generate
-from tests.builders import REFERENCE_PATH, REPO, SHARED_REFERENCE_PATH
+from tests.builders import REFERENCE_PATH, REPO, SHARED_REFERENCE_PATH, minimal, toml_text
 
 #: The format by example, every key with its unit: the in-repo copy of the contract's file.
 REFERENCE = REFERENCE_PATH.read_text(encoding="utf-8")
 
-MINIMAL = """\
-[scenario]
-name = "minimal"
-
-[revenue]
-tiers = [{ name = "basic", mrr = 99.0 }]
-"""
+#: The least a scenario needs: a name and one tier.
+MINIMAL = toml_text(minimal())
 
 
 def write(directory: Path, name: str, text: str) -> Path:
