@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy
 
 import flysim
 from flysim.metrics.names import FLOWS, MONEY, STOCKS
@@ -103,8 +104,11 @@ def summary(result: flysim.SimulationResult) -> dict[str, Any]:
         "seed": p.seed,
         "runs": p.runs,
         "months": p.months,
-        # Not compared: a hint, when the numbers differ, that the scenario file changed.
+        # Not compared: hints, when the numbers differ, that the scenario file or the
+        # random number generators (numpy) or expm (scipy) changed rather than the engine.
         "scenario_hash": p.scenario_hash,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
         "mean": _lists(mean),
         "missing": _lists(missing),
         **{name: _lists(values) for name, values in bands.items()},
@@ -227,11 +231,14 @@ def test_fixed_seed_summary_matches_its_pin(path: Path, engine: str) -> None:
     pinned = json.loads(pin_path.read_text(encoding="utf-8"))
     diff = differences(pinned, actual)
     if diff:
-        hint = (
-            f"\n(the scenario itself changed: hash {pinned['scenario_hash'][:12]} -> "
-            f"{actual['scenario_hash'][:12]})"
-            if pinned["scenario_hash"] != scenario_hash(scenario)
-            else ""
+        hint = "".join(
+            f"\n({what} changed: {str(pinned.get(key))[:12]} -> {now[:12]})"
+            for what, key, now in [
+                ("the scenario itself", "scenario_hash", scenario_hash(scenario)),
+                ("numpy", "numpy", np.__version__),
+                ("scipy", "scipy", scipy.__version__),
+            ]
+            if pinned.get(key) != now
         )
         pytest.fail(
             f"{path.name} on {engine}, seed {SEED}, {RUNS[engine]} runs: {len(diff)} pinned "
