@@ -7,48 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.builders import TINY_TOML
+
 REPO = Path(__file__).resolve().parents[2]
 
-# A small scenario that exercises every stage yet runs in well under a second.
-TINY = """\
-[scenario]
-name = "Tiny"
-horizon_months = 6
-runs = 4
-seed = 7
-
-[initial]
-customers = 20
-advocates = 2
-
-[revenue]
-gross_margin = 0.8
-tiers = [{ name = "basic", mrr = 50.0 }, { name = "pro", mrr = 150.0 }]
-
-[attract.paid]
-budget_per_month = 1000.0
-cost_per_lead = 20.0
-conversion = 0.1
-days_to_decide = 5.0
-
-[attract.referral]
-conversion = 0.3
-
-[engage]
-days_to_value = 10.0
-risk_per_month = 0.05
-recovery_per_month = 0.2
-churn_per_month = { healthy = 0.02, at_risk = 0.1 }
-
-[delight]
-nps.healthy = { promoter = 0.5, passive = 0.3, detractor = 0.2 }
-nps.at_risk = { promoter = 0.1, passive = 0.4, detractor = 0.5 }
-ask_accept = 0.5
-referrals_per_advocate_per_month = 0.2
-
-[costs]
-stack_per_month = 100.0
-"""
+TINY = TINY_TOML
 
 
 def flysim(*args: object, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

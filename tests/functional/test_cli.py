@@ -26,26 +26,17 @@ from flysim.metrics.names import METRICS
 
 pytestmark = pytest.mark.functional
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "scenario-reference.toml"
 SUMMARY_COLUMNS = ["metric", "month", "mean", "p5", "p50", "p95", "missing"]
-
-
-@pytest.fixture(scope="module")
-def reference() -> Path:
-    if not REFERENCE.is_file():
-        pytest.skip(f"{REFERENCE} is absent")
-    return REFERENCE
 
 
 # -- flysim run on the reference scenario -----------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def reference_run(reference: Path, tmp_path_factory: pytest.TempPathFactory):
+def reference_run(reference_path: Path, tmp_path_factory: pytest.TempPathFactory):
     cwd = tmp_path_factory.mktemp("reference_run")
     proc = flysim(
-        "run", reference, "--runs", 4, "--months", 3, "--out", "out/ref",
+        "run", reference_path, "--runs", 4, "--months", 3, "--out", "out/ref",
         "--engine", "des", "--events", "events.parquet", cwd=cwd,
     )  # fmt: skip
     return proc, cwd
@@ -176,9 +167,9 @@ def test_run_without_quiet_prints_the_table_with_the_horizon_month(tmp_path):
 # -- flysim validate and --version ----------------------------------------------------------
 
 
-def test_validate_prints_each_resolved_scenario_and_its_hash(reference, tmp_path):
+def test_validate_prints_each_resolved_scenario_and_its_hash(reference_path, tmp_path):
     write(tmp_path, "tiny.toml", TINY)
-    proc = flysim("validate", reference, "tiny.toml", cwd=tmp_path)
+    proc = flysim("validate", reference_path, "tiny.toml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     hashes = re.findall(r"sha256 ([0-9a-f]{64})", proc.stdout)

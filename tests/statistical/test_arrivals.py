@@ -16,6 +16,7 @@ import pytest
 
 import flysim
 from flysim.scenario.schema import Scenario
+from tests import builders
 from tests.stats import assert_differs, assert_within
 
 RUNS = 100
@@ -23,11 +24,9 @@ MONTHS = 12
 
 
 def _scenario(**sections: dict) -> Scenario:
-    base = {
-        "scenario": {"name": "arrivals", "horizon_months": MONTHS},
-        "revenue": {"tiers": [{"name": "a", "mrr": 10.0}]},
-    }
-    return Scenario.model_validate(base | sections)
+    return builders.scenario(
+        builders.minimal(), scenario={"name": "arrivals", "horizon_months": MONTHS}, **sections
+    )
 
 
 @pytest.mark.statistical

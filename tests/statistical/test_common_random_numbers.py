@@ -24,11 +24,6 @@ MONTH = 12
 
 
 @pytest.fixture(scope="module")
-def startup() -> flysim.Scenario:
-    return flysim.load_scenario("scenarios/startup.toml")
-
-
-@pytest.fixture(scope="module")
 def more_ads(startup) -> flysim.Scenario:
     # One lever changed by a fifth: the kind of difference a user wants resolved.
     return scenario_with(startup, {"attract.paid.budget_per_month": 1200.0})

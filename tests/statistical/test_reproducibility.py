@@ -21,78 +21,16 @@ import pyarrow.parquet as pq
 import flysim
 from flysim.io import RUNS_FILE
 from flysim.scenario.schema import Scenario
+from tests import builders
 
-#: Every mechanism on, with the shared reference scenario's values (and churn
-#: heterogeneity, so the Gamma draws are covered too).
-REFERENCE: dict[str, Any] = {
-    "scenario": {"name": "reproducibility", "horizon_months": 12},
-    "market": {"size": 20000},
-    "initial": {"customers": 40, "advocates": 4},
-    "revenue": {
-        "gross_margin": 0.8,
-        "tiers": [
-            {"name": "starter", "mrr": 49.0},
-            {"name": "pro", "mrr": 149.0},
-            {"name": "business", "mrr": 499.0},
-        ],
-    },
-    "attract": {
-        "paid": {
-            "budget_per_month": 1500.0,
-            "cost_per_lead": 30.0,
-            "conversion": 0.04,
-            "days_to_decide": 21.0,
-        },
-        "organic": {
-            "leads_per_month": 80.0,
-            "growth_per_month": 0.04,
-            "leads_per_promoter_per_month": 0.1,
-            "cost_per_month": 300.0,
-            "conversion": 0.06,
-            "days_to_decide": 30.0,
-        },
-        "referral": {"conversion": 0.25, "days_to_decide": 10.0},
-    },
-    "engage": {
-        "days_to_value": 28.0,
-        "onboarding_churn_per_month": 0.08,
-        "risk_per_month": 0.06,
-        "recovery_per_month": 0.2,
-        "churn_per_month": {"healthy": 0.008, "at_risk": 0.06},
-        "churn_heterogeneity": 0.5,
-        "upsell_per_month": 0.03,
-        "health": {
-            "logins_per_week": {"healthy": 4.0, "at_risk": 1.2},
-            "feature_usage": {"healthy": 0.65, "at_risk": 0.35},
-            "feature_usage_concentration": 10.0,
-            "tickets_per_month": {"healthy": 0.8, "at_risk": 2.5},
-            "payment_delay": {"healthy": 0.01, "at_risk": 0.08},
-        },
-        "triggers": {
-            "risk_alert": {"logins_below": 2, "cost": 15.0, "success": 0.3},
-            "education": {"usage_below": 0.5, "cost": 2.0, "success": 0.15},
-            "escalation": {"tickets_above": 3, "cost": 40.0, "success": 0.4},
-            "retention": {"cost": 25.0, "success": 0.35},
-        },
-    },
-    "delight": {
-        "nps": {
-            "healthy": {"promoter": 0.55, "passive": 0.35, "detractor": 0.1},
-            "at_risk": {"promoter": 0.1, "passive": 0.4, "detractor": 0.5},
-        },
-        "ask_after_days": 90.0,
-        "ask_accept": 0.4,
-        "referrals_per_advocate_per_month": 0.15,
-        "reward": 50.0,
-    },
-    "evolve": {
-        "experiments_per_month": 2.0,
-        "win_rate": 0.3,
-        "uplift_per_win": 0.02,
-        "cost_per_experiment": 100.0,
-    },
-    "costs": {"stack_per_month": 200.0, "onboarding_per_customer": 30.0},
-}
+#: Every mechanism on: the reference scenario, with churn heterogeneity so the
+#: Gamma draws are covered too.
+REFERENCE: dict[str, Any] = builders.reference(
+    **{
+        "scenario": {"name": "reproducibility", "horizon_months": 12},
+        "engage.churn_heterogeneity": 0.5,
+    }
+)
 
 SCENARIO = Scenario.model_validate(REFERENCE)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from flysim.engines.des.draws import Draws
 from flysim.engines.des.ledger import Ledger
@@ -103,14 +102,3 @@ def test_event_log_agrees_with_the_month_books(reference_scenario: Scenario) -> 
     np.testing.assert_array_equal(churn, raw[:, col["churned"]])
     trig = np.bincount(months[np.char.startswith(names.astype(str), "trigger:")], minlength=6)
     np.testing.assert_array_equal(trig, raw[:, col["trigger_actions"]])
-
-
-@pytest.fixture
-def reference_scenario() -> Scenario:
-    import tomllib
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[3] / "shared" / "scenario-reference.toml"
-    if not path.exists():
-        pytest.skip("shared/scenario-reference.toml is not beside the project")
-    return Scenario.model_validate(tomllib.loads(path.read_text()))

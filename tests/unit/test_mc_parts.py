@@ -23,10 +23,9 @@ from flysim.model.params import ParameterTable
 from flysim.model.rates import compile_rates
 from flysim.scenario import load_scenario
 from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
+from tests.builders import REFERENCE_PATH, SCENARIOS_DIR
 
-REPO = Path(__file__).resolve().parents[2]
-STARTUP = REPO / "scenarios" / "startup.toml"
-REFERENCE = REPO.parent / "shared" / "scenario-reference.toml"
+STARTUP = SCENARIOS_DIR / "startup.toml"
 
 
 def _keys(runs: int, seed: int = 21) -> np.ndarray:
@@ -222,12 +221,10 @@ def test_gamma_class_mixture_survival_error(cv: float) -> None:
 
 # --------------------------------------------------------------------------- the plan
 
-_SCENARIOS = [pytest.param(STARTUP, id="startup"), pytest.param(REFERENCE, id="reference")]
+_SCENARIOS = [pytest.param(STARTUP, id="startup"), pytest.param(REFERENCE_PATH, id="reference")]
 
 
 def _rates(path: Path):
-    if not path.exists():
-        pytest.skip(f"{path} is not beside the project")
     return compile_rates(load_scenario(path))
 
 

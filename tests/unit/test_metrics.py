@@ -18,6 +18,7 @@ from flysim.metrics import (
     summarize,
 )
 from flysim.scenario.schema import Scenario
+from tests import builders
 
 pytestmark = pytest.mark.filterwarnings("error")  # no RuntimeWarning from NaN handling
 
@@ -25,12 +26,7 @@ MARGIN = 0.5
 
 
 def scenario(margin: float = MARGIN) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "scenario": {"name": "unit"},
-            "revenue": {"gross_margin": margin, "tiers": [{"name": "basic", "mrr": 100.0}]},
-        }
-    )
+    return builders.scenario(builders.minimal(), **{"revenue.gross_margin": margin})
 
 
 def make_raw(runs: int, months: int, **fields: object) -> np.ndarray:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,23 +22,15 @@ from flysim.model import (
 from flysim.model.health import AT_RISK, HEALTHY, Signals, expected_score
 from flysim.scenario.schema import Scenario
 from flysim.units import DAYS_PER_MONTH
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "scenario-reference.toml"
-
-
-@pytest.fixture(scope="module")
-def reference() -> Scenario:
-    if not REFERENCE.exists():
-        pytest.skip("shared/scenario-reference.toml is not beside the project")
-    return Scenario.model_validate(tomllib.loads(REFERENCE.read_text()))
+from tests.builders import minimal, scenario
 
 
 def test_month_is_a_twelfth_of_a_julian_year() -> None:
     assert DAYS_PER_MONTH == 30.4375
 
 
-def test_compile_rates_converts_monthly_rates_to_daily(reference: Scenario) -> None:
-    r = compile_rates(reference)
+def test_compile_rates_converts_monthly_rates_to_daily(reference_scenario: Scenario) -> None:
+    r = compile_rates(reference_scenario)
     assert r.paid_leads == pytest.approx(1500.0 / 30.0 / DAYS_PER_MONTH)
     assert r.organic_base == pytest.approx(80.0 / DAYS_PER_MONTH)
     assert r.organic_log_growth == pytest.approx(math.log(1.04) / DAYS_PER_MONTH)
@@ -60,13 +50,12 @@ def test_compile_rates_converts_monthly_rates_to_daily(reference: Scenario) -> N
 
 
 def test_zero_mean_delay_is_an_infinite_rate() -> None:
-    s = Scenario.model_validate(
-        {
-            "scenario": {"name": "t"},
-            "revenue": {"tiers": [{"name": "a", "mrr": 1.0}]},
-            "attract": {"organic": {"conversion": 0.5, "days_to_decide": 0.0}},
+    s = scenario(
+        minimal(),
+        **{
+            "attract.organic": {"conversion": 0.5, "days_to_decide": 0.0},
             "engage": {"days_to_value": 0.0, "churn_heterogeneity": 0.5},
-        }
+        },
     )
     r = compile_rates(s)
     assert r.channels["organic"].decide_rate == math.inf
@@ -75,8 +64,8 @@ def test_zero_mean_delay_is_an_infinite_rate() -> None:
     assert not r.channels["paid"].enabled
 
 
-def test_organic_growth_compounds_continuously(reference: Scenario) -> None:
-    r = compile_rates(reference)
+def test_organic_growth_compounds_continuously(reference_scenario: Scenario) -> None:
+    r = compile_rates(reference_scenario)
     one_month = organic_base_rate(r, DAYS_PER_MONTH)
     assert one_month == pytest.approx(r.organic_base * 1.04)
     half = organic_base_rate(r, np.array([DAYS_PER_MONTH / 2]))
@@ -126,8 +115,8 @@ def test_health_score_weights_and_normalisation() -> None:
     np.testing.assert_allclose(health_score(s), expected)
 
 
-def test_fire_probabilities_match_scipy(reference: Scenario) -> None:
-    h = compile_rates(reference).health
+def test_fire_probabilities_match_scipy(reference_scenario: Scenario) -> None:
+    h = compile_rates(reference_scenario).health
     p = fire_probabilities(h, AT_RISK)
     a, b = 0.35 * 10, 0.65 * 10
     np.testing.assert_allclose(
@@ -141,10 +130,10 @@ def test_fire_probabilities_match_scipy(reference: Scenario) -> None:
     )
 
 
-def test_expected_score_matches_a_large_sample(reference: Scenario) -> None:
+def test_expected_score_matches_a_large_sample(reference_scenario: Scenario) -> None:
     from flysim.model.health import draw_signals
 
-    h = compile_rates(reference).health
+    h = compile_rates(reference_scenario).health
     rng = np.random.default_rng(7)
     for state in (HEALTHY, AT_RISK):
         scores = health_score(draw_signals(h, state, 200_000, rng))

@@ -28,7 +28,7 @@ from flysim.plots import (
 from flysim.plots.fan import BAND_GID, BENCHMARK_GID, MEDIAN_GID
 from flysim.plots.formatting import NumberFormatter, format_number
 from flysim.result import Provenance, SimulationResult
-from flysim.scenario.schema import Scenario
+from tests import builders
 
 RUNS, MONTHS = 40, 18
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -96,9 +96,7 @@ def synthetic_result(
     data[:, 0, idx["ltv_cac"]] = np.nan
     data[:, :3, idx["flywheel_velocity"]] = np.nan
 
-    scenario = Scenario.model_validate(
-        {"scenario": {"name": "Test"}, "revenue": {"tiers": [{"name": "a", "mrr": 10}]}}
-    )
+    scenario = builders.scenario(builders.minimal(), **{"scenario.name": "Test"})
     provenance = Provenance(
         scenario_name="Test",
         scenario_hash="0" * 64,

@@ -25,49 +25,9 @@ from flysim.plots.flow import FLOW_SIZE, flow_totals
 from flysim.plots.output import save_compare_figures
 from flysim.plots.style import PALETTE, metric_style
 from flysim.study.compare import COMPARE_KPIS, Comparison
+from tests.builders import tiny, toml_text
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-#: A scenario small enough that five runs simulate in milliseconds.
-TINY = """\
-[scenario]
-name = "{name}"
-horizon_months = 6
-runs = 4
-seed = 7
-
-[initial]
-customers = 20
-advocates = 2
-
-[revenue]
-gross_margin = 0.8
-tiers = [{{ name = "basic", mrr = 50.0 }}, {{ name = "pro", mrr = 150.0 }}]
-
-[attract.paid]
-budget_per_month = {budget}
-cost_per_lead = 20.0
-conversion = 0.1
-days_to_decide = 5.0
-
-[attract.referral]
-conversion = 0.3
-
-[engage]
-days_to_value = 10.0
-risk_per_month = 0.05
-recovery_per_month = 0.2
-churn_per_month = {{ healthy = 0.02, at_risk = 0.1 }}
-
-[delight]
-nps.healthy = {{ promoter = 0.5, passive = 0.3, detractor = 0.2 }}
-nps.at_risk = {{ promoter = 0.1, passive = 0.4, detractor = 0.5 }}
-ask_accept = 0.5
-referrals_per_advocate_per_month = 0.2
-
-[costs]
-stack_per_month = 100.0
-"""
 
 #: (name, paid budget per month): the second buys three times the leads.
 PLANS = (("Tiny", 1000.0), ("Tiny more ads", 3000.0), ("Tiny no ads", 0.0))
@@ -85,7 +45,8 @@ def paths(tmp_path_factory) -> list[Path]:
     out = []
     for i, (name, budget) in enumerate(PLANS):
         path = folder / f"plan{i}.toml"
-        path.write_text(TINY.format(name=name, budget=budget), encoding="utf-8")
+        scenario = tiny(**{"scenario.name": name, "attract.paid.budget_per_month": budget})
+        path.write_text(toml_text(scenario), encoding="utf-8")
         out.append(path)
     return out
 

@@ -17,16 +17,20 @@ from flysim import io
 from flysim.metrics import METRICS, quantile_bands, summarize
 from flysim.result import Provenance, SimulationResult
 from flysim.scenario import Scenario, scenario_hash
+from tests.builders import minimal, scenario
 
 RUNS, MONTHS = 3, 4
 
 
 def make_scenario() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "scenario": {"name": "io-test", "horizon_months": MONTHS, "seed": 11},
-            "revenue": {"gross_margin": 0.7, "tiers": [{"name": "basic", "mrr": 49.0}]},
-        }
+    return scenario(
+        minimal(),
+        **{
+            "scenario.name": "io-test",
+            "scenario.horizon_months": MONTHS,
+            "scenario.seed": 11,
+            "revenue.gross_margin": 0.7,
+        },
     )
 
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import flysim
 from flysim.metrics.names import METRICS
+from tests.builders import SCENARIOS_DIR
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "startup.toml"
-
-
-@pytest.fixture(scope="module")
-def startup() -> flysim.Scenario:
-    return flysim.load_scenario(SCENARIO)
+SCENARIO = SCENARIOS_DIR / "startup.toml"
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,7 @@ from flysim.study.params import (
     parse_param,
     scenario_with,
 )
-
-
-@pytest.fixture(scope="module")
-def startup() -> flysim.Scenario:
-    return flysim.load_scenario("scenarios/startup.toml")
-
+from tests.builders import SCENARIOS_DIR
 
 # -- parameters ----------------------------------------------------------------------------
 
@@ -166,7 +161,7 @@ def test_the_table_holds_percentiles_and_the_paired_difference(comparison):
 
 def test_bad_compare_arguments():
     with pytest.raises(ValueError, match="at least two scenarios, got 1"):
-        flysim.compare(["scenarios/startup.toml"])
+        flysim.compare([SCENARIOS_DIR / "startup.toml"])
     with pytest.raises(ValueError, match=r"thresholds\.ltv_cac must be a number > 0"):
         flysim.Thresholds(ltv_cac=0)
 
