@@ -55,7 +55,7 @@ def test_a_path_is_loaded_and_its_source_recorded() -> None:
 def test_progress_callback_counts_every_run(startup) -> None:
     seen: list[int] = []
     flysim.simulate(startup, runs=5, months=1, seed=1, chunk_size=2, progress=seen.append)
-    assert seen == [2, 2, 1]
+    assert sorted(seen) == [1, 2, 2]  # chunks finish in any order over the workers
 
 
 def test_a_missing_seed_is_drawn_and_recorded_so_the_run_can_be_repeated(startup) -> None:
