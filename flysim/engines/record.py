@@ -38,10 +38,12 @@ SPEND_LINES: tuple[str, ...] = (
 )
 
 #: What an engine records per run and month, in column order. ``customers_start``
-#: is the stock of customers at the month's start; ``mrr_referral`` the
-#: end-of-month MRR of referral-won customers; ``ttv_*`` sum and count realised
-#: days to value of customers whose onboarding ended in the month; ``score_*``
-#: sum and count the health scores of the month's weekly checks.
+#: and ``mrr_start`` are the customers and MRR at the month's start;
+#: ``mrr_referral`` the end-of-month MRR of referral-won customers;
+#: ``expansion_mrr`` the MRR upsells added in the month and ``churned_mrr`` the
+#: MRR churned customers took with them; ``ttv_*`` sum and count realised days
+#: to value of customers whose onboarding ended in the month; ``score_*`` sum
+#: and count the health scores of the month's weekly checks.
 RAW_FIELDS: tuple[str, ...] = (
     "leads_paid",
     "leads_organic",
@@ -54,8 +56,11 @@ RAW_FIELDS: tuple[str, ...] = (
     "trigger_actions",
     "experiments_won",
     "customers_start",
+    "mrr_start",
     *(s for s in STOCKS if s not in ("customers", "active")),
     "mrr_referral",
+    "expansion_mrr",
+    "churned_mrr",
     "revenue",
     *SPEND_LINES,
     "ttv_sum",

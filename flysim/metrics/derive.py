@@ -57,6 +57,12 @@ def _trailing_sum(x: np.ndarray, window: int) -> np.ndarray:
     return sliding_window_view(padded, window, axis=1).sum(axis=-1)
 
 
+def _trailing_product(x: np.ndarray, window: int) -> np.ndarray:
+    """Product over months ``m - window + 1 .. m`` (fewer at the start), axis 1; NaN propagates."""
+    padded = np.pad(x, ((0, 0), (window - 1, 0)), constant_values=1.0)
+    return sliding_window_view(padded, window, axis=1).prod(axis=-1)
+
+
 def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     """Compute every public metric from the engines' raw monthly quantities.
 
@@ -84,7 +90,9 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     -----
     ``clv`` divides by the churn rate averaged over months ``max(1, m-2)..m``,
     skipping months whose churn rate is missing. ``organic_growth_rate`` is
-    missing for months 1 and 2, which have no full trailing quarter.
+    missing for months 1 and 2, which have no full trailing quarter. ``nrr``
+    and ``grr`` multiply the monthly retention ratios of months
+    ``max(1, m-11)..m``: before month 12 they cover the months so far.
     """
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
@@ -133,6 +141,12 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     out["time_to_value"] = ratio(f("ttv_sum"), f("ttv_count"))
     spent = np.cumsum(spend_total, axis=1)
     out["roi_cumulative"] = ratio(np.cumsum(gross_profit, axis=1) - spent, spent)
+    out["contribution"] = contribution = gross_profit - spend_total
+    out["contribution_cumulative"] = np.cumsum(contribution, axis=1)
+
+    start, lost = f("mrr_start"), f("churned_mrr")
+    out["nrr"] = _trailing_product(ratio(start + f("expansion_mrr") - lost, start), 12)
+    out["grr"] = _trailing_product(ratio(start - lost, start), 12)
 
     return np.stack([out[name] for name in METRICS], axis=-1).astype(np.float64, copy=False)
 

@@ -38,7 +38,16 @@ FLOWS: tuple[str, ...] = (
 )
 
 #: Money within the month, in the scenario's currency.
-MONEY: tuple[str, ...] = ("revenue", "gross_profit", *SPEND_LINES, "spend_total")
+MONEY: tuple[str, ...] = (
+    "revenue",
+    "gross_profit",
+    *SPEND_LINES,
+    "spend_total",
+    "contribution",
+    "contribution_cumulative",
+    "expansion_mrr",
+    "churned_mrr",
+)
 
 #: Ratios and indicators; NaN where a denominator is 0.
 DERIVED: tuple[str, ...] = (
@@ -58,6 +67,8 @@ DERIVED: tuple[str, ...] = (
     "health_score",
     "time_to_value",
     "roi_cumulative",
+    "nrr",
+    "grr",
 )
 
 #: Every public metric, in output column order.

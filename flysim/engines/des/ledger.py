@@ -54,10 +54,11 @@ class Ledger:
         for name, value in stocks.items():
             row[RAW_INDEX[name]] = value
 
-    def set_start(self, month: int, customers: float) -> None:
-        """Record the customers at the start of 0-based ``month``."""
+    def set_start(self, month: int, customers: float, mrr: float) -> None:
+        """Record the customers and the MRR at the start of 0-based ``month``."""
         if month < self.months:
             self.raw[month, RAW_INDEX["customers_start"]] = customers
+            self.raw[month, RAW_INDEX["mrr_start"]] = mrr
 
     def set_every_month(self, field: str, amount: float) -> None:
         """Set a constant monthly amount (fixed costs spent continuously)."""

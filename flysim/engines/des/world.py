@@ -225,15 +225,18 @@ class World:
     def upsell(self, c: Customer) -> None:
         """Move a customer one tier up; the higher MRR starts at once."""
         r = self.rates
-        self._gain_mrr(c, r.tier_mrr[c.tier + 1] - r.tier_mrr[c.tier])
+        gain = r.tier_mrr[c.tier + 1] - r.tier_mrr[c.tier]
+        self._gain_mrr(c, gain)
         c.tier += 1
         self.books.add("upsells", self.env.now)
+        self.books.add("expansion_mrr", self.env.now, gain)
         self._event(c.id, ev.UPSELL, c.channel, c, r.tier_mrr[c.tier])
 
     def churn(self, c: Customer) -> None:
         """The customer leaves; its account returns to the market."""
         now = self.env.now
         self.books.add("churned", now)
+        self.books.add("churned_mrr", now, self.rates.tier_mrr[c.tier])
         self._event(c.id, ev.CHURN, c.channel, c, self.rates.tier_mrr[c.tier])
         self._gain_mrr(c, -self.rates.tier_mrr[c.tier])
         if c.phase == ACTIVE:
@@ -281,7 +284,7 @@ class World:
     def run(self) -> tuple[np.ndarray, int]:
         """Simulate to the horizon; return the raw monthly array and the events processed."""
         env, books, r = self.env, self.books, self.rates
-        books.set_start(0, self.onboarding + self.healthy + self.at_risk)
+        books.set_start(0, self.onboarding + self.healthy + self.at_risk, self.mrr)
         books.set_every_month("spend_paid", r.budget_paid)
         books.set_every_month("spend_content", r.content_cost)
         books.set_every_month("spend_stack", r.stack_cost)
@@ -295,7 +298,7 @@ class World:
                 n_events += 1
             books.accrue(end, self.mrr)
             books.snapshot(month, self._stocks())
-            books.set_start(month + 1, self.onboarding + self.healthy + self.at_risk)
+            books.set_start(month + 1, self.onboarding + self.healthy + self.at_risk, self.mrr)
         return books.raw, n_events
 
     def _stocks(self) -> dict[str, float]:

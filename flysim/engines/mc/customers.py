@@ -60,7 +60,10 @@ def _onboard(
     days = act_old * (mean_age + age_old[:, None]) + act_new * age_new[:, None]
     flows["ttv_sum"] += days.reshape(runs, -1).sum(axis=1)
     flows["ttv_count"] += (act_old + act_new).reshape(runs, -1).sum(axis=1)
-    flows["churned"] += (out_old - act_old + out_new - act_new).reshape(runs, -1).sum(axis=1)
+    lost = (out_old - act_old + out_new - act_new).reshape(runs, -1).sum(axis=1)
+    flows["churned"] += lost
+    # Onboarding customers pay the first tier's MRR from conversion on.
+    flows["churned_mrr"] += lost * plan.tier_mrr[sets, 0]
     state.onboard_age = (old - out_old) * (mean_age + plan.dt) + (
         new - out_new
     ) * plan.onboard_stay_age_new[sets][:, None]
@@ -143,12 +146,17 @@ def _move_active(
     new[:, :, :, HEALTHY, 0] += activated
     state.value = new
     # Tiers climbed: a move's destination tier minus its origin's (a churner
-    # counts the upsells it had before it left).
+    # counts the upsells it had before it left, and leaves from its last tier).
     dest_tier = np.concatenate([np.arange(tiers)] * 3)
     climbed = (to * np.maximum(dest_tier[None, :] - t[:, None], 0)).sum(axis=1)
     flows["upsells"] += np.bincount(run, weights=climbed, minlength=runs)
     gone = to[:, 2 * tiers :].sum(axis=1)
     flows["churned"] += np.bincount(run, weights=gone, minlength=runs)
+    mrr = plan.tier_mrr[state.sets[run]]  # (cells, tiers): each cell's run's tier MRR
+    gained = (to * (mrr[:, dest_tier] - mrr[np.arange(len(t)), t][:, None])).sum(axis=1)
+    flows["expansion_mrr"] += np.bincount(run, weights=gained, minlength=runs)
+    lost = (to[:, 2 * tiers :] * mrr).sum(axis=1)
+    flows["churned_mrr"] += np.bincount(run, weights=lost, minlength=runs)
     other = np.where(h == HEALTHY, to[:, tiers : 2 * tiers].sum(axis=1), to[:, :tiers].sum(axis=1))
     origin = np.ravel_multi_index((run, k, h), (runs, classes, 2))
     churned = np.bincount(origin, weights=gone, minlength=runs * classes * 2)

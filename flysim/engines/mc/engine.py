@@ -47,7 +47,9 @@ _FIXED_SPENDS: dict[str, str] = {
     "spend_stack": "stack_cost",
 }
 _STEP_FLOWS: tuple[str, ...] = tuple(
-    f for f in RAW_FIELDS if f not in (*STOCKS, "customers_start", "mrr_referral", *_FIXED_SPENDS)
+    f
+    for f in RAW_FIELDS
+    if f not in (*STOCKS, "customers_start", "mrr_start", "mrr_referral", *_FIXED_SPENDS)
 )
 
 
@@ -190,14 +192,14 @@ def _simulate(
     keys = run_keys(seed, run_ids)
     streams = {name: Stream(keys[:, j]) for j, name in enumerate(STREAMS)}
     state = initial_state(any_plan, sets, streams["initial"])
-    tiers = any_plan.tiers
-    tier_mrr = np.asarray([r.tier_mrr[:tiers] for r in table.rows], dtype=float)
+    tier_mrr = any_plan.tier_mrr
 
     raw = np.zeros((n, months, len(RAW_FIELDS)))
     for name, column in _FIXED_SPENDS.items():
         raw[:, :, RAW_INDEX[name]] = getattr(params, column)[:, None]
     raw[:, 0, RAW_INDEX["customers_start"]] = state.customers()
     mrr, _ = state.mrr(tier_mrr)
+    raw[:, 0, RAW_INDEX["mrr_start"]] = mrr
     flows = {name: np.zeros(n) for name in _STEP_FLOWS}
 
     month = 0
@@ -229,6 +231,7 @@ def _simulate(
             month += 1
             if month < months:
                 raw[:, month, RAW_INDEX["customers_start"]] = state.customers()
+                raw[:, month, RAW_INDEX["mrr_start"]] = mrr
             if grid.check[step]:
                 check(plan, state, streams["health"])
     return raw

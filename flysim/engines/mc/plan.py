@@ -113,6 +113,8 @@ class Plan:
     classes: np.ndarray
     tiers: int
     nps_on: bool
+    # MRR of each tier customers can be in
+    tier_mrr: np.ndarray
     # lead decisions per channel (paid, organic, referral)
     decide_old: np.ndarray
     decide_new: np.ndarray
@@ -244,6 +246,7 @@ def _plan(rates: ModelRates, c: _SetConstants, dt: float) -> Plan:
         classes=c.mult,
         tiers=c.tiers,
         nps_on=rates.nps_on,
+        tier_mrr=np.asarray(rates.tier_mrr[: c.tiers], dtype=float),
         decide_old=hazard_probability(c.decide, dt),
         decide_new=entrant_probability(c.decide, dt),
         onboard_exit_old=hazard_probability(c.out_rate, dt),
@@ -366,6 +369,7 @@ class Plans:
     structure: Structure
     dt: float
     classes: np.ndarray
+    tier_mrr: np.ndarray
     decide_old: np.ndarray
     decide_new: np.ndarray
     onboard_exit_old: np.ndarray
