@@ -12,7 +12,7 @@ for information only):
 3. the time per run (mc, and des with few runs) when the market size, initial
    customers and advocates, paid budget, content cost and base organic lead
    rate are scaled 10x and 100x, with the ratio to 1x and mc/des at each scale;
-4. the same row as (1) for ``../shared/scenario-reference.toml``: mc with one
+4. the same row as (1) for the reference scenario (``tests/data``): mc with one
    worker and 10,000 runs, and des.
 
 Every timing is the wall time of one ``flysim.simulate`` call (engine, metric
@@ -72,7 +72,7 @@ from flysim.scenario import Scenario, apply_overrides
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [ROOT / "scenarios" / f"{name}.toml" for name in ("startup", "scaleup", "enterprise")]
 STARTUP = SHIPPED[0]
-REFERENCE = ROOT.parent / "shared" / "scenario-reference.toml"
+REFERENCE = ROOT / "tests" / "data" / "scenario-reference.toml"
 
 #: Integer keys and money/rate keys multiplied by the population scale.
 SCALED_INT_KEYS = ("market.size", "initial.customers", "initial.advocates")
@@ -430,7 +430,7 @@ def report(results: dict[str, Any]) -> None:
     if results["reference"] is not None:
         r = results["reference"]
         table(
-            "4. ../shared/scenario-reference.toml, one worker",
+            "4. the reference scenario, one worker",
             ["scenario", *ENGINE_COLUMNS],
             [[r["scenario"], *engine_cells(r)]],
         )

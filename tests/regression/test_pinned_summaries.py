@@ -186,7 +186,8 @@ def assert_sane(result: flysim.SimulationResult) -> None:
     """What any run of a shipped scenario must show, so a pin is never taken of a broken one.
 
     Customers in every run and month; no missing or negative stock, flow or
-    money (but contribution, which may be); customers = onboarding + active = onboarding + healthy + at risk;
+    money (but contribution, which may be); customers = onboarding + active =
+    onboarding + healthy + at risk;
     MRR and revenue above zero.
     """
     assert np.all(result.metric("customers") > 0)
