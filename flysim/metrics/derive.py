@@ -81,7 +81,8 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
 
     Notes
     -----
-    ``clv`` divides by the churn rate averaged over months ``max(1, m-2)..m``,
+    ``churn_rate`` is churned / (customers at the month's start + the month's
+    new customers), so it is within [0, 1]. ``clv`` divides by the churn rate averaged over months ``max(1, m-2)..m``,
     skipping months whose churn rate is missing. ``organic_growth_rate`` is
     missing for months 1 and 2, which have no full trailing quarter.
     """
@@ -105,7 +106,10 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
 
     out["cac"] = cac = ratio(total(_ACQUISITION_SPENDS), new)
     out["cac_paid"] = ratio(f("spend_paid"), f("new_customers_paid"))
-    out["churn_rate"] = churn = ratio(f("churned"), f("customers_start"))
+    # MODEL.md: customers won and lost within one month are in both the
+    # numerator and the denominator, so the rate stays within [0, 1] and the
+    # annual rate below never goes negative.
+    out["churn_rate"] = churn = ratio(f("churned"), f("customers_start") + new)
     out["churn_rate_annual"] = 1.0 - (1.0 - churn) ** 12
     out["arpa"] = arpa = ratio(f("mrr"), customers)
 
