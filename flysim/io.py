@@ -271,7 +271,8 @@ def write_result(
         }
         write_table(result.iter_frames(), tmp / RUNS_FILE, {"provenance": stable})
         if result.events is not None:
-            write_table(result.events, tmp / EVENTS_FILE)
+            # horizon, seed, scenario, engine: SimulationResult puts them in attrs
+            write_table(result.events, tmp / EVENTS_FILE, result.events.attrs.get("flysim"))
             files.append(EVENTS_FILE)
         figures: list[str] = []
         if plots:

@@ -82,9 +82,10 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     Notes
     -----
     ``churn_rate`` is churned / (customers at the month's start + the month's
-    new customers), so it is within [0, 1]. ``clv`` divides by the churn rate averaged over months ``max(1, m-2)..m``,
-    skipping months whose churn rate is missing. ``organic_growth_rate`` is
-    missing for months 1 and 2, which have no full trailing quarter.
+    new customers), so it is within [0, 1]. ``clv`` divides by the churn rate
+    averaged over months ``max(1, m-2)..m``, skipping months whose churn rate
+    is missing. ``organic_growth_rate`` is missing for months 1 and 2, which
+    have no full trailing quarter.
     """
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
