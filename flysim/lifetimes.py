@@ -187,8 +187,12 @@ def lifetimes(
     table = table.merge(last, on=keys, how="left")
     table = table.merge(mrr[[*keys, "amount"]].rename(columns={"amount": "mrr"}), on=keys)
     table = table.sort_values(keys, kind="stable", ignore_index=True)
-    table["cohort"] = table["cohort"].astype(np.int64)
-    return table[list(LIFETIME_COLUMNS)]
+    # Fixed dtypes, even for a log without rows (whose columns are objects).
+    kinds: dict[str, str] = {name: "int64" for name in ("run", "customer", "cohort", "upsells")}
+    kinds |= {name: "float64" for name in ("start", "end", "duration_days", "duration_months")}
+    kinds |= {name: "bool" for name in ("initial", "referral", "churned", "onboarded")}
+    kinds["mrr"] = "float64"
+    return table[list(LIFETIME_COLUMNS)].astype(kinds)
 
 
 def cohorts(
