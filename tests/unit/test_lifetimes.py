@@ -137,6 +137,25 @@ def test_cohorts_add_up_to_the_monthly_stocks(result):
     assert (mean["customers"] <= mean["acquired"] + 1e-12).all()
 
 
+def test_the_cli_writes_the_metadata_too(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flysim.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    args = ["run", str(STARTUP), "--engine", "des", "--runs", "2", "--months", "2", "--seed", "3"]
+    args += ["--workers", "1", "--no-plots", "--quiet", "--out", "res", "--events", "ev.csv"]
+    outcome = CliRunner().invoke(app, args)
+    assert outcome.exit_code == 0, outcome.output
+    meta = json.loads(sidecar_path(tmp_path / "ev.csv").read_text())
+    assert meta["horizon_months"] == 2 and meta["seed"] == 3 and meta["runs"] == 2
+    assert set(meta) >= META_KEYS
+    from flysim import io
+
+    _, saved = io.read_table(tmp_path / "res" / io.EVENTS_FILE)
+    assert saved == meta  # the result folder's events.parquet carries the same
+
+
 def test_from_disk_gives_the_same_tables(result, table, tmp_path):
     folder = result.save(tmp_path / "res", plots=False)
     pd.testing.assert_frame_equal(flysim.lifetimes(flysim.SimulationResult.load(folder)), table)
