@@ -40,13 +40,18 @@ def ratio(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:
     -------
     numpy.ndarray
         float64 quotient; NaN (never ``inf``, and no warning) where the
-        denominator is 0.
+        denominator is 0, and where the quotient is too large for a float
+        (a denominator near 0, such as a tier MRR of 5e-324).
     """
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
-    # NaN != 0, so a NaN denominator is divided and gives NaN quietly.
-    np.divide(num, den, out=out, where=den != 0)
+    # NaN != 0, so a NaN denominator is divided and gives NaN quietly; an
+    # overflow is no more a value than a division by 0 (MODEL.md: a ratio is
+    # missing, never infinite).
+    with np.errstate(over="ignore"):
+        np.divide(num, den, out=out, where=den != 0)
+    out[np.isinf(out)] = np.nan
     return out
 
 

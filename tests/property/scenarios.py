@@ -215,6 +215,9 @@ def check_books(result: flysim.SimulationResult, scenario: flysim.Scenario) -> N
         assert np.isfinite(m[name]).all(), what + f"{name} has NaN or inf"
     for name in (*FLOWS, *STOCKS):
         assert (m[name] >= 0).all(), what + f"{name} < 0"
+    for name in result.metrics:
+        # a ratio may be missing (NaN), never infinite (MODEL.md)
+        assert not np.isinf(m[name]).any(), what + f"{name} is infinite"
 
     def equal(a: np.ndarray, b: np.ndarray, name: str) -> None:
         scale = np.maximum(np.abs(a), np.abs(b))

@@ -55,6 +55,12 @@ def test_ratio_zero_denominator_is_nan_and_nan_propagates():
     assert not np.isinf(got).any()
 
 
+def test_ratio_too_large_for_a_float_is_nan_without_warning():
+    # a tier MRR of 5e-324 made payback = cac / (arpa * margin) overflow to inf
+    got = ratio([1e3, -1e3, 1.0, np.inf], [5e-324, 5e-324, 1e-300, 1.0])
+    np.testing.assert_array_equal(got, [np.nan, np.nan, 1.0 / 1e-300, np.nan])
+
+
 # ---------------------------------------------------------------- derive_metrics
 
 
