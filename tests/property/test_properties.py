@@ -12,7 +12,7 @@ lines, and checks:
 
 Examples are derandomised (the same ones every run, so CI is repeatable);
 ``FLYSIM_PROPERTY_EXPLORE=1`` draws new ones, ten times as many. The suite
-costs about half a minute of one core.
+tries about 340 generated inputs in 10 to 15 s of one core.
 """
 
 from __future__ import annotations
