@@ -10,11 +10,15 @@ The public API a notebook and the CLI share::
     flysim.sweep(scenario, ["attract.paid.budget_per_month=500:3000:6"], "ltv_cac")
     flysim.sensitivity(scenario, ["engage.risk_per_month=0.03:0.12",
                                   "engage.upsell_per_month=0.015:0.045"], "mrr", method="sobol")
+    events = flysim.simulate(scenario, runs=20, engine="des", events=True)
+    flysim.lifetimes(events)        # one row per customer: duration, churned (survival data)
+    flysim.cohorts(events)          # customers and MRR by month of acquisition and age
 """
 
 from __future__ import annotations
 
 from flysim._version import __version__
+from flysim.lifetimes import cohorts, lifetimes
 from flysim.result import Provenance, SimulationResult
 from flysim.scenario import Scenario, ScenarioError, load_scenario
 from flysim.simulate import simulate
@@ -38,7 +42,9 @@ __all__ = [
     "SweepResult",
     "Thresholds",
     "__version__",
+    "cohorts",
     "compare",
+    "lifetimes",
     "load_scenario",
     "sensitivity",
     "simulate",

@@ -297,7 +297,8 @@ def write_result(
         }
         write_table(result.iter_frames(), tmp / RUNS_FILE, {"provenance": stable})
         if result.events is not None:
-            write_table(result.events, tmp / EVENTS_FILE)
+            # horizon, seed, scenario, engine: SimulationResult puts them in attrs
+            write_table(result.events, tmp / EVENTS_FILE, result.events.attrs.get("flysim"))
             files.append(EVENTS_FILE)
         plots = _figures(figures, tmp)
         write_manifest(tmp, build_manifest(result, files=[*files, MANIFEST_FILE], plots=plots))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from flysim import io
+from flysim.events import ATTRS_KEY, event_metadata
 from flysim.metrics.names import METRICS
 from flysim.metrics.summary import quantile_bands, summarize
 from flysim.scenario.schema import Scenario
@@ -82,7 +83,8 @@ class SimulationResult:
     metrics : tuple of str, optional
         Names of the last axis; defaults to ``flysim.metrics.names.METRICS``.
     events : pandas.DataFrame or None, optional
-        The event log, when one was recorded.
+        The event log, when one was recorded. Its ``attrs["flysim"]`` is set
+        to ``flysim.events.event_metadata(provenance)``.
     """
 
     def __init__(
@@ -102,6 +104,10 @@ class SimulationResult:
         self.scenario = scenario
         self.provenance = provenance
         self.metrics = tuple(metrics)
+        if events is not None:
+            # The log says what it is of (horizon, seed, scenario, engine), so
+            # the file written from it and ``flysim.lifetimes`` need nothing else.
+            events.attrs[ATTRS_KEY] = event_metadata(provenance)
         self.events = events
         self._index = {m: i for i, m in enumerate(self.metrics)}
 

@@ -16,8 +16,22 @@ from flysim.model.params import ParameterTable
 
 __all__ = ["EVENT_COLUMNS", "Engine", "RawBlock"]
 
-#: Columns of the event log, in order.
-EVENT_COLUMNS: tuple[str, ...] = ("run", "customer", "time", "event", "channel", "tier", "amount")
+#: Columns of the event log, in order. ``health`` and ``nps`` are the
+#: customer's state right after the event (``"onboarding"``, ``"healthy"`` or
+#: ``"at_risk"``; ``"promoter"``, ``"passive"``, ``"detractor"``), empty where it
+#: has none; they come last so code that reads the first seven by position
+#: keeps working.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "run",
+    "customer",
+    "time",
+    "event",
+    "channel",
+    "tier",
+    "amount",
+    "health",
+    "nps",
+)
 
 
 @dataclass
@@ -34,8 +48,8 @@ class RawBlock:
     raw : numpy.ndarray
         Shape ``(n, months, len(RAW_FIELDS))``; see ``flysim.metrics.names``.
     events : list of tuple or None
-        Event-log rows ``(run, customer, time, event, channel, tier, amount)``
-        when requested, else None.
+        Event-log rows, one tuple per event in ``EVENT_COLUMNS`` order, when
+        requested, else None.
     n_events : int
         Number of simulation events processed (for throughput figures).
     """

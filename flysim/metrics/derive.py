@@ -41,13 +41,18 @@ def ratio(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:
     -------
     numpy.ndarray
         float64 quotient; NaN (never ``inf``, and no warning) where the
-        denominator is 0.
+        denominator is 0, and where the quotient is too large for a float
+        (a denominator near 0, such as a tier MRR of 5e-324).
     """
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
-    # NaN != 0, so a NaN denominator is divided and gives NaN quietly.
-    np.divide(num, den, out=out, where=den != 0)
+    # NaN != 0, so a NaN denominator is divided and gives NaN quietly; an
+    # overflow is no more a value than a division by 0 (MODEL.md: a ratio is
+    # missing, never infinite).
+    with np.errstate(over="ignore"):
+        np.divide(num, den, out=out, where=den != 0)
+    out[np.isinf(out)] = np.nan
     return out
 
 
@@ -88,11 +93,13 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
 
     Notes
     -----
-    ``clv`` divides by the churn rate averaged over months ``max(1, m-2)..m``,
-    skipping months whose churn rate is missing. ``organic_growth_rate`` is
-    missing for months 1 and 2, which have no full trailing quarter. ``nrr``
-    and ``grr`` multiply the monthly retention ratios of months
-    ``max(1, m-11)..m``: before month 12 they cover the months so far.
+    ``churn_rate`` is churned / (customers at the month's start + the month's
+    new customers), so it is within [0, 1]. ``clv`` divides by the churn rate
+    averaged over months ``max(1, m-2)..m``, skipping months whose churn rate
+    is missing. ``organic_growth_rate`` is missing for months 1 and 2, which
+    have no full trailing quarter. ``nrr`` and ``grr`` multiply the monthly
+    retention ratios of months ``max(1, m-11)..m``: before month 12 they cover
+    the months so far.
     """
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
@@ -114,7 +121,10 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
 
     out["cac"] = cac = ratio(total(_ACQUISITION_SPENDS), new)
     out["cac_paid"] = ratio(f("spend_paid"), f("new_customers_paid"))
-    out["churn_rate"] = churn = ratio(f("churned"), f("customers_start"))
+    # MODEL.md: customers won and lost within one month are in both the
+    # numerator and the denominator, so the rate stays within [0, 1] and the
+    # annual rate below never goes negative.
+    out["churn_rate"] = churn = ratio(f("churned"), f("customers_start") + new)
     out["churn_rate_annual"] = 1.0 - (1.0 - churn) ** 12
     out["arpa"] = arpa = ratio(f("mrr"), customers)
 

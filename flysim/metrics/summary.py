@@ -8,6 +8,7 @@ without a warning: an all-missing month is an honest answer, not an error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,11 +52,18 @@ def _nan_percentiles(flat: np.ndarray, qs: np.ndarray) -> np.ndarray:
 
 
 def _nan_mean(flat: np.ndarray) -> np.ndarray:
-    """``np.nanmean`` along axis 0, NaN (and no warning) where every run is missing."""
+    """``np.nanmean`` along axis 0, NaN (and no warning) where every run is missing.
+
+    Missing values count as 0 in the sum (as inside ``np.nanmean``). The sum
+    runs along each column laid out contiguously, so numpy sums it pairwise,
+    column by column: the mean of a column never depends on which other
+    columns are summarised with it (block by block or all at once).
+    """
+    missing = np.isnan(flat)
+    total = np.asfortranarray(np.where(missing, 0.0, flat)).sum(axis=0)
+    count = flat.shape[0] - missing.sum(axis=0)
     out = np.full(flat.shape[1], np.nan)
-    some = ~np.isnan(flat).all(axis=0)
-    if some.any():
-        out[some] = np.nanmean(flat[:, some], axis=0)
+    np.divide(total, count, out=out, where=count > 0)
     return out
 
 
@@ -88,6 +96,21 @@ def quantile_bands(values: ArrayLike, qs: Sequence[float] = FAN_QUANTILES) -> np
     return _nan_percentiles(flat, q).reshape((q.size, *tail))
 
 
+#: Bytes of one block of metrics copied at a time by ``summarize``. A block is
+#: the only copy it makes of the data (plus numpy's partition of it), so the
+#: peak stays near the result itself however many runs there are.
+_BLOCK_BYTES = 32 * 2**20
+
+
+def _metric_blocks(runs: int, months: int, n_metrics: int) -> list[range]:
+    """Consecutive ranges of metrics, each about ``_BLOCK_BYTES`` of data (one at least)."""
+    per_block = max(1, _BLOCK_BYTES // max(1, runs * months * 8))
+    n_blocks = max(1, n_metrics // per_block)
+    # Spread the remainder over the blocks instead of leaving a small last one.
+    edges = np.linspace(0, n_metrics, n_blocks + 1).round().astype(int)
+    return [range(int(a), int(b)) for a, b in pairwise(edges)]
+
+
 def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
     """Mean, P5, P50 and P95 across runs of every metric and month.
 
@@ -110,6 +133,12 @@ def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
     ------
     ValueError
         If ``data``'s shape does not match ``metrics``.
+
+    Notes
+    -----
+    The statistics are taken a block of metrics at a time (about 32 MB of
+    data each), so memory holds ``data`` plus one block, never a full-size
+    copy; the numbers are those of a single pass over the whole array.
     """
     data = np.asarray(data, dtype=np.float64)
     metrics = list(metrics)
@@ -117,19 +146,27 @@ def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
         raise ValueError(
             f"data must have shape (runs >= 1, months, {len(metrics)}), got {data.shape}"
         )
-    _, months, n_metrics = data.shape
-    # metric-major columns, so the rows come out metric by metric, month by month
-    flat = data.transpose(0, 2, 1).reshape(data.shape[0], -1)
-    p5, p50, p95 = _nan_percentiles(flat, np.array([5.0, 50.0, 95.0]))
+    runs, months, n_metrics = data.shape
+    size = months * n_metrics
+    mean, missing = np.empty(size), np.empty(size, dtype=np.int64)
+    pcts = np.empty((3, size))
+    for block in _metric_blocks(runs, months, n_metrics):
+        # metric-major columns, so the rows come out metric by metric, month by
+        # month; the reshape copies this block only.
+        flat = data[:, :, block.start : block.stop].transpose(0, 2, 1).reshape(runs, -1)
+        cols = slice(block.start * months, block.stop * months)
+        pcts[:, cols] = _nan_percentiles(flat, np.array([5.0, 50.0, 95.0]))
+        mean[cols] = _nan_mean(flat)
+        missing[cols] = np.isnan(flat).sum(axis=0)
     return pd.DataFrame(
         {
             "metric": np.repeat(np.array(metrics, dtype=object), months),
             "month": np.tile(np.arange(1, months + 1), n_metrics),
-            "mean": _nan_mean(flat),
-            "p5": p5,
-            "p50": p50,
-            "p95": p95,
-            "missing": np.isnan(flat).sum(axis=0),
+            "mean": mean,
+            "p5": pcts[0],
+            "p50": pcts[1],
+            "p95": pcts[2],
+            "missing": missing,
         },
         columns=list(SUMMARY_COLUMNS),
     )

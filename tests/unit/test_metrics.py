@@ -51,6 +51,12 @@ def test_ratio_zero_denominator_is_nan_and_nan_propagates():
     assert not np.isinf(got).any()
 
 
+def test_ratio_too_large_for_a_float_is_nan_without_warning():
+    # a tier MRR of 5e-324 made payback = cac / (arpa * margin) overflow to inf
+    got = ratio([1e3, -1e3, 1.0, np.inf], [5e-324, 5e-324, 1e-300, 1.0])
+    np.testing.assert_array_equal(got, [np.nan, np.nan, 1.0 / 1e-300, np.nan])
+
+
 # ---------------------------------------------------------------- derive_metrics
 
 
@@ -121,12 +127,13 @@ def test_ratios_of_one_hand_computed_month():
     d = {k: v[0, 0] for k, v in derived(raw).items()}
     assert d["cac"] == pytest.approx(450 / 3, rel=1e-15)
     assert d["cac_paid"] == 150.0
-    assert d["churn_rate"] == 0.2
-    assert d["churn_rate_annual"] == pytest.approx(1 - 0.8**12, rel=1e-15)
+    # 2 churned out of 10 at the start + 3 won in the month
+    assert d["churn_rate"] == pytest.approx(2 / 13, rel=1e-15)
+    assert d["churn_rate_annual"] == pytest.approx(1 - (11 / 13) ** 12, rel=1e-15)
     assert d["customers"] == 8.0
     assert d["arpa"] == 100.0
-    assert d["clv"] == pytest.approx(100 * 0.5 / 0.2, rel=1e-15)
-    assert d["ltv_cac"] == pytest.approx(250 / 150, rel=1e-15)
+    assert d["clv"] == pytest.approx(100 * 0.5 / (2 / 13), rel=1e-15)
+    assert d["ltv_cac"] == pytest.approx(100 * 0.5 / (2 / 13) / 150, rel=1e-15)
     assert d["payback_months"] == pytest.approx(150 / 50, rel=1e-15)
     assert d["nps"] == pytest.approx(100 * (3 - 1) / 6, rel=1e-15)
     assert d["referral_rate"] == 0.5
@@ -168,7 +175,7 @@ def test_nan_propagates():
     np.testing.assert_array_equal(d["spend_total"][0], [10, np.nan, 10])
     # cumulative: missing from the first missing month on
     np.testing.assert_array_equal(d["roi_cumulative"][0], [(50 - 10) / 10, np.nan, np.nan])
-    np.testing.assert_array_equal(d["churn_rate"][0], [np.nan, 0.1, 0.1])
+    np.testing.assert_array_equal(d["churn_rate"][0], [np.nan, 1 / 11, 1 / 11])
     assert np.isnan(d["churn_rate_annual"][0, 0])
 
 
@@ -206,11 +213,29 @@ def test_organic_growth_rate_and_velocity():
     d = derived(raw)
     ogr = d["organic_growth_rate"][0]
     np.testing.assert_allclose(ogr, [np.nan, np.nan, 7 / 10, 11 / 20], rtol=1e-15)
-    # churn 10 % every month, arpa 100 -> clv 500; referral rate 0.2
+    # churn over (start + new): 1/11, 2/23, 4/43, 8/85; arpa 100; referral rate 0.2
+    churn = np.array([1 / 11, 2 / 23, 4 / 43, 8 / 85])
+    np.testing.assert_allclose(d["churn_rate"][0], churn, rtol=1e-15)
+    clv = 50 / np.array([churn[:1].mean(), churn[:2].mean(), churn[:3].mean(), churn[1:].mean()])
+    np.testing.assert_allclose(d["clv"][0], clv, rtol=1e-14)
     cac = 100 / np.array([1, 3, 3, 5])
     np.testing.assert_allclose(d["cac"][0], cac, rtol=1e-15)
-    np.testing.assert_allclose(d["flywheel_velocity"][0], ogr * 500 * 0.2 / cac, rtol=1e-14)
+    np.testing.assert_allclose(d["flywheel_velocity"][0], ogr * clv * 0.2 / cac, rtol=1e-14)
     assert np.isnan(d["flywheel_velocity"][0, :2]).all()
+
+
+def test_churn_rate_counts_the_months_new_customers_and_stays_in_unit_interval():
+    # the case: customers won in a month churn in it (onboarding churn
+    # 3 a month), more churned than were there at the start
+    raw = make_raw(
+        1, 3, customers_start=[2, 0, 0], new_customers_paid=[5, 4, 0], churned=[6, 4, 0],
+    )  # fmt: skip
+    d = derived(raw)
+    np.testing.assert_allclose(d["churn_rate"][0, :2], [6 / 7, 1.0], rtol=1e-15)
+    assert np.isnan(d["churn_rate"][0, 2])  # nobody there and nobody won: missing
+    annual = d["churn_rate_annual"][0, :2]
+    assert ((annual >= 0) & (annual <= 1)).all()
+    assert annual[1] == 1.0
 
 
 @pytest.mark.parametrize("months", [1, 2])

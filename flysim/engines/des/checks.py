@@ -52,19 +52,10 @@ def weekly_checks(world: World) -> Generator[simpy.Event, object, None]:
                 books.add("trigger_actions", now, n_fired)
                 books.add("spend_triggers", now, n_fired * trig.cost)
                 if world.log is not None:
+                    # Through the world's one row builder, so the row has every column.
                     for i in np.flatnonzero(fired):
                         c = group[i]
-                        world.log.append(
-                            (
-                                world.run_index,
-                                c.id,
-                                now,
-                                ev.TRIGGER + trig.name,
-                                c.channel,
-                                world.rates.tier_names[c.tier],
-                                trig.cost,
-                            )
-                        )
+                        world._event(c.id, ev.TRIGGER + trig.name, c.channel, c, trig.cost)
                 if state == AT_RISK:
                     saved |= fired & (rng.random(n) < trig.success)
             recovered.extend(group[i] for i in np.flatnonzero(saved))

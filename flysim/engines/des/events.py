@@ -16,10 +16,12 @@ __all__ = [
     "NPS",
     "RECOVER",
     "REWARD",
+    "START",
     "TRIGGER",
     "UPSELL",
 ]
 
+START = "start"  # an initial customer's record at t = 0 (amount: its MRR)
 LEAD = "lead"  # a lead arrives (channel)
 LOST = "lost"  # a lead decides against
 CONVERT = "convert"  # a lead becomes a customer (amount: its MRR)

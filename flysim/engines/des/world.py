@@ -40,6 +40,8 @@ from flysim.units import DAYS_PER_MONTH
 __all__ = ["World"]
 
 _NEW_CUSTOMERS = {c: f"new_customers_{c}" for c in CHANNELS}
+_HEALTH_NAMES = {HEALTHY: "healthy", AT_RISK: "at_risk"}
+_NPS_NAMES = dict(enumerate(ev.NPS))
 _LEADS = {c: f"leads_{c}" for c in CHANNELS}
 
 
@@ -116,11 +118,18 @@ class World:
             c.phase = ACTIVE
             self.healthy += 1
             self.active[c.id] = c
+            category: int | None = None
             if i < r.initial_advocates:
                 c.ask = ACCEPTED
-                self.set_nps(c, PROMOTER)
+                category = PROMOTER
             elif r.nps_on:
-                self.set_nps(c, nps_category(rng.random(), r.nps_healthy))
+                category = nps_category(rng.random(), r.nps_healthy)
+            # Every customer's life starts with a record (won ones: ``convert``),
+            # so survival data can be built from the log alone; it comes before
+            # the category's own row and already carries the category.
+            self._event(c.id, ev.START, c.channel, c, r.tier_mrr[0], nps=category)
+            if category is not None:
+                self.set_nps(c, category)
             c.process = self.env.process(life(self, c))
 
     # -- attract -------------------------------------------------------------
@@ -317,8 +326,24 @@ class World:
         }
 
     def _event(
-        self, cid: int, event: str, channel: str, c: Customer | None = None, amount: float = 0.0
+        self,
+        cid: int,
+        event: str,
+        channel: str,
+        c: Customer | None = None,
+        amount: float = 0.0,
+        *,
+        nps: int | None = None,
     ) -> None:
-        if self.log is not None:
-            tier = self.rates.tier_names[c.tier] if c is not None else ""
-            self.log.append((self.run_index, cid, self.env.now, event, channel, tier, amount))
+        """Append a row in ``EVENT_COLUMNS`` order; ``nps`` overrides the customer's own."""
+        if self.log is None:
+            return
+        tier = health = category = ""
+        if c is not None:
+            tier = self.rates.tier_names[c.tier]
+            health = _HEALTH_NAMES[c.health] if c.phase == ACTIVE else "onboarding"
+            shown = c.nps if nps is None else nps
+            category = "" if shown is None else _NPS_NAMES[shown]
+        self.log.append(
+            (self.run_index, cid, self.env.now, event, channel, tier, amount, health, category)
+        )
