@@ -49,7 +49,8 @@ def gamma_shape(cv: float) -> float | None:
 
     None for ``cv = 0`` (every customer has multiplier 1).
     """
-    return 1.0 / cv**2 if cv > 0 else None
+    # A cv so small that its square underflows is no heterogeneity at all.
+    return 1.0 / cv**2 if cv**2 > 0 else None
 
 
 def draw_multiplier(rng: np.random.Generator, cv: float) -> float:

@@ -25,7 +25,12 @@ import numpy as np
 from scipy import linalg
 
 from flysim.model.customer import onboarding_hazards, value_generator
-from flysim.model.hazards import entrant_probability, gamma_classes, hazard_probability
+from flysim.model.hazards import (
+    entrant_probability,
+    gamma_classes,
+    gamma_shape,
+    hazard_probability,
+)
 from flysim.model.health import (
     expected_score,
     fire_probabilities,
@@ -84,7 +89,9 @@ def _exit_ages(rates: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray, np
     step's end of an entrant still in the pool.
     """
     t = _nodes(dt)
-    fin = np.isfinite(rates)
+    # A rate so high that exp(-rate dt) underflows exits at once, like an
+    # infinite one: its times within the step are 0 to machine precision.
+    fin = np.isfinite(rates) & (rates * dt < 700.0)
     safe = np.where(fin, rates, 0.0)
     decay = np.exp(-safe[:, None] * t)
     left = (dt - t) * decay
@@ -340,7 +347,7 @@ def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
     health = rates.health
     return Structure(
         groups=2 if rates.channels["referral"].enabled else 1,
-        classes=classes if rates.churn_cv > 0 else 1,
+        classes=classes if gamma_shape(rates.churn_cv) is not None else 1,
         tiers=rates.n_tiers if rates.upsell > 0 else 1,
         nps_on=rates.nps_on,
         checks=health is not None,
