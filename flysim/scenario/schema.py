@@ -18,8 +18,17 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 __all__ = [
+    "MAX_COUNT_RATE",
+    "MAX_DAYS",
+    "MAX_HAZARD",
+    "MAX_INITIAL",
+    "MAX_LEADS",
+    "MAX_MARKET",
+    "MAX_MONEY",
+    "MAX_MRR",
     "Attract",
     "Costs",
+    "CountByHealth",
     "Delight",
     "Education",
     "Engage",
@@ -45,10 +54,37 @@ __all__ = [
     "UsageByHealth",
 ]
 
+# Upper bounds: far beyond any real business, well within what the engines
+# compute exactly. The numpy core draws counts by CDF inversion and normal
+# approximations that stay exact in float64 up to ~1e15; a month's leads are
+# at most 1e7 by these bounds, so counts stay below ~1e10 over 120 months.
+# Money is bounded so that a run's cumulative sums stay far from overflow
+# (1e9 a month x 120 months x 1e7 customers' MRR would still be ~1e18).
+
+#: Largest money amount a month (or per action): a billion.
+MAX_MONEY = 1e9
+#: Largest MRR of one customer.
+MAX_MRR = 1e7
+#: Largest lead rate a month, of a channel.
+MAX_LEADS = 1e7
+#: Largest hazard (transitions per customer a month): 100 a month is one every 7 hours.
+MAX_HAZARD = 100.0
+#: Largest per-customer count rate (logins a week, tickets and experiments a month).
+MAX_COUNT_RATE = 1000.0
+#: Longest mean delay, in days: ten years.
+MAX_DAYS = 3650.0
+#: Largest market and initial base.
+MAX_MARKET = 10_000_000_000
+MAX_INITIAL = 10_000_000
+#: Largest expected log of evolve's conversion multiplier over the horizon.
+MAX_LOG_UPLIFT = 100.0
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Days = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0.0, le=MAX_HAZARD, allow_inf_nan=False)]
+CountRate = Annotated[float, Field(ge=0.0, le=MAX_COUNT_RATE, allow_inf_nan=False)]
+LeadRate = Annotated[float, Field(ge=0.0, le=MAX_LEADS, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=0.0, le=MAX_DAYS, allow_inf_nan=False)]
 
 TRIGGER_NAMES: tuple[str, ...] = ("risk_alert", "education", "escalation", "retention")
 HEALTH_STATES: tuple[str, ...] = ("healthy", "at_risk")
@@ -72,6 +108,7 @@ class ScenarioMeta(_Section):
     seed: int | None = Field(
         None,
         ge=0,
+        le=2**63 - 1,
         description="Default seed; omitted means fresh entropy, recorded in the results.",
     )
 
@@ -80,16 +117,21 @@ class Market(_Section):
     """``[market]``: the addressable market that saturates."""
 
     size: int | None = Field(
-        None, ge=1, description="Addressable accounts M; omitted means unlimited."
+        None, ge=1, le=MAX_MARKET, description="Addressable accounts M; omitted means unlimited."
     )
 
 
 class Initial(_Section):
     """``[initial]``: the customer base at t = 0."""
 
-    customers: int = Field(0, ge=0, description="Active, healthy, first-tier customers at t = 0.")
+    customers: int = Field(
+        0, ge=0, le=MAX_INITIAL, description="Active, healthy, first-tier customers at t = 0."
+    )
     advocates: int = Field(
-        0, ge=0, description="Of the initial customers, promoters who already accepted the ask."
+        0,
+        ge=0,
+        le=MAX_INITIAL,
+        description="Of the initial customers, promoters who already accepted the ask.",
     )
 
     @model_validator(mode="after")
@@ -105,7 +147,12 @@ class Tier(_Section):
     """One subscription tier."""
 
     name: str = Field(min_length=1, description="Tier name.")
-    mrr: Money = Field(description="Monthly recurring revenue of one customer in this tier.")
+    mrr: float = Field(
+        ge=0.0,
+        le=MAX_MRR,
+        allow_inf_nan=False,
+        description="Monthly recurring revenue of one customer in this tier.",
+    )
 
 
 class Revenue(_Section):
@@ -135,13 +182,25 @@ class PaidChannel(_Channel):
     """``[attract.paid]``: leads bought with a continuously spent budget."""
 
     budget_per_month: Money = Field(description="Paid budget spent in full, continuously.")
-    cost_per_lead: float = Field(gt=0.0, allow_inf_nan=False, description="Cost of one lead.")
+    cost_per_lead: float = Field(
+        ge=0.01, le=MAX_MONEY, allow_inf_nan=False, description="Cost of one lead."
+    )
+
+    @model_validator(mode="after")
+    def _leads_within_bound(self) -> PaidChannel:
+        leads = self.budget_per_month / self.cost_per_lead
+        if leads > MAX_LEADS:
+            raise ValueError(
+                f"budget_per_month / cost_per_lead is {leads:.3g} leads a month; "
+                f"at most {MAX_LEADS:.0e} are allowed"
+            )
+        return self
 
 
 class OrganicChannel(_Channel):
     """``[attract.organic]``: content, SEO and social proof."""
 
-    leads_per_month: Rate = Field(0.0, description="Base organic lead rate at t = 0.")
+    leads_per_month: LeadRate = Field(0.0, description="Base organic lead rate at t = 0.")
     growth_per_month: float = Field(
         0.0,
         gt=-1.0,
@@ -168,10 +227,17 @@ class Attract(_Section):
 
 
 class RateByHealth(_Section):
-    """A non-negative rate for each health state."""
+    """A non-negative rate (a hazard a month) for each health state."""
 
     healthy: Rate
     at_risk: Rate
+
+
+class CountByHealth(_Section):
+    """A non-negative mean count (logins a week, tickets a month) for each health state."""
+
+    healthy: CountRate
+    at_risk: CountRate
 
 
 class ProbByHealth(_Section):
@@ -194,12 +260,16 @@ class UsageByHealth(_Section):
 class Health(_Section):
     """``[engage.health]``: the weekly signal distributions by health state."""
 
-    logins_per_week: RateByHealth = Field(description="Poisson mean of weekly logins.")
+    logins_per_week: CountByHealth = Field(description="Poisson mean of weekly logins.")
     feature_usage: UsageByHealth = Field(description="Beta mean of the feature-usage share.")
     feature_usage_concentration: float = Field(
-        10.0, gt=0.0, allow_inf_nan=False, description="Beta concentration a + b."
+        10.0,
+        ge=1e-3,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Beta concentration a + b.",
     )
-    tickets_per_month: RateByHealth = Field(description="Poisson mean of support tickets a month.")
+    tickets_per_month: CountByHealth = Field(description="Poisson mean of support tickets a month.")
     payment_delay: ProbByHealth = Field(description="Probability that a payment is delayed.")
 
 
@@ -214,7 +284,7 @@ class RiskAlert(_Trigger):
     """``[engage.triggers.risk_alert]``: few logins -> proactive support."""
 
     logins_below: float = Field(
-        2.0, ge=0.0, allow_inf_nan=False, description="Fires when logins < this."
+        2.0, ge=0.0, le=MAX_COUNT_RATE, allow_inf_nan=False, description="Fires when logins < this."
     )
 
 
@@ -228,7 +298,11 @@ class Escalation(_Trigger):
     """``[engage.triggers.escalation]``: many tickets -> escalation."""
 
     tickets_above: float = Field(
-        3.0, ge=0.0, allow_inf_nan=False, description="Fires when tickets > this."
+        3.0,
+        ge=0.0,
+        le=MAX_COUNT_RATE,
+        allow_inf_nan=False,
+        description="Fires when tickets > this.",
     )
 
 
@@ -320,7 +394,7 @@ class Delight(_Section):
 class Evolve(_Section):
     """``[evolve]``: experiments that compound conversion."""
 
-    experiments_per_month: Rate = Field(description="Poisson rate of experiments.")
+    experiments_per_month: CountRate = Field(description="Poisson rate of experiments.")
     win_rate: Probability = Field(description="Probability that an experiment wins.")
     uplift_per_win: float = Field(
         ge=0.0, le=10.0, allow_inf_nan=False, description="Relative conversion uplift of each win."
@@ -364,6 +438,32 @@ class Scenario(_Section):
             raise ValueError(
                 "initial.advocates > 0 needs a [delight] section (advocates are promoters)"
             )
+        o = self.attract.organic
+        if o is not None and o.leads_per_month > 0:
+            # Compound growth: (1 + g)^months can overflow long before a market saturates it.
+            months = self.scenario.horizon_months
+            final = o.leads_per_month * math.exp(months * math.log1p(o.growth_per_month))
+            if final > MAX_LEADS:
+                raise ValueError(
+                    f"attract.organic grows to {final:.3g} leads a month by month {months}; "
+                    f"at most {MAX_LEADS:.0e} are allowed "
+                    "(lower growth_per_month or leads_per_month)"
+                )
+        ev = self.evolve
+        if ev is not None:
+            # Conversion is capped at 1, but the multiplier itself must stay a finite float.
+            log_gain = (
+                ev.experiments_per_month
+                * ev.win_rate
+                * self.scenario.horizon_months
+                * math.log1p(ev.uplift_per_win)
+            )
+            if log_gain > MAX_LOG_UPLIFT:
+                raise ValueError(
+                    f"[evolve] would multiply conversion by about e^{log_gain:.0f} over "
+                    f"{self.scenario.horizon_months} months (at most e^{MAX_LOG_UPLIFT:.0f}); "
+                    "lower experiments_per_month, win_rate or uplift_per_win"
+                )
         return self
 
     @property
