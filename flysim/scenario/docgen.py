@@ -243,7 +243,8 @@ scenarios/x.toml: attract.paid.conversion = 1.5: must be between 0 and 1
 scenarios/x.toml: unknown key 'engage.churn_per_mnth'; did you mean 'churn_per_month'?
 scenarios/x.toml: scenario.horizon_months = 121: must be an integer from 1 to 120
 scenarios/x.toml: invalid TOML at line 3, column 18: Invalid value
-scenarios/x.toml (--set): attract.paid.budget_per_month = "abc": wrong type (a string); must be between 0 and 1e9
+scenarios/x.toml (--set): attract.paid.budget_per_month = "abc": wrong type (a string); \
+must be between 0 and 1e9
 ```
 
 A key inherited through `extends` is reported in the file that set it.

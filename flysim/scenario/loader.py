@@ -228,12 +228,9 @@ def _read_chain(path: Path, display: str) -> tuple[dict[str, Any], dict[Loc, Ori
             )
         try:
             os.stat(base_path)
-        except FileNotFoundError:
-            raise _extends_error(display, base_ref, f"file not found ({base_display})") from None
         except OSError as exc:
-            raise _extends_error(
-                display, base_ref, f"{_os_problem(exc)} ({base_display})"
-            ) from None
+            problem = f"{_os_problem(exc)} ({_shorten(base_display)})"
+            raise _extends_error(display, base_ref, problem) from None
         path, display = base_path, base_display
     # The deepest base first, each extending file merged over it.
     data, origins = layers.pop()
@@ -242,6 +239,11 @@ def _read_chain(path: Path, display: str) -> tuple[dict[str, Any], dict[Loc, Ori
         merge(data, top)
         origins = merge_origins(origins, top_origins)
     return data, origins
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    """A path short enough for one line of error (the value is shown above it already)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _extends_error(display: str, base_ref: Any, problem: str) -> ScenarioError:
