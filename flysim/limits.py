@@ -186,8 +186,8 @@ def check_job(
     )
     if cost.customers > MAX_CUSTOMERS:
         raise JobTooLargeError(
-            f"the customer base could grow to ~{cost.customers:.1e} in {months} months "
-            f"(at most {MAX_CUSTOMERS:.0e} can be simulated): the referral and promoter "
+            f"the customer base could grow to ~{_sci(cost.customers)} in {months} months "
+            f"(at most {_sci(MAX_CUSTOMERS)} can be simulated): the referral and promoter "
             "loops compound with nothing to saturate them; set [market] size, or lower "
             "delight.referrals_per_advocate_per_month or "
             "attract.organic.leads_per_promoter_per_month"
@@ -202,8 +202,8 @@ def check_job(
         )
     if cost.events > MAX_DES_EVENTS:
         raise JobTooLargeError(
-            f"the agent model would process ~{cost.events:.0e} events "
-            f"(at most {MAX_DES_EVENTS:.0e}); use --engine mc, or fewer runs or months"
+            f"the agent model would process ~{_sci(cost.events)} events "
+            f"(at most {_sci(MAX_DES_EVENTS)}); use --engine mc, or fewer runs or months"
         )
     return cost
 
@@ -228,6 +228,12 @@ def machine_memory() -> int:
     except OSError:
         pass
     return total
+
+
+def _sci(x: float) -> str:
+    """``3e9`` rather than Python's ``3e+09``."""
+    mantissa, _, exponent = f"{x:.0e}".partition("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _gb(n: float) -> str:

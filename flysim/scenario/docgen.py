@@ -188,9 +188,14 @@ A top-level `extends = "other.toml"` makes a scenario inherit another file
 Tables merge key by key; any other value, arrays such as `revenue.tiers`
 included, replaces the inherited one whole. The base file need not be valid on
 its own; only the merged result is checked. Chains (`a` extends `b` extends
-`c`) are allowed; a cycle is an error that names it. A file cannot remove a
-section its base sets (TOML has no null), so keep optional sections out of
-shared bases.
+`c`) are allowed, up to 32 files; a cycle is an error that names it. A file
+cannot remove a section its base sets (TOML has no null), so keep optional
+sections out of shared bases.
+
+A scenario file (and every file it extends) must be a regular file of at most
+1 MiB, UTF-8, with tables and arrays nested at most 16 deep; a folder, a
+device such as `/dev/zero`, a FIFO or a loop of symbolic links is refused at
+once, in one line, without reading it.
 
 `bigger-budget.toml`:
 
