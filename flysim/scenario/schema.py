@@ -17,15 +17,24 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from flysim.scenario.bounds import (
+    MAX_COUNT_RATE,
+    MAX_INITIAL,
+    MAX_MARKET,
+    MAX_MONEY,
+    MAX_MRR,
+    CountRate,
+    Days,
+    LeadRate,
+    Money,
+    Probability,
+    Rate,
+    check_evolve_gain,
+    check_organic_growth,
+    check_paid_leads,
+)
+
 __all__ = [
-    "MAX_COUNT_RATE",
-    "MAX_DAYS",
-    "MAX_HAZARD",
-    "MAX_INITIAL",
-    "MAX_LEADS",
-    "MAX_MARKET",
-    "MAX_MONEY",
-    "MAX_MRR",
     "Attract",
     "Costs",
     "CountByHealth",
@@ -53,38 +62,6 @@ __all__ = [
     "Triggers",
     "UsageByHealth",
 ]
-
-# Upper bounds: far beyond any real business, well within what the engines
-# compute exactly. The numpy core draws counts by CDF inversion and normal
-# approximations that stay exact in float64 up to ~1e15; a month's leads are
-# at most 1e7 by these bounds, so counts stay below ~1e10 over 120 months.
-# Money is bounded so that a run's cumulative sums stay far from overflow
-# (1e9 a month x 120 months x 1e7 customers' MRR would still be ~1e18).
-
-#: Largest money amount a month (or per action): a billion.
-MAX_MONEY = 1e9
-#: Largest MRR of one customer.
-MAX_MRR = 1e7
-#: Largest lead rate a month, of a channel.
-MAX_LEADS = 1e7
-#: Largest hazard (transitions per customer a month): 100 a month is one every 7 hours.
-MAX_HAZARD = 100.0
-#: Largest per-customer count rate (logins a week, tickets and experiments a month).
-MAX_COUNT_RATE = 1000.0
-#: Longest mean delay, in days: ten years.
-MAX_DAYS = 3650.0
-#: Largest market and initial base.
-MAX_MARKET = 10_000_000_000
-MAX_INITIAL = 10_000_000
-#: Largest expected log of evolve's conversion multiplier over the horizon.
-MAX_LOG_UPLIFT = 100.0
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=0.0, le=MAX_HAZARD, allow_inf_nan=False)]
-CountRate = Annotated[float, Field(ge=0.0, le=MAX_COUNT_RATE, allow_inf_nan=False)]
-LeadRate = Annotated[float, Field(ge=0.0, le=MAX_LEADS, allow_inf_nan=False)]
-Days = Annotated[float, Field(ge=0.0, le=MAX_DAYS, allow_inf_nan=False)]
 
 TRIGGER_NAMES: tuple[str, ...] = ("risk_alert", "education", "escalation", "retention")
 HEALTH_STATES: tuple[str, ...] = ("healthy", "at_risk")
@@ -188,12 +165,7 @@ class PaidChannel(_Channel):
 
     @model_validator(mode="after")
     def _leads_within_bound(self) -> PaidChannel:
-        leads = self.budget_per_month / self.cost_per_lead
-        if leads > MAX_LEADS:
-            raise ValueError(
-                f"budget_per_month / cost_per_lead is {leads:.3g} leads a month; "
-                f"at most {MAX_LEADS:.0e} are allowed"
-            )
+        check_paid_leads(self.budget_per_month, self.cost_per_lead)
         return self
 
 
@@ -439,31 +411,13 @@ class Scenario(_Section):
                 "initial.advocates > 0 needs a [delight] section (advocates are promoters)"
             )
         o = self.attract.organic
-        if o is not None and o.leads_per_month > 0:
-            # Compound growth: (1 + g)^months can overflow long before a market saturates it.
-            months = self.scenario.horizon_months
-            final = o.leads_per_month * math.exp(months * math.log1p(o.growth_per_month))
-            if final > MAX_LEADS:
-                raise ValueError(
-                    f"attract.organic grows to {final:.3g} leads a month by month {months}; "
-                    f"at most {MAX_LEADS:.0e} are allowed "
-                    "(lower growth_per_month or leads_per_month)"
-                )
-        ev = self.evolve
-        if ev is not None:
-            # Conversion is capped at 1, but the multiplier itself must stay a finite float.
-            log_gain = (
-                ev.experiments_per_month
-                * ev.win_rate
-                * self.scenario.horizon_months
-                * math.log1p(ev.uplift_per_win)
+        if o is not None:
+            check_organic_growth(o.leads_per_month, o.growth_per_month, self.horizon_months)
+        if self.evolve is not None:
+            e = self.evolve
+            check_evolve_gain(
+                e.experiments_per_month, e.win_rate, e.uplift_per_win, self.horizon_months
             )
-            if log_gain > MAX_LOG_UPLIFT:
-                raise ValueError(
-                    f"[evolve] would multiply conversion by about e^{log_gain:.0f} over "
-                    f"{self.scenario.horizon_months} months (at most e^{MAX_LOG_UPLIFT:.0f}); "
-                    "lower experiments_per_month, win_rate or uplift_per_win"
-                )
         return self
 
     @property
