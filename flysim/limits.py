@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass
 
 from flysim.metrics.names import METRICS, RAW_FIELDS
+from flysim.scenario.bounds import check_evolve_gain, check_organic_growth
 from flysim.scenario.schema import Scenario
 
 __all__ = [
@@ -175,6 +176,15 @@ def check_job(
             f"the study has {points:,} parameter sets; at most {MAX_POINTS:,} are allowed "
             "(use fewer points or samples)"
         )
+    # The schema checks compounding over the scenario's horizon; a run may be longer.
+    try:
+        o, e = scenario.attract.organic, scenario.evolve
+        if o is not None:
+            check_organic_growth(o.leads_per_month, o.growth_per_month, months)
+        if e is not None:
+            check_evolve_gain(e.experiments_per_month, e.win_rate, e.uplift_per_win, months)
+    except ValueError as exc:
+        raise JobTooLargeError(f"over {months} months, {exc}") from None
     cost = estimate_job(
         scenario,
         runs=runs,
@@ -187,10 +197,10 @@ def check_job(
     if cost.customers > MAX_CUSTOMERS:
         raise JobTooLargeError(
             f"the customer base could grow to ~{_sci(cost.customers)} in {months} months "
-            f"(at most {_sci(MAX_CUSTOMERS)} can be simulated): the referral and promoter "
-            "loops compound with nothing to saturate them; set [market] size, or lower "
-            "delight.referrals_per_advocate_per_month or "
-            "attract.organic.leads_per_promoter_per_month"
+            f"(at most {_sci(MAX_CUSTOMERS)} can be simulated): growth compounds with nothing "
+            "to saturate it; set [market] size, or lower "
+            "delight.referrals_per_advocate_per_month, "
+            "attract.organic.leads_per_promoter_per_month or growth_per_month"
         )
     limit = machine_memory() if memory is None else memory
     if cost.memory_bytes > limit:

@@ -217,7 +217,9 @@ def _check_creatable(target: Path, given: str, *, extra: int) -> None:
             probe = tempfile.mkdtemp(dir=ancestor, prefix=f".{target.name}-")
             os.rmdir(probe)
         except OSError as exc:
-            raise OutputPathError(f"cannot write in {ancestor}: {_reason(exc)}") from None
+            # /proc and the like answer "no such file" for a folder that cannot exist there.
+            why = "no folder can be created there" if exc.errno == errno.ENOENT else _reason(exc)
+            raise OutputPathError(f"cannot write in {ancestor}: {why}") from None
     elif not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputPathError(f"cannot write in {ancestor}: permission denied")
 
