@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flysim.outputs import OutputPathError, check_result_folder, signals_deferred
 from flysim.scenario import resolved_dict
 
 if TYPE_CHECKING:
@@ -68,19 +69,12 @@ FigureWriter = Callable[[Path], Sequence[str | os.PathLike[str]]]
 
 
 def _target_path(directory: str | os.PathLike[str]) -> Path:
-    target = Path(os.path.abspath(os.path.expanduser(directory)))
-    if not target.name:
-        raise ValueError(f"directory must name a folder below a parent, got {str(directory)!r}")
-    if target.exists():
-        if not target.is_dir():
-            raise FileExistsError(f"{target} exists and is not a folder")
-        # Replacing deletes the old folder: only ever do that to an earlier result.
-        if any(target.iterdir()) and not (target / MANIFEST_FILE).is_file():
-            raise FileExistsError(
-                f"refusing to replace {target}: it is not empty and holds no {MANIFEST_FILE} "
-                "(not a flysim result folder)"
-            )
-    return target
+    # The checks (and their one-line messages) are shared with the command
+    # line, which runs them before simulating; a symlink is written through.
+    try:
+        return check_result_folder(directory)
+    except OutputPathError as exc:
+        raise FileExistsError(str(exc)) from None
 
 
 def _match_umask(folder: Path) -> None:
@@ -93,18 +87,21 @@ def _match_umask(folder: Path) -> None:
 
 
 def _swap_in(new: Path, target: Path) -> None:
-    if not target.exists():
-        new.rename(target)
-        return
-    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
-    target.rename(aside / target.name)
-    try:
-        new.rename(target)
-    except BaseException:
-        (aside / target.name).rename(target)
+    # Deferred signals: a stop between the two renames would leave nothing
+    # at ``target``; the old folder is kept aside until the new one is in place.
+    with signals_deferred():
+        if not target.exists():
+            new.rename(target)
+            return
+        aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
+        target.rename(aside / target.name)
+        try:
+            new.rename(target)
+        except BaseException:
+            (aside / target.name).rename(target)
+            shutil.rmtree(aside, ignore_errors=True)
+            raise
         shutil.rmtree(aside, ignore_errors=True)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
 
 
 @contextmanager
@@ -115,7 +112,9 @@ def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
     ----------
     directory : path
         The folder to create or replace. An existing one is replaced only if it
-        is empty or holds a flysim ``manifest.json``.
+        is empty or an earlier flysim result holding only the files its
+        ``manifest.json`` lists. A symbolic link is followed: the folder it
+        points to is replaced, the link stays.
 
     Yields
     ------
@@ -127,7 +126,9 @@ def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
     Raises
     ------
     FileExistsError
-        If ``directory`` is a file, or a non-empty folder that is not a result.
+        If ``directory`` is a file, or a folder that holds anything but an
+        earlier result, or cannot be written (see
+        :func:`flysim.outputs.check_result_folder`).
     """
     target = _target_path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +138,8 @@ def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
         _match_umask(tmp)
         _swap_in(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with signals_deferred():  # a second signal must not leave a hidden half-folder
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 

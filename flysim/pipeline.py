@@ -27,6 +27,7 @@ from flysim._args import check_int
 from flysim._version import __version__
 from flysim.engines import EVENT_COLUMNS, Engine, resolve_engine
 from flysim.execution import iter_blocks
+from flysim.limits import check_job
 from flysim.metrics.derive import derive_metrics
 from flysim.metrics.names import METRICS
 from flysim.model.params import compile_table
@@ -165,6 +166,9 @@ def run_variants(
     ------
     ValueError, TypeError
         Naming the argument, its value and what is allowed.
+    flysim.limits.JobTooLargeError
+        (a ``ValueError``) For a job that cannot fit in memory or finish,
+        saying what it would take and what to change.
     """
     if not variants:
         raise ValueError("variants must hold at least one scenario")
@@ -179,6 +183,17 @@ def run_variants(
         raise ValueError("events=True records one variant's event log; give one scenario")
     metrics = tuple(check_metric(m) for m in metrics)
     columns = [METRICS.index(m) for m in metrics]
+    # Refuse, before anything runs, a job that cannot fit in memory or finish.
+    for scenario in variants:
+        check_job(
+            scenario,
+            runs=runs,
+            months=months,
+            engine=eng.name,
+            workers=workers,
+            points=len(variants),
+            metrics=len(metrics),
+        )
     table = compile_table(variants)
     log.info(
         "simulating %d variant(s) x %d runs: engine=%s months=%d seed=%d",

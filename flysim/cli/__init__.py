@@ -2,74 +2,79 @@
 
 ``main`` is the console script's entry point; ``app`` is the typer application,
 for testing with ``typer.testing.CliRunner`` or embedding.
+
+Every failure is one line on standard error: bad input (a bad option value
+included) is ``error: ...`` and exit status 2; a stopping signal is
+``interrupted`` and exit status 128 + the signal (130 for Ctrl-C, 143 for
+SIGTERM, 129 for SIGHUP).
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import threading
-from types import FrameType
+
+import typer
 
 # Importing the command modules registers their commands on the app.
 from flysim.cli import study as _study  # noqa: F401
 from flysim.cli.app import app
-from flysim.cli.common import EXIT_INTERRUPTED, stderr
+from flysim.cli.common import EXIT_BAD_INPUT, error, report_interrupted
+from flysim.cli.signals import Interrupted, caused_by_interrupt, install, received
 
 __all__ = ["Interrupted", "app", "main"]
 
-#: Seconds after which an interrupt nobody has taken is delivered again.
-_REDELIVER_S = 1.0
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, as the command line's own SIGINT handler raises it.
-
-    A subclass, not ``KeyboardInterrupt`` itself: CPython (3.11) remembers a
-    plain ``KeyboardInterrupt`` that passes through ``exec`` of a string (scipy
-    imports lazily that way) and then kills the process with SIGINT at exit,
-    even after flysim has caught it and chosen exit status 130.
-    """
-
-
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
-    # Python runs this handler between any two bytecodes, and a few places
-    # swallow what it raises (an at-fork callback, a finaliser): the interrupt
-    # would be lost. So until the command takes it (its cleanup ignores
-    # SIGINT from then on), it is delivered again.
-    timer = threading.Timer(_REDELIVER_S, _redeliver)
-    timer.daemon = True
-    timer.start()
-    raise Interrupted
-
-
-def _redeliver() -> None:
-    if signal.getsignal(signal.SIGINT) is _raise_interrupted:
-        os.kill(os.getpid(), signal.SIGINT)
-
-
-def _caused_by_interrupt(exc: BaseException | None) -> bool:
-    """Whether ``exc`` is, or was raised while handling or because of, an Interrupted."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, Interrupted):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
+# click's exception classes, found through a public typer name: typer vendors
+# click (as a private module) in recent versions and depends on it in older ones.
+_UsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
 
 
 def main() -> None:
     """Run the command line and exit with its status."""
-    signal.signal(signal.SIGINT, _raise_interrupted)
+    install()
+    status = _run(sys.argv[1:])
+    if received() is not None:
+        # A signal that landed where no command caught it (typer turns a
+        # KeyboardInterrupt into a silent exit 130): still one line.
+        status = report_interrupted()
+    sys.exit(status)
+
+
+def _run(args: list[str]) -> int:
     try:
-        app(prog_name="flysim")
+        # standalone_mode=False: click's usage errors come back as exceptions,
+        # so they print as one line like every other error, not as a panel.
+        status = app(args=args, prog_name="flysim", standalone_mode=False)
+    except _UsageError as exc:
+        if not str(exc.format_message()).strip():  # type: ignore[attr-defined]
+            # Bare `flysim`: click printed the help, which is all there is to say.
+            return EXIT_BAD_INPUT
+        error(_usage_message(exc))
+        return EXIT_BAD_INPUT
+    except _ClickException as exc:
+        error(" ".join(str(exc.format_message()).split()))  # type: ignore[attr-defined]
+        return EXIT_BAD_INPUT
+    except typer.Abort:
+        # End of input at a prompt (flysim has none) or an interrupt click took.
+        return report_interrupted()
     except Exception as exc:
         # An interrupt that landed in an import or a class body can reach here
         # wrapped in another exception: it is still Ctrl-C, not a crash.
-        if not _caused_by_interrupt(exc):
+        if not caused_by_interrupt(exc):
             raise
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        stderr.print("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        return report_interrupted()
+    return status if isinstance(status, int) else 0
+
+
+def _usage_message(exc: Exception) -> str:
+    """click's message, on one line, with the command it concerns and where to get help."""
+    message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+    # typer's coercion prefixes a validator's own message with pydantic's label.
+    message = message.replace("Value error, ", "")
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None) or "flysim"
+    return f"{message} (see '{command} --help')"

@@ -23,7 +23,6 @@ from flysim.simulate import simulate
 
 from .common import (
     EXIT_BAD_INPUT,
-    EXIT_FAILURE,
     EngineName,
     Overrides,
     Quiet,
@@ -32,6 +31,9 @@ from .common import (
     Verbose,
     Workers,
     app,
+    check_cost,
+    check_events_file,
+    check_out_folder,
     configure_logging,
     error,
     fail,
@@ -111,7 +113,10 @@ def run(
         except ValueError as exc:
             fail(str(exc))
     loaded = load(scenario, overrides)
-    out_dir = out if out is not None else Path("results") / scenario.stem
+    # Everything that can be known to fail is checked before the simulation starts.
+    check_cost(loaded, runs=runs, months=months, engine=engine.value, workers=workers)
+    out_dir = check_out_folder(out if out is not None else Path("results") / scenario.stem)
+    events_file = check_events_file(events) if events is not None else None
     try:
         try:
             result = simulate(
@@ -129,17 +134,21 @@ def run(
             # allowed; with -v the traceback shows too, in case it was a bug instead.
             log.info("simulate raised", exc_info=True)
             fail(str(exc))
+        except MemoryError:
+            # The estimate checked above was too low for this machine at this moment.
+            fail(f"ran out of memory simulating {loaded.name!r}; use fewer runs or months")
         if not quiet:
             _print_report(result)
         try:
             saved = result.save(out_dir, figures=not no_plots)
             written = [saved]
-            if events is not None:
+            if events_file is not None:
                 # simulate(events=True) above always returns the event log.
                 assert result.events is not None
-                written.append(write_events(result.events, events))
+                written.append(write_events(result.events, events_file))
         except OSError as exc:
-            fail(f"cannot write results: {exc}", EXIT_FAILURE)
+            # Checked above; what is left is a full disk or a race with another process.
+            fail(f"cannot write results: {exc}")
     except KeyboardInterrupt:
         interrupted()
     if not quiet:

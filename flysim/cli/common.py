@@ -6,6 +6,7 @@ becomes one line, ``error: ...``, and exit status 2; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import os
@@ -21,7 +22,11 @@ from rich.logging import RichHandler
 from rich.text import Text
 
 from flysim.engines import ENGINES
+from flysim.limits import MAX_RUNS, MAX_WORKERS, JobTooLargeError, check_job
+from flysim.outputs import OutputPathError, check_output_file, check_result_folder
 from flysim.scenario import Scenario, ScenarioError, load_scenario
+
+from .signals import exit_status
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -36,11 +41,15 @@ __all__ = [
     "Workers",
     "app",
     "bad_input",
+    "check_cost",
+    "check_events_file",
+    "check_out_folder",
     "configure_logging",
     "error",
     "fail",
     "interrupted",
     "load",
+    "report_interrupted",
     "stderr",
     "stdout",
     "workers_or_all",
@@ -48,11 +57,11 @@ __all__ = [
 
 log = logging.getLogger("flysim.cli")
 
-#: Exit status for bad input (usage errors and invalid scenarios), as click uses.
+#: Exit status for bad input (usage errors, invalid scenarios, unusable output paths).
 EXIT_BAD_INPUT = 2
-#: Exit status for failures while writing results.
+#: Exit status for failures while writing results that no check could foresee (a full disk).
 EXIT_FAILURE = 1
-#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it; SIGTERM gives 143, SIGHUP 129.
 EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
@@ -89,11 +98,56 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
+_reported = False
+
+
+def report_interrupted() -> int:
+    """Say ``interrupted`` once, ignore further Ctrl-C, and return the exit status to use."""
+    global _reported
+    # A second Ctrl-C, SIGTERM or SIGHUP must not cut the cleanup short (nor,
+    # once Python restores the default handlers at exit, kill the process).
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    if not _reported:
+        _reported = True
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            stderr.print("interrupted")
+    return exit_status()
+
+
 def interrupted() -> NoReturn:
-    """Ctrl-C: say so and exit 130; a second Ctrl-C must not cut the cleanup short."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stderr.print("interrupted")
-    raise typer.Exit(EXIT_INTERRUPTED) from None
+    """Ctrl-C, SIGTERM or SIGHUP: say so and exit 130, 143 or 129."""
+    raise typer.Exit(report_interrupted()) from None
+
+
+def check_cost(
+    scenario: Scenario,
+    *,
+    runs: int | None,
+    months: int | None,
+    engine: str = "mc",
+    workers: int | None = None,
+    points: int = 1,
+    metrics: int | None = None,
+) -> None:
+    """Refuse, with one line and exit 2, a job that cannot fit in memory or finish.
+
+    ``runs`` and ``months`` default to the scenario's, as the simulation's do.
+    """
+    extra = {} if metrics is None else {"metrics": metrics}
+    try:
+        check_job(
+            scenario,
+            runs=runs if runs is not None else scenario.scenario.runs,
+            months=months if months is not None else scenario.horizon_months,
+            engine=engine,
+            workers=workers_or_all(workers),
+            points=points,
+            **extra,
+        )
+    except JobTooLargeError as exc:
+        fail(str(exc))
 
 
 @contextmanager
@@ -111,6 +165,8 @@ def bad_input() -> Iterator[None]:
     except (ValueError, TypeError) as exc:
         log.info("the library raised", exc_info=True)
         fail(str(exc))
+    except MemoryError:
+        fail("ran out of memory; use fewer runs, points or samples")
     except KeyboardInterrupt:
         interrupted()
 
@@ -122,6 +178,25 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler], force=True)
     # Only flysim's own INFO messages: third-party libraries stay at WARNING.
     logging.getLogger("flysim").setLevel(level)
+
+
+def check_out_folder(folder: Path, *, replace: bool = True) -> Path:
+    """The folder results will go to (a symlink followed), or one line and exit 2.
+
+    Called before simulating, so that a bad ``--out`` costs nothing.
+    """
+    try:
+        return check_result_folder(folder, replace=replace)
+    except OutputPathError as exc:
+        fail(str(exc))
+
+
+def check_events_file(path: Path) -> Path:
+    """The file the event log will go to (a symlink followed), or one line and exit 2."""
+    try:
+        return check_output_file(path)
+    except OutputPathError as exc:
+        fail(f"--events {exc}")
 
 
 def load(path: Path, overrides: list[str] | None) -> Scenario:
@@ -148,10 +223,17 @@ Overrides = Annotated[
     ),
 ]
 Runs = Annotated[
-    int | None, typer.Option(min=1, help="Monte Carlo runs (default: the scenario's runs).")
+    int | None,
+    typer.Option(min=1, max=MAX_RUNS, help="Monte Carlo runs (default: the scenario's runs)."),
 ]
-Seed = Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's seed).")]
+Seed = Annotated[
+    int | None, typer.Option(min=0, max=2**63 - 1, help="Seed (default: the scenario's seed).")
+]
 Workers = Annotated[
     int | None,
-    typer.Option(min=1, help="Worker processes (default: all cores); results never depend on it."),
+    typer.Option(
+        min=1,
+        max=MAX_WORKERS,
+        help="Worker processes (default: all cores); results never depend on it.",
+    ),
 ]

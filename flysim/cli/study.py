@@ -8,6 +8,7 @@ range, fewer than two scenarios) is one line and exit status 2.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +19,12 @@ from rich.text import Text
 
 from flysim.result import Provenance
 from flysim.study import Thresholds, compare, sensitivity, sweep
+from flysim.study.params import parse_param
+from flysim.study.sensitivity import DEFAULT_SAMPLES
 
 # run and validate register first, so they lead the command list.
 from . import app as _run_commands  # noqa: F401
 from .common import (
-    EXIT_FAILURE,
     Overrides,
     Quiet,
     Runs,
@@ -31,6 +33,8 @@ from .common import (
     Workers,
     app,
     bad_input,
+    check_cost,
+    check_out_folder,
     configure_logging,
     fail,
     interrupted,
@@ -41,6 +45,9 @@ from .common import (
 from .study_tables import compare_table, decisions_table, sensitivity_table, sweep_table
 
 __all__ = ["compare_command", "sensitivity_command", "sweep_command"]
+
+#: Most Morris trajectories or Sobol' base samples (2^16: far more than any index needs).
+MAX_SAMPLES = 65_536
 
 Out = Annotated[Path | None, typer.Option("--out", help="Output folder.", show_default=False)]
 NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG charts.")]
@@ -95,6 +102,10 @@ def compare_command(
     if len(paths) < 2:
         fail(f"compare needs at least two scenarios, got {len(paths)}")
     loaded = [load(p, overrides) for p in paths]
+    check_cost(loaded[0], runs=runs, months=months, workers=workers, points=len(loaded))
+    # The studies write their files into the folder, replacing nothing else in it.
+    default = Path("results") / f"compare-{'-'.join(_slug(s.name) for s in loaded)}"
+    check_out_folder(out if out is not None else default, replace=False)
     with bad_input():
         thresholds = Thresholds(
             ltv_cac=ltv_cac, break_even_month=break_even, payback_months=payback
@@ -165,6 +176,11 @@ def sweep_command(
     configure_logging(verbose, quiet)
     base = load(scenario, overrides)
     with bad_input():
+        grid = math.prod(parse_param(p, base, points=True).n or 1 for p in params)
+    check_cost(base, runs=runs, months=None, workers=workers, points=grid, metrics=1)
+    default = Path("results") / f"sweep-{_slug(scenario.stem)}-{metric}"
+    check_out_folder(out if out is not None else default, replace=False)
+    with bad_input():
         result = sweep(
             base,
             params,
@@ -182,7 +198,6 @@ def sweep_command(
             soft_wrap=True,
         )
         stdout.print(sweep_table(result.to_frame(), keys, result.metric, result.month))
-    default = Path("results") / f"sweep-{_slug(scenario.stem)}-{result.metric}"
     _save(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
 
@@ -205,7 +220,9 @@ def sensitivity_command(
     samples: Annotated[
         int | None,
         typer.Option(
-            min=2, help="Morris trajectories (10) or Sobol' base samples, a power of two (64)."
+            min=2,
+            max=MAX_SAMPLES,
+            help="Morris trajectories (10) or Sobol' base samples, a power of two (64).",
         ),
     ] = None,
     runs: Runs = None,
@@ -226,6 +243,16 @@ def sensitivity_command(
     """
     configure_logging(verbose, quiet)
     base = load(scenario, overrides)
+    check_cost(
+        base,
+        runs=runs,
+        months=None,
+        workers=workers,
+        points=_sensitivity_points(method, len(params), samples),
+        metrics=1,
+    )
+    default = Path("results") / f"sensitivity-{_slug(scenario.stem)}-{metric}"
+    check_out_folder(out if out is not None else default, replace=False)
     with bad_input():
         result = sensitivity(
             base,
@@ -248,8 +275,15 @@ def sensitivity_command(
             soft_wrap=True,
         )
         stdout.print(sensitivity_table(result.indices, result.method, result.metric, result.month))
-    default = Path("results") / f"sensitivity-{_slug(scenario.stem)}-{result.metric}"
     _save(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
+
+
+def _sensitivity_points(method: str, n_params: int, samples: int | None) -> int:
+    """Parameter sets a sensitivity study simulates (see ``flysim.sensitivity``)."""
+    if method == "oat":
+        return 2 * n_params + 1
+    n = samples if samples is not None else DEFAULT_SAMPLES.get(method, 1)
+    return n * (n_params + (1 if method == "morris" else 2))
 
 
 def _header(what: str, path: Path, p: Provenance, points: int) -> str:
@@ -267,7 +301,7 @@ def _save(save: Callable[[Path], Path], out: Path | None, default: Path, quiet: 
     try:
         folder = save(out if out is not None else default)
     except OSError as exc:
-        fail(f"cannot write results: {exc}", EXIT_FAILURE)
+        fail(f"cannot write results: {exc}")
     except KeyboardInterrupt:
         interrupted()
     if not quiet:

@@ -61,6 +61,9 @@ TITLE_PAD = 8.0
 
 #: rcParams of the house style, applied only inside :func:`plot_style`.
 RC_PARAMS: dict[RcKeyType, Any] = {
+    # Names, notes and labels are text: "Plan $5k, 20% more" must not go
+    # through mathtext (an unmatched or odd "$" fails to parse).
+    "text.parse_math": False,
     "figure.facecolor": "white",
     "figure.dpi": 100,
     "savefig.dpi": 150,

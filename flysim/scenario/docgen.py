@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from flysim.scenario.errors import _is_model, _item_type, _unwrap_optional, allowed_text
+from flysim.scenario.errors import allowed_text, is_model, item_type, unwrap_optional
 from flysim.scenario.schema import Scenario
 
 __all__ = ["UNITS", "generate", "main"]
@@ -137,7 +137,19 @@ Besides each key's range below, a scenario must satisfy:
 - tier names are unique, and there is at least one tier;
 - each of `delight.nps.healthy` and `delight.nps.at_risk` sums to 1;
 - a trigger under `[engage.triggers]` needs `[engage.health]`, whose signals it fires on;
-- `delight.referrals_per_advocate_per_month` above 0 needs an `[attract.referral]` section.
+- `delight.referrals_per_advocate_per_month` above 0 needs an `[attract.referral]` section;
+- `attract.paid.budget_per_month / attract.paid.cost_per_lead` is at most 1e7 leads a month,
+  and so is the organic lead rate at the horizon,
+  `leads_per_month * (1 + growth_per_month) ^ horizon_months`;
+- `[evolve]`'s expected compounded uplift over the horizon,
+  `(1 + uplift_per_win) ^ (experiments_per_month * win_rate * horizon_months)`,
+  is at most e^100 (conversion is capped at 1 anyway).
+
+Every number has an upper bound too. No real business comes near them (a
+budget of a billion a month, an MRR of ten million per customer, ten million
+leads a month, a hazard of 100 a month, a mean delay of ten years); they are
+there so that whatever a file says, every count and amount the engines
+compute stays finite and exact.
 
 Keys are checked strictly: an unknown key is an error (with the nearest known
 key suggested), and a value must have the right TOML type: `18`, not `"18"`,
@@ -176,9 +188,14 @@ A top-level `extends = "other.toml"` makes a scenario inherit another file
 Tables merge key by key; any other value, arrays such as `revenue.tiers`
 included, replaces the inherited one whole. The base file need not be valid on
 its own; only the merged result is checked. Chains (`a` extends `b` extends
-`c`) are allowed; a cycle is an error that names it. A file cannot remove a
-section its base sets (TOML has no null), so keep optional sections out of
-shared bases.
+`c`) are allowed, up to 32 files; a cycle is an error that names it. A file
+cannot remove a section its base sets (TOML has no null), so keep optional
+sections out of shared bases.
+
+A scenario file (and every file it extends) must be a regular file of at most
+1 MiB, UTF-8, with tables and arrays nested at most 16 deep; a folder, a
+device such as `/dev/zero`, a FIFO or a loop of symbolic links is refused at
+once, in one line, without reading it.
 
 `bigger-budget.toml`:
 
@@ -231,7 +248,8 @@ scenarios/x.toml: attract.paid.conversion = 1.5: must be between 0 and 1
 scenarios/x.toml: unknown key 'engage.churn_per_mnth'; did you mean 'churn_per_month'?
 scenarios/x.toml: scenario.horizon_months = 121: must be an integer from 1 to 120
 scenarios/x.toml: invalid TOML at line 3, column 18: Invalid value
-scenarios/x.toml (--set): attract.paid.budget_per_month = "abc": wrong type (a string); must be >= 0
+scenarios/x.toml (--set): attract.paid.budget_per_month = "abc": wrong type (a string); \
+must be between 0 and 1e9
 ```
 
 A key inherited through `extends` is reported in the file that set it.
@@ -291,12 +309,12 @@ def _section(
     rows: list[str] = []
     subsections: list[tuple[type[BaseModel], tuple[str, ...], FieldInfo, bool]] = []
     for name, field in model.model_fields.items():
-        ann, opt = _unwrap_optional(field.annotation)
+        ann, opt = unwrap_optional(field.annotation)
         key = ".".join((*path, name))
-        item = _item_type(ann)
-        if _is_model(ann) and not field.description:
+        item = item_type(ann)
+        if is_model(ann) and not field.description:
             subsections.append((ann, (*path, name), field, opt))
-        elif _is_model(ann) and field.description:
+        elif is_model(ann) and field.description:
             # A by-state value table, e.g. churn_per_month = {healthy, at_risk}: one row a state.
             parent = field.default if isinstance(field.default, BaseModel) else None
             for state, leaf in ann.model_fields.items():
@@ -304,7 +322,7 @@ def _section(
                 meaning = f"{field.description.rstrip('.')}: {_STATE_WORDS[state]}."
                 allowed = allowed_text(leaf, leaf.annotation)
                 rows.append(_row(f"{key}.{state}", meaning, UNITS[name], default, allowed))
-        elif item is not None and _is_model(item):
+        elif item is not None and is_model(item):
             allowed = allowed_text(field, field.annotation)
             rows.append(_row(key, _meaning(name, field), UNITS[name], field.default, allowed))
             for sub, leaf in item.model_fields.items():
@@ -330,7 +348,7 @@ def generate() -> str:
     """The whole text of ``docs/scenarios.md``."""
     lines = [INTRO]
     for name, field in Scenario.model_fields.items():
-        ann, optional = _unwrap_optional(field.annotation)
+        ann, optional = unwrap_optional(field.annotation)
         lines += _section(ann, (name,), field, optional)
     return "\n".join(lines).rstrip("\n") + "\n"
 

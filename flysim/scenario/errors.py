@@ -36,7 +36,10 @@ __all__ = [
     "field_at",
     "format_key",
     "format_value",
+    "is_model",
+    "item_type",
     "unknown_key_message",
+    "unwrap_optional",
 ]
 
 Loc = tuple[str | int, ...]
@@ -157,7 +160,7 @@ class ScenarioError(Exception):
 # -- the schema, walked by key path --------------------------------------------------------
 
 
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     """``X | None`` -> (X, True); anything else -> (it, False)."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -166,11 +169,12 @@ def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _is_model(annotation: Any) -> bool:
+def is_model(annotation: Any) -> bool:
+    """Whether ``annotation`` is a schema section (a pydantic model class)."""
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _item_type(annotation: Any) -> Any | None:
+def item_type(annotation: Any) -> Any | None:
     """The item type of ``tuple[X, ...]``, else None."""
     if typing.get_origin(annotation) is tuple:
         args = typing.get_args(annotation)
@@ -199,18 +203,23 @@ def field_at(loc: Loc, root: type[BaseModel] = Scenario) -> tuple[FieldInfo | No
     info: FieldInfo | None = None
     current: Any = root
     for part in loc:
-        item = _item_type(current)
+        item = item_type(current)
         if isinstance(part, int) and item is not None:
             info, current = None, item
-        elif isinstance(part, str) and _is_model(current) and part in current.model_fields:
+        elif isinstance(part, str) and is_model(current) and part in current.model_fields:
             info = current.model_fields[part]
-            current, _ = _unwrap_optional(info.annotation)
+            current, _ = unwrap_optional(info.annotation)
         else:
             return None
     return info, current
 
 
 def _number(x: float) -> str:
+    if abs(x) >= 1e6:
+        # 1e9 reads better than 1000000000; only where it is exact (not 2**63 - 1).
+        short = f"{x:.6g}".replace("e+0", "e").replace("e+", "e")
+        if float(short) == x:
+            return short
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
@@ -250,10 +259,10 @@ def allowed_text(info: FieldInfo | None, annotation: Any) -> str:
     Examples: ``between 0 and 1``, ``>= 0``, ``an integer from 1 to 120``,
     ``a non-empty string``, ``a table with keys healthy, at_risk``.
     """
-    base, optional = _unwrap_optional(info.annotation if info is not None else annotation)
+    base, optional = unwrap_optional(info.annotation if info is not None else annotation)
     metadata = info.metadata if info is not None else []
     b = _bounds(metadata)
-    item = _item_type(base)
+    item = item_type(base)
     if base is bool:
         text = "true or false"
     elif base is int:
@@ -262,18 +271,18 @@ def allowed_text(info: FieldInfo | None, annotation: Any) -> str:
         text = _range_text(b, integer=False)
     elif base is str:
         text = "a non-empty string" if b.get("min_length", 0) >= 1 else "a string"
-    elif _is_model(base):
+    elif is_model(base):
         text = f"a table with keys {', '.join(base.model_fields)}"
     elif item is not None:
         n = int(b.get("min_length", 0))
-        if _is_model(item):
+        if is_model(item):
             what = f"table{'s' if n != 1 else ''} {{{', '.join(item.model_fields)}}}"
         else:
             what = f"value{'s' if n != 1 else ''}"
         text = f"an array of at least {n} {what}" if n else f"an array of {what}"
     else:
         text = str(base)
-    return f"{text}, or omitted" if optional and not _is_model(base) else text
+    return f"{text}, or omitted" if optional and not is_model(base) else text
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -336,7 +345,7 @@ def _toml_kind(v: Any) -> str:
 def _close_keys(loc: Loc) -> list[str]:
     """The known key nearest an unknown one at the same place, if any is near."""
     parent = field_at(loc[:-1])
-    if parent is None or not _is_model(parent[1]):
+    if parent is None or not is_model(parent[1]):
         return []
     return difflib.get_close_matches(str(loc[-1]), list(parent[1].model_fields), n=1, cutoff=0.6)
 
@@ -345,7 +354,7 @@ def unknown_key_message(loc: Loc) -> str:
     """``unknown key 'a.b'`` with the nearest known key at that place, or the known keys."""
     message = f"unknown key '{format_key(loc)}'"
     parent = field_at(loc[:-1])
-    if parent is None or not _is_model(parent[1]):
+    if parent is None or not is_model(parent[1]):
         return message
     known = list(parent[1].model_fields)
     close = _close_keys(loc)

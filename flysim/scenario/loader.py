@@ -10,26 +10,38 @@ offending key.
 
 from __future__ import annotations
 
-import copy
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tomli_w
-from pydantic import ValidationError
 
 from flysim.scenario.errors import Loc, Origin, ScenarioError, format_value
+from flysim.scenario.overrides import Overrides, apply_parsed, parse_overrides
 from flysim.scenario.schema import Scenario
+from flysim.scenario.tree import MAX_DEPTH, depth, drop_empty, leaves, merge, merge_origins
+from flysim.scenario.validation import validate_tree
 
-if TYPE_CHECKING:
-    from flysim.scenario.overrides import Overrides
+__all__ = [
+    "MAX_EXTENDS",
+    "MAX_FILE_BYTES",
+    "load_scenario",
+    "resolved_dict",
+    "scenario_hash",
+    "to_toml",
+]
 
-__all__ = ["load_scenario", "resolved_dict", "scenario_hash", "to_toml"]
+#: Largest scenario file read. Real ones are a few KiB; the cap keeps a device
+#: such as /dev/zero, or a huge file given by mistake, from filling memory.
+MAX_FILE_BYTES = 1 << 20
+#: Longest ``extends`` chain. Real ones have two or three files.
+MAX_EXTENDS = 32
 
 _TOML_POSITION = re.compile(
     r"^(?P<msg>.*) \((?P<where>at line \d+, column \d+|at end of document)\)$"
@@ -62,16 +74,16 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides | None = No
     ScenarioError
         With one line per problem, naming the file, key path, value and what
         is allowed: a missing file, malformed TOML, a bad or cyclic ``extends``,
-        a bad override, or any value the schema rejects.
+        a bad override, or any value the schema rejects; also a path that is not
+        a regular file (a folder, a FIFO, a device), a file over 1 MiB, a broken
+        or looping symbolic link, an ``extends`` chain over 32 files and tables
+        nested over 16 deep.
     """
     display = os.fspath(path)
-    data, origins = _read_chain(Path(display), display, ())
+    data, origins = _read_chain(Path(display), display)
     if overrides is not None:
-        # Deferred: overrides builds on this module's merging and validation.
-        from flysim.scenario.overrides import _apply, _parse_overrides
-
-        _apply(data, _parse_overrides(overrides, display), origins, display)
-    scenario = _validate(data, origins, display)
+        apply_parsed(data, parse_overrides(overrides, display), origins, display)
+    scenario = validate_tree(data, origins, display)
     scenario._source = display
     return scenario
 
@@ -102,153 +114,139 @@ def to_toml(scenario: Scenario) -> str:
 
     Omitted optional keys and sections stay omitted (TOML has no null).
     """
-    return tomli_w.dumps(_drop_empty(resolved_dict(scenario)))
+    return tomli_w.dumps(drop_empty(resolved_dict(scenario)))
 
 
 # -- reading files and extends ---------------------------------------------------------------
 
 
-def _read_toml(path: Path, display: str) -> dict[str, Any]:
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes; never blocks (FIFOs) and never reads more than MAX_FILE_BYTES."""
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ScenarioError.single(display, "file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError.single(display, "is a directory, not a TOML file") from None
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+        # The checks use the opened file's own fstat, so nothing can swap it in between.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except ValueError:
+        # os.open's own words for a NUL byte in the path.
+        raise ScenarioError.single(display, "the path contains a NUL byte") from None
     except OSError as exc:
-        raise ScenarioError.single(display, f"cannot read: {exc.strerror or exc}") from None
+        raise ScenarioError.single(display, _os_problem(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError.single(display, "is a directory, not a TOML file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+            raise ScenarioError.single(display, f"is {kind}, not a regular TOML file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError.single(
+                display, f"is {info.st_size:,} bytes; a scenario file may have at most 1 MiB"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # a file growing while read is still capped
+    except OSError as exc:
+        raise ScenarioError.single(display, _os_problem(exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError.single(display, "is over 1 MiB; a scenario file may have at most that")
+    return data
+
+
+def _os_problem(exc: OSError) -> str:
+    """An OSError in a user's words, without the path (the error line starts with it)."""
+    if exc.errno == errno.ENOENT:
+        return "file not found"
+    if exc.errno == errno.ELOOP:
+        return "cannot read: a loop of symbolic links"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "cannot read: the file name is too long"
+    if exc.errno == errno.EISDIR:
+        return "is a directory, not a TOML file"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _read_toml(path: Path, display: str) -> dict[str, Any]:
+    raw = _read_bytes(path, display)
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ScenarioError.single(
             display, f"not UTF-8 text (byte {exc.start}); TOML files must be UTF-8"
+        ) from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ScenarioError.single(
+            display, f"invalid TOML: nested too deeply (a scenario nests at most {MAX_DEPTH} deep)"
         ) from None
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_POSITION.match(str(exc))
         text = f"invalid TOML {m['where']}: {m['msg']}" if m else f"invalid TOML: {exc}"
         raise ScenarioError.single(display, text) from None
-
-
-def _read_chain(
-    path: Path, display: str, chain: tuple[tuple[Path, str], ...]
-) -> tuple[dict[str, Any], dict[Loc, Origin]]:
-    """The file merged over the chain of files it extends, and each leaf key's origin."""
-    data = _read_toml(path, display)
-    base_ref = data.pop("extends", None)
-    origins: dict[Loc, Origin] = {leaf: (display, False) for leaf in _leaves(data)}
-    if base_ref is None:
-        return data, origins
-    if not isinstance(base_ref, str) or not base_ref.strip():
+    if depth(data) > MAX_DEPTH:
         raise ScenarioError.single(
-            display,
-            f"extends = {format_value(base_ref)}: must be the path of a TOML file, "
-            "relative to this file",
-            key="extends",
-            value=base_ref,
+            display, f"tables and arrays nest more than {MAX_DEPTH} deep; a scenario needs 5"
         )
-    base_path = path.parent / base_ref
-    base_display = os.path.normpath(os.path.join(os.path.dirname(display), base_ref))
-    chain = (*chain, (path.resolve(), display))
-    seen = [resolved for resolved, _ in chain]
-    if base_path.resolve() in seen:
-        start = seen.index(base_path.resolve())
-        cycle = " -> ".join([*(d for _, d in chain[start:]), base_display])
-        raise ScenarioError.single(
-            display, f"cyclic extends: {cycle}", key="extends", value=base_ref
-        )
-    if not base_path.is_file():
-        raise ScenarioError.single(
-            display,
-            f"extends = {format_value(base_ref)}: file not found ({base_display})",
-            key="extends",
-            value=base_ref,
-        )
-    base, base_origins = _read_chain(base_path, base_display, chain)
-    _merge(base, data)
-    return base, _merge_origins(base_origins, origins)
+    return data
 
 
-def _leaves(data: Mapping[str, Any], prefix: Loc = ()) -> list[Loc]:
-    """Key paths of every non-table value; arrays are leaves (they are replaced whole)."""
-    out: list[Loc] = []
-    for k, v in data.items():
-        if isinstance(v, Mapping):
-            # An empty table sets nothing (and must not hide what its base set below it).
-            out.extend(_leaves(v, (*prefix, k)))
-        else:
-            out.append((*prefix, k))
-    return out
+def _read_chain(path: Path, display: str) -> tuple[dict[str, Any], dict[Loc, Origin]]:
+    """The file merged over the chain of files it extends, and each leaf key's origin.
 
-
-def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> None:
-    """Merge ``top`` into ``base`` in place: tables key by key, anything else replaced."""
-    for k, v in top.items():
-        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
-            _merge(base[k], v)
-        else:
-            base[k] = copy.deepcopy(v)
-
-
-def _merge_origins(base: dict[Loc, Origin], top: dict[Loc, Origin]) -> dict[Loc, Origin]:
-    """Origins after a merge: ``top``'s leaves win, and hide whatever was below them."""
-    kept = {
-        loc: o for loc, o in base.items() if not any(loc[:i] in top for i in range(1, len(loc)))
-    }
-    return {**kept, **top}
-
-
-# -- validation ------------------------------------------------------------------------------
-
-
-def _validate(data: dict[str, Any], origins: dict[Loc, Origin], display: str) -> Scenario:
-    try:
-        # Strict: TOML has real types, so "18" is not silently an integer nor true a 1.
-        return Scenario.model_validate(_freeze(data), strict=True)
-    except ValidationError as exc:
-        raise ScenarioError.from_validation_error(
-            exc, lambda loc: _locate(loc, origins, display)
-        ) from None
-
-
-def _locate(loc: Loc, origins: dict[Loc, Origin], display: str) -> Origin:
-    """The origin of the value at ``loc``: the file (or override) that set it.
-
-    The nearest key at or above ``loc`` that was set, else the one source of
-    every key below it, else the file that was loaded.
+    A loop rather than recursion, so that the chain's length is bounded by
+    MAX_EXTENDS and not by Python's stack.
     """
-    for i in range(len(loc), 0, -1):
-        if loc[:i] in origins:
-            return origins[loc[:i]]
-    for i in range(len(loc), -1, -1):
-        below = {o for k, o in origins.items() if k[:i] == loc[:i]}
-        if len(below) == 1:
-            return below.pop()
-        if below:
+    layers: list[tuple[dict[str, Any], dict[Loc, Origin]]] = []
+    chain: list[tuple[str, str]] = []  # (real path, display) of each file read so far
+    while True:
+        data = _read_toml(path, display)
+        base_ref = data.pop("extends", None)
+        layers.append((data, {leaf: (display, False) for leaf in leaves(data)}))
+        if base_ref is None:
             break
-    return (display, False)
+        if not isinstance(base_ref, str) or not base_ref.strip():
+            raise _extends_error(
+                display, base_ref, "must be the path of a TOML file, relative to this file"
+            )
+        if "\0" in base_ref:
+            raise _extends_error(display, base_ref, "the path contains a NUL byte")
+        base_path = path.parent / base_ref
+        base_display = os.path.normpath(os.path.join(os.path.dirname(display), base_ref))
+        # realpath (not Path.resolve): it never raises on a symlink loop; opening reports it.
+        chain.append((os.path.realpath(path), display))
+        seen = [real for real, _ in chain]
+        real = os.path.realpath(base_path)
+        if real in seen:
+            start = seen.index(real)
+            cycle = " -> ".join([*(d for _, d in chain[start:]), base_display])
+            raise ScenarioError.single(
+                display, f"cyclic extends: {cycle}", key="extends", value=base_ref
+            )
+        if len(chain) >= MAX_EXTENDS:
+            raise _extends_error(
+                display, base_ref, f"the chain of extends is longer than {MAX_EXTENDS} files"
+            )
+        try:
+            os.stat(base_path)
+        except OSError as exc:
+            problem = f"{_os_problem(exc)} ({_shorten(base_display)})"
+            raise _extends_error(display, base_ref, problem) from None
+        path, display = base_path, base_display
+    # The deepest base first, each extending file merged over it.
+    data, origins = layers.pop()
+    while layers:
+        top, top_origins = layers.pop()
+        merge(data, top)
+        origins = merge_origins(origins, top_origins)
+    return data, origins
 
 
-def _freeze(v: Any) -> Any:
-    """Arrays as tuples, so strict validation accepts them for the schema's tuple fields."""
-    if isinstance(v, Mapping):
-        return {k: _freeze(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return tuple(_freeze(x) for x in v)
-    return v
+def _shorten(text: str, limit: int = 240) -> str:
+    """A path short enough for one line of error (the value is shown above it already)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-def _thaw(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return {k: _thaw(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_thaw(x) for x in v]
-    return v
-
-
-def _drop_empty(v: Any) -> Any:
-    """Drop ``None`` values and the tables left empty, which TOML cannot express."""
-    if isinstance(v, Mapping):
-        out = {k: _drop_empty(x) for k, x in v.items() if x is not None}
-        return {k: x for k, x in out.items() if x != {}}
-    if isinstance(v, list):
-        return [_drop_empty(x) for x in v]
-    return v
+def _extends_error(display: str, base_ref: Any, problem: str) -> ScenarioError:
+    return ScenarioError.single(
+        display, f"extends = {format_value(base_ref)}: {problem}", key="extends", value=base_ref
+    )

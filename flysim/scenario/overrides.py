@@ -25,10 +25,11 @@ from flysim.scenario.errors import (
     format_value,
     unknown_key_message,
 )
-from flysim.scenario.loader import _leaves, _merge, _thaw, _validate
 from flysim.scenario.schema import Scenario
+from flysim.scenario.tree import leaves, merge, thaw
+from flysim.scenario.validation import validate_tree
 
-__all__ = ["Overrides", "apply_overrides"]
+__all__ = ["Overrides", "apply_overrides", "apply_parsed", "parse_overrides", "split_key"]
 
 #: Overrides: a mapping of dotted key to value, or ``"KEY=VALUE"`` strings (values in TOML).
 Overrides = Mapping[str, Any] | Iterable[str]
@@ -58,10 +59,10 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
         For an unknown key (with the nearest known key) or a value the schema rejects.
     """
     display = scenario.source or "<scenario>"
-    data = _thaw(scenario.model_dump())
+    data = thaw(scenario.model_dump())
     origins: dict[Loc, Origin] = {}
-    _apply(data, _parse_overrides(overrides, display), origins, display)
-    changed = _validate(data, origins, display)
+    apply_parsed(data, parse_overrides(overrides, display), origins, display)
+    changed = validate_tree(data, origins, display)
     changed._source = scenario.source
     return changed
 
@@ -69,8 +70,26 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
 # -- parsing ---------------------------------------------------------------------------------
 
 
-def _parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]]:
-    """Parse overrides into (key path, value) pairs, checking each path against the schema."""
+def parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]]:
+    """Parse overrides into (key path, value) pairs, checking each path against the schema.
+
+    Parameters
+    ----------
+    overrides : mapping or iterable of str
+        As for :func:`~flysim.scenario.loader.load_scenario`.
+    display : str
+        The scenario file the overrides apply to, named in errors.
+
+    Returns
+    -------
+    list of (tuple, object)
+        Each key path and its value, in the order given.
+
+    Raises
+    ------
+    ScenarioError
+        For a malformed override or a key path the schema does not have.
+    """
     # (key, value, raw text of the value); mapping overrides have no raw text.
     items: list[tuple[str, Any, str | None]]
     if isinstance(overrides, Mapping):
@@ -91,7 +110,7 @@ def _parse_overrides(overrides: Overrides, display: str) -> list[tuple[Loc, Any]
     problems: list[ScenarioProblem] = []
     parsed: list[tuple[Loc, Any]] = []
     for key, value, raw in items:
-        loc = _split_key(key)
+        loc = split_key(key)
         if loc:
             problem = _check_path(loc, key, display)
         else:
@@ -114,13 +133,25 @@ def _parse_value(raw: str) -> Any:
     """A TOML value (``3000``, ``0.5``, ``true``, ``"text"``, ``[..]``, ``{..}``), else the text."""
     try:
         doc = tomllib.loads(f"v = {raw}")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
+        # Not TOML (or absurdly nested): the text itself, which validation then judges.
         return raw
     return doc["v"] if list(doc) == ["v"] else raw
 
 
-def _split_key(key: str) -> Loc:
-    """``revenue.tiers[1].mrr`` or ``revenue.tiers.1.mrr`` -> ``("revenue", "tiers", 1, "mrr")``."""
+def split_key(key: str) -> Loc:
+    """``revenue.tiers[1].mrr`` or ``revenue.tiers.1.mrr`` -> ``("revenue", "tiers", 1, "mrr")``.
+
+    Parameters
+    ----------
+    key : str
+        A dotted key path, array items as ``[i]`` or ``.i``.
+
+    Returns
+    -------
+    tuple
+        The path's parts (int for an array index); empty if ``key`` is malformed.
+    """
     loc: list[str | int] = []
     for segment in key.split("."):
         m = _SEGMENT.match(segment.strip())
@@ -154,10 +185,27 @@ def _check_path(loc: Loc, key: str, display: str) -> ScenarioProblem | None:
 # -- applying --------------------------------------------------------------------------------
 
 
-def _apply(
+def apply_parsed(
     data: dict[str, Any], items: list[tuple[Loc, Any]], origins: dict[Loc, Origin], display: str
 ) -> None:
-    """Set each override in ``data`` in place, creating missing tables on the way."""
+    """Set each parsed override in ``data`` in place, creating missing tables on the way.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario tree, changed in place.
+    items : list of (tuple, object)
+        What :func:`parse_overrides` returns.
+    origins : dict
+        Each leaf's origin, updated in place: overridden keys are marked as overrides.
+    display : str
+        The scenario file, named in errors.
+
+    Raises
+    ------
+    ScenarioError
+        For an array index out of range.
+    """
     for loc, value in items:
         node: Any = data
         for i, part in enumerate(loc):
@@ -179,10 +227,10 @@ def _apply(
                 node[part] = child
             node = child
         last = loc[-1]
-        merge = isinstance(last, str) and isinstance(node.get(last), dict)
-        if merge and isinstance(value, Mapping):
-            _merge(node[last], value)
-            set_here = [(*loc, *leaf) for leaf in _leaves(value)]
+        into_table = isinstance(last, str) and isinstance(node.get(last), dict)
+        if into_table and isinstance(value, Mapping):
+            merge(node[last], value)
+            set_here = [(*loc, *leaf) for leaf in leaves(value)]
         else:
             node[last] = copy.deepcopy(value)
             set_here = [loc]

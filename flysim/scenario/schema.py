@@ -17,9 +17,27 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from flysim.scenario.bounds import (
+    MAX_COUNT_RATE,
+    MAX_INITIAL,
+    MAX_MARKET,
+    MAX_MONEY,
+    MAX_MRR,
+    CountRate,
+    Days,
+    LeadRate,
+    Money,
+    Probability,
+    Rate,
+    check_evolve_gain,
+    check_organic_growth,
+    check_paid_leads,
+)
+
 __all__ = [
     "Attract",
     "Costs",
+    "CountByHealth",
     "Delight",
     "Education",
     "Engage",
@@ -45,11 +63,6 @@ __all__ = [
     "UsageByHealth",
 ]
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Days = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-
 TRIGGER_NAMES: tuple[str, ...] = ("risk_alert", "education", "escalation", "retention")
 HEALTH_STATES: tuple[str, ...] = ("healthy", "at_risk")
 NPS_CATEGORIES: tuple[str, ...] = ("promoter", "passive", "detractor")
@@ -72,6 +85,7 @@ class ScenarioMeta(_Section):
     seed: int | None = Field(
         None,
         ge=0,
+        le=2**63 - 1,
         description="Default seed; omitted means fresh entropy, recorded in the results.",
     )
 
@@ -80,16 +94,21 @@ class Market(_Section):
     """``[market]``: the addressable market that saturates."""
 
     size: int | None = Field(
-        None, ge=1, description="Addressable accounts M; omitted means unlimited."
+        None, ge=1, le=MAX_MARKET, description="Addressable accounts M; omitted means unlimited."
     )
 
 
 class Initial(_Section):
     """``[initial]``: the customer base at t = 0."""
 
-    customers: int = Field(0, ge=0, description="Active, healthy, first-tier customers at t = 0.")
+    customers: int = Field(
+        0, ge=0, le=MAX_INITIAL, description="Active, healthy, first-tier customers at t = 0."
+    )
     advocates: int = Field(
-        0, ge=0, description="Of the initial customers, promoters who already accepted the ask."
+        0,
+        ge=0,
+        le=MAX_INITIAL,
+        description="Of the initial customers, promoters who already accepted the ask.",
     )
 
     @model_validator(mode="after")
@@ -105,7 +124,12 @@ class Tier(_Section):
     """One subscription tier."""
 
     name: str = Field(min_length=1, description="Tier name.")
-    mrr: Money = Field(description="Monthly recurring revenue of one customer in this tier.")
+    mrr: float = Field(
+        ge=0.0,
+        le=MAX_MRR,
+        allow_inf_nan=False,
+        description="Monthly recurring revenue of one customer in this tier.",
+    )
 
 
 class Revenue(_Section):
@@ -135,13 +159,20 @@ class PaidChannel(_Channel):
     """``[attract.paid]``: leads bought with a continuously spent budget."""
 
     budget_per_month: Money = Field(description="Paid budget spent in full, continuously.")
-    cost_per_lead: float = Field(gt=0.0, allow_inf_nan=False, description="Cost of one lead.")
+    cost_per_lead: float = Field(
+        ge=0.01, le=MAX_MONEY, allow_inf_nan=False, description="Cost of one lead."
+    )
+
+    @model_validator(mode="after")
+    def _leads_within_bound(self) -> PaidChannel:
+        check_paid_leads(self.budget_per_month, self.cost_per_lead)
+        return self
 
 
 class OrganicChannel(_Channel):
     """``[attract.organic]``: content, SEO and social proof."""
 
-    leads_per_month: Rate = Field(0.0, description="Base organic lead rate at t = 0.")
+    leads_per_month: LeadRate = Field(0.0, description="Base organic lead rate at t = 0.")
     growth_per_month: float = Field(
         0.0,
         gt=-1.0,
@@ -168,10 +199,17 @@ class Attract(_Section):
 
 
 class RateByHealth(_Section):
-    """A non-negative rate for each health state."""
+    """A non-negative rate (a hazard a month) for each health state."""
 
     healthy: Rate
     at_risk: Rate
+
+
+class CountByHealth(_Section):
+    """A non-negative mean count (logins a week, tickets a month) for each health state."""
+
+    healthy: CountRate
+    at_risk: CountRate
 
 
 class ProbByHealth(_Section):
@@ -194,12 +232,16 @@ class UsageByHealth(_Section):
 class Health(_Section):
     """``[engage.health]``: the weekly signal distributions by health state."""
 
-    logins_per_week: RateByHealth = Field(description="Poisson mean of weekly logins.")
+    logins_per_week: CountByHealth = Field(description="Poisson mean of weekly logins.")
     feature_usage: UsageByHealth = Field(description="Beta mean of the feature-usage share.")
     feature_usage_concentration: float = Field(
-        10.0, gt=0.0, allow_inf_nan=False, description="Beta concentration a + b."
+        10.0,
+        ge=1e-3,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Beta concentration a + b.",
     )
-    tickets_per_month: RateByHealth = Field(description="Poisson mean of support tickets a month.")
+    tickets_per_month: CountByHealth = Field(description="Poisson mean of support tickets a month.")
     payment_delay: ProbByHealth = Field(description="Probability that a payment is delayed.")
 
 
@@ -214,7 +256,7 @@ class RiskAlert(_Trigger):
     """``[engage.triggers.risk_alert]``: few logins -> proactive support."""
 
     logins_below: float = Field(
-        2.0, ge=0.0, allow_inf_nan=False, description="Fires when logins < this."
+        2.0, ge=0.0, le=MAX_COUNT_RATE, allow_inf_nan=False, description="Fires when logins < this."
     )
 
 
@@ -228,7 +270,11 @@ class Escalation(_Trigger):
     """``[engage.triggers.escalation]``: many tickets -> escalation."""
 
     tickets_above: float = Field(
-        3.0, ge=0.0, allow_inf_nan=False, description="Fires when tickets > this."
+        3.0,
+        ge=0.0,
+        le=MAX_COUNT_RATE,
+        allow_inf_nan=False,
+        description="Fires when tickets > this.",
     )
 
 
@@ -320,7 +366,7 @@ class Delight(_Section):
 class Evolve(_Section):
     """``[evolve]``: experiments that compound conversion."""
 
-    experiments_per_month: Rate = Field(description="Poisson rate of experiments.")
+    experiments_per_month: CountRate = Field(description="Poisson rate of experiments.")
     win_rate: Probability = Field(description="Probability that an experiment wins.")
     uplift_per_win: float = Field(
         ge=0.0, le=10.0, allow_inf_nan=False, description="Relative conversion uplift of each win."
@@ -363,6 +409,14 @@ class Scenario(_Section):
         if self.initial.advocates > 0 and d is None:
             raise ValueError(
                 "initial.advocates > 0 needs a [delight] section (advocates are promoters)"
+            )
+        o = self.attract.organic
+        if o is not None:
+            check_organic_growth(o.leads_per_month, o.growth_per_month, self.horizon_months)
+        if self.evolve is not None:
+            e = self.evolve
+            check_evolve_gain(
+                e.experiments_per_month, e.win_rate, e.uplift_per_win, self.horizon_months
             )
         return self
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from flysim.scenario import Scenario, ScenarioError, apply_overrides
 from flysim.scenario.errors import field_at, format_key, unknown_key_message
-from flysim.scenario.overrides import _split_key
+from flysim.scenario.overrides import split_key as _split_key
 
 __all__ = [
     "Param",

@@ -243,11 +243,11 @@ BAD_FILES = {
     ),
     "negative money": (
         tiny(**{"stack_per_month = 100.0": "stack_per_month = -100.0"}),
-        ["costs.stack_per_month", "-100", ">= 0"],
+        ["costs.stack_per_month", "-100", "between 0 and 1e9"],
     ),
     "negative rate": (
         tiny(**{"risk_per_month = 0.05": "risk_per_month = -0.05"}),
-        ["engage.risk_per_month", "-0.05", ">= 0"],
+        ["engage.risk_per_month", "-0.05", "between 0 and 100"],
     ),
     "NPS shares not summing to 1": (
         tiny(**{"detractor = 0.2 }": "detractor = 0.1 }"}),

@@ -23,27 +23,10 @@ import flysim
 
 PACKAGE_DIR = Path(flysim.__file__).parent
 
-#: Known cycles, as the set of modules in each. Fixed in branch h-robust; the
-#: lead empties this when merging it.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {frozenset({"flysim.scenario.loader", "flysim.scenario.overrides"})}
-)
-#: Known imports of another module's private names, as (importer, "module.name").
-#: Fixed in branch h-robust; the lead empties this when merging it.
-KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("flysim.scenario.docgen", "flysim.scenario.errors._is_model"),
-        ("flysim.scenario.docgen", "flysim.scenario.errors._item_type"),
-        ("flysim.scenario.docgen", "flysim.scenario.errors._unwrap_optional"),
-        ("flysim.scenario.loader", "flysim.scenario.overrides._apply"),
-        ("flysim.scenario.loader", "flysim.scenario.overrides._parse_overrides"),
-        ("flysim.scenario.overrides", "flysim.scenario.loader._leaves"),
-        ("flysim.scenario.overrides", "flysim.scenario.loader._merge"),
-        ("flysim.scenario.overrides", "flysim.scenario.loader._thaw"),
-        ("flysim.scenario.overrides", "flysim.scenario.loader._validate"),
-        ("flysim.study.params", "flysim.scenario.overrides._split_key"),
-    }
-)
+#: Known cycles, as the set of modules in each: none.
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
+#: Known imports of another module's private names, as (importer, "module.name"): none.
+KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str]] = frozenset()
 
 
 # --- the import graph ---------------------------------------------------------------------------

@@ -170,11 +170,19 @@ def test_save_with_figures_lists_the_figures(tmp_path, monkeypatch):
 def test_save_replaces_an_earlier_result(tmp_path):
     target = tmp_path / "out"
     make_result(seed=1).save(target, figures=False)
-    (target / "stale.txt").write_text("from the old folder")
     new = make_result(seed=2)
     new.save(target, figures=False)
     np.testing.assert_array_equal(SimulationResult.load(target).data, new.data)
-    assert not (target / "stale.txt").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_save_never_deletes_a_users_file_in_an_earlier_result(tmp_path):
+    target = tmp_path / "out"
+    make_result(seed=1).save(target, figures=False)
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"'notes\.txt', which flysim did not write"):
+        make_result(seed=2).save(target, figures=False)
+    assert (target / "notes.txt").read_text() == "mine"
     assert leftovers(tmp_path) == []
 
 

@@ -127,32 +127,32 @@ CASES: dict[str, Case] = {
     "negative budget": Case(
         edit("budget_per_month = 1500.0", "budget_per_month = -1500.0"),
         "attract.paid.budget_per_month",
-        ("attract.paid.budget_per_month = -1500.0", "must be >= 0"),
+        ("attract.paid.budget_per_month = -1500.0", "must be between 0 and 1e9"),
     ),
     "negative tier mrr": Case(
         edit("mrr = 149.0", "mrr = -149.0"),
         "revenue.tiers[1].mrr",
-        ("revenue.tiers[1].mrr = -149.0", "must be >= 0"),
+        ("revenue.tiers[1].mrr = -149.0", "must be between 0 and 1e7"),
     ),
     "negative churn rate": Case(
         edit("at_risk = 0.06 }", "at_risk = -0.06 }"),
         "engage.churn_per_month.at_risk",
-        ("engage.churn_per_month.at_risk = -0.06", "must be >= 0"),
+        ("engage.churn_per_month.at_risk = -0.06", "must be between 0 and 100"),
     ),
     "negative hazard": Case(
         edit("risk_per_month = 0.06", "risk_per_month = -1"),
         "engage.risk_per_month",
-        ("engage.risk_per_month = -1", "must be >= 0"),
+        ("engage.risk_per_month = -1", "must be between 0 and 100"),
     ),
     "zero cost per lead": Case(
         edit("cost_per_lead = 30.0", "cost_per_lead = 0"),
         "attract.paid.cost_per_lead",
-        ("attract.paid.cost_per_lead = 0", "must be > 0"),
+        ("attract.paid.cost_per_lead = 0", "must be between 0.01 and 1e9"),
     ),
     "negative market size": Case(
         edit("size = 5000", "size = -3"),
         "market.size",
-        ("market.size = -3", "must be an integer >= 1, or omitted"),
+        ("market.size = -3", "must be an integer from 1 to 1e10, or omitted"),
     ),
     # the horizon
     "horizon 0": Case(
@@ -184,7 +184,7 @@ CASES: dict[str, Case] = {
     "boolean for integer": Case(
         edit("seed = 3", "seed = true"),
         "scenario.seed",
-        ("scenario.seed = true", "wrong type (a boolean)", "an integer >= 0"),
+        ("scenario.seed = true", "wrong type (a boolean)", "an integer from 0 to"),
     ),
     "number for text": Case(
         edit('name = "errors"', "name = 7"),
