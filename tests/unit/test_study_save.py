@@ -57,9 +57,21 @@ def test_a_comparison_saves_provenance_design_and_every_run(comparison, tmp_path
 
 def test_saving_again_replaces_the_folder_whole(comparison, tmp_path):
     folder = comparison.save(tmp_path / "cmp", figures=False)
-    (folder / "stale.png").write_bytes(b"from an earlier study")
+    before = set(folder.iterdir())
+    (folder / "manifest.json").write_text(
+        (folder / "manifest.json").read_text().replace('"kind"', '"note": "earlier", "kind"')
+    )
     comparison.save(folder, figures=False)
-    assert not (folder / "stale.png").exists()
+    assert set(folder.iterdir()) == before
+    assert "earlier" not in (folder / "manifest.json").read_text()  # a new folder, whole
+
+
+def test_saving_again_never_deletes_a_users_file(comparison, tmp_path):
+    folder = comparison.save(tmp_path / "cmp", figures=False)
+    (folder / "notes.png").write_bytes(b"mine")
+    with pytest.raises(FileExistsError, match="which flysim did not write"):
+        comparison.save(folder, figures=False)
+    assert (folder / "notes.png").read_bytes() == b"mine"
 
 
 def test_a_folder_that_is_not_a_result_is_never_replaced(comparison, tmp_path):
