@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass
 
 from flysim.metrics.names import METRICS, RAW_FIELDS
+from flysim.model.responses import level
 from flysim.scenario.bounds import check_evolve_gain, check_organic_growth
 from flysim.scenario.schema import Scenario
 
@@ -180,7 +181,9 @@ def check_job(
     try:
         o, e = scenario.attract.organic, scenario.evolve
         if o is not None:
-            check_organic_growth(o.leads_per_month, o.growth_per_month, months)
+            check_organic_growth(
+                level(o.leads_per_month, o.cost_per_month), o.growth_per_month, months
+            )
         if e is not None:
             check_evolve_gain(e.experiments_per_month, e.win_rate, e.uplift_per_win, months)
     except ValueError as exc:
@@ -258,10 +261,15 @@ def _lead_rate(s: Scenario, month: int) -> float:
     a = s.attract
     rate = 0.0
     if a.paid is not None:
-        rate += a.paid.budget_per_month / a.paid.cost_per_lead
-    if a.organic is not None and a.organic.leads_per_month > 0:
+        p = a.paid
+        if p.leads_per_month is not None:
+            rate += level(p.leads_per_month, p.budget_per_month)
+        elif p.cost_per_lead is not None:
+            rate += p.budget_per_month / p.cost_per_lead
+    base = level(a.organic.leads_per_month, a.organic.cost_per_month) if a.organic else 0.0
+    if a.organic is not None and base > 0:
         g = math.log1p(a.organic.growth_per_month) * month
-        rate += a.organic.leads_per_month * math.exp(min(g, 700.0))
+        rate += base * math.exp(min(g, 700.0))
     return rate
 
 
@@ -283,8 +291,9 @@ def _loop_growth(s: Scenario) -> float:
     if organic is not None:
         growth += promoters * organic.leads_per_promoter_per_month * organic.conversion
     if referral is not None:
-        advocates = promoters * d.ask_accept
-        growth += advocates * d.referrals_per_advocate_per_month * referral.conversion
+        advocates = promoters * level(d.ask_accept, d.reward)
+        rate = level(d.referrals_per_advocate_per_month, d.reward)
+        growth += advocates * rate * referral.conversion
     return growth
 
 

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 
 from flysim.model.health import HealthParams, compile_health
+from flysim.model.responses import level
 from flysim.model.states import CHANNELS
-from flysim.scenario.schema import Scenario
+from flysim.scenario.schema import PaidChannel, Scenario
 from flysim.units import DAYS_PER_MONTH
 
 __all__ = ["ChannelRates", "ModelRates", "compile_rates"]
@@ -92,6 +93,14 @@ class ModelRates:
         return len(self.tier_mrr)
 
 
+def _paid_leads(paid: PaidChannel) -> float:
+    """Paid leads a month: the response to the budget, else budget over cost per lead."""
+    if paid.leads_per_month is not None:
+        return level(paid.leads_per_month, paid.budget_per_month)
+    assert paid.cost_per_lead is not None  # the schema asks for one or the other
+    return paid.budget_per_month / paid.cost_per_lead
+
+
 def compile_rates(scenario: Scenario) -> ModelRates:
     """Derive the per-day rates of every mechanism from a validated scenario.
 
@@ -123,11 +132,13 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         tier_names=tuple(t.name for t in scenario.revenue.tiers),
         gross_margin=scenario.revenue.gross_margin,
         channels=channels,
-        paid_leads=_per_day(paid.budget_per_month / paid.cost_per_lead) if paid else 0.0,
-        organic_base=_per_day(org.leads_per_month) if org else 0.0,
+        paid_leads=_per_day(_paid_leads(paid)) if paid else 0.0,
+        organic_base=_per_day(level(org.leads_per_month, org.cost_per_month)) if org else 0.0,
         organic_log_growth=math.log1p(org.growth_per_month) / DAYS_PER_MONTH if org else 0.0,
         organic_per_promoter=_per_day(org.leads_per_promoter_per_month) if org else 0.0,
-        referral_per_advocate=_per_day(d.referrals_per_advocate_per_month) if d else 0.0,
+        referral_per_advocate=(
+            _per_day(level(d.referrals_per_advocate_per_month, d.reward)) if d else 0.0
+        ),
         value_rate=_inverse_mean(e.days_to_value),
         onboarding_churn=_per_day(e.onboarding_churn_per_month),
         risk=_per_day(e.risk_per_month),
@@ -140,7 +151,7 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         nps_healthy=d.nps.healthy.as_tuple() if d else (0.0, 0.0, 0.0),
         nps_at_risk=d.nps.at_risk.as_tuple() if d else (0.0, 0.0, 0.0),
         ask_rate=_inverse_mean(d.ask_after_days) if d else 0.0,
-        ask_accept=d.ask_accept if d else 0.0,
+        ask_accept=level(d.ask_accept, d.reward) if d else 0.0,
         reward=d.reward if d else 0.0,
         health=compile_health(e.health, e.triggers) if e.health is not None else None,
         experiments=_per_day(ev.experiments_per_month) if ev else 0.0,

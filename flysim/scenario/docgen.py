@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from flysim.scenario.errors import allowed_text, is_model, item_type, unwrap_optional
+from flysim.scenario.responses import Response
 from flysim.scenario.schema import Scenario
 
 __all__ = ["UNITS", "generate", "main"]
@@ -111,6 +112,34 @@ engines never change it. The files in `scenarios/` are commented examples.
 - `days_*` and `*_days` keys are means of exponential delays; 0 means at once.
 - Money is in `scenario.currency` (default EUR), per month or per event as the
   key's name says. Probabilities and shares are between 0 and 1.
+
+## Levers that respond to spend
+
+Four keys take a number or a **response**: a monotone piecewise-linear curve
+`{{ x = [...], y = [...] }}` (at least two points, `x` strictly ascending and
+within 0 and 1e9, `y` only rising or only falling and within the key's own
+range), read by linear interpolation at the value of its lever and flat beyond
+the first and the last point (start a curve at the smallest value the lever
+will take, usually `x = 0`):
+
+| key | responds to | `y` is |
+|---|---|---|
+| `attract.paid.leads_per_month` | `budget_per_month` | paid leads a month [1] |
+| `attract.organic.leads_per_month` | `cost_per_month` | the organic base rate at t = 0 |
+| `delight.ask_accept` | `delight.reward` | P(an asked promoter accepts) |
+| `delight.referrals_per_advocate_per_month` | `delight.reward` | leads an advocate sends a month |
+
+[1] A paid response replaces `cost_per_lead`, which is then not used.
+
+```toml
+[attract.paid]
+budget_per_month = 2000.0
+leads_per_month = {{ x = [0, 1000, 2000, 4000], y = [0, 45, 70, 95] }}   # diminishing returns
+```
+
+A sweep or a sensitivity study of the lever (`attract.paid.budget_per_month`,
+`delight.reward`, ...) reads the response at every point; the points
+themselves can be studied too (`attract.paid.leads_per_month.y[2]`).
 
 ## Sections switch parts of the model off
 
@@ -312,7 +341,10 @@ def _section(
         ann, opt = unwrap_optional(field.annotation)
         key = ".".join((*path, name))
         item = item_type(ann)
-        if is_model(ann) and not field.description:
+        if is_model(ann) and issubclass(ann, Response):
+            allowed = "a response {x = [...], y = [...]}" + (", or omitted" if opt else "")
+            rows.append(_row(key, _meaning(name, field), UNITS[name], field.default, allowed))
+        elif is_model(ann) and not field.description:
             subsections.append((ann, (*path, name), field, opt))
         elif is_model(ann) and field.description:
             # A by-state value table, e.g. churn_per_month = {healthy, at_risk}: one row a state.

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from flysim.scenario.responses import Response, resolve_union_errors
 from flysim.scenario.schema import Scenario
 
 __all__ = [
@@ -138,7 +139,7 @@ class ScenarioError(Exception):
             Maps an error's location (pydantic ``loc``) to the origin of the
             value there: the file's display path and whether it was an override.
         """
-        errors = exc.errors(include_url=False)
+        errors = resolve_union_errors(exc.errors(include_url=False))
         typos = {
             (*extra[:-1], close)
             for e in errors
@@ -253,6 +254,19 @@ def _range_text(b: dict[str, float], integer: bool) -> str:
     return kind
 
 
+def _number_or_response(annotation: Any) -> list[Any] | None:
+    """The number branch's constraints of a number-or-response key's type, else None."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(annotation)
+    if not any(is_model(a) and issubclass(a, Response) for a in args):
+        return None
+    for a in args:
+        if typing.get_origin(a) is typing.Annotated:
+            return [m for extra in typing.get_args(a)[1:] for m in getattr(extra, "metadata", [])]
+    return None
+
+
 def allowed_text(info: FieldInfo | None, annotation: Any) -> str:
     """What a key accepts, as a phrase that reads after "must be".
 
@@ -271,6 +285,9 @@ def allowed_text(info: FieldInfo | None, annotation: Any) -> str:
         text = _range_text(b, integer=False)
     elif base is str:
         text = "a non-empty string" if b.get("min_length", 0) >= 1 else "a string"
+    elif (number := _number_or_response(base)) is not None:
+        numbers = _range_text(_bounds(number), integer=False)
+        text = f"{numbers}, or a response {{x = [...], y = [...]}}"
     elif is_model(base):
         text = f"a table with keys {', '.join(base.model_fields)}"
     elif item is not None:

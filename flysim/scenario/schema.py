@@ -33,6 +33,7 @@ from flysim.scenario.bounds import (
     check_organic_growth,
     check_paid_leads,
 )
+from flysim.scenario.responses import LeadsResponse, RateResponse, ShareResponse
 
 __all__ = [
     "Attract",
@@ -159,20 +160,42 @@ class PaidChannel(_Channel):
     """``[attract.paid]``: leads bought with a continuously spent budget."""
 
     budget_per_month: Money = Field(description="Paid budget spent in full, continuously.")
-    cost_per_lead: float = Field(
-        ge=0.01, le=MAX_MONEY, allow_inf_nan=False, description="Cost of one lead."
+    cost_per_lead: float | None = Field(
+        None,
+        ge=0.01,
+        le=MAX_MONEY,
+        allow_inf_nan=False,
+        description="Cost of one lead: leads a month are budget_per_month / cost_per_lead.",
+    )
+    leads_per_month: LeadsResponse | None = Field(
+        None,
+        description=(
+            "Leads a month as a response to budget_per_month, { x = budgets, y = leads } "
+            "(diminishing returns); when given, cost_per_lead is not used."
+        ),
     )
 
     @model_validator(mode="after")
     def _leads_within_bound(self) -> PaidChannel:
-        check_paid_leads(self.budget_per_month, self.cost_per_lead)
+        # A response, when given, replaces cost_per_lead (which may stay, so that
+        # --set can give a file's channel a response without deleting a key).
+        if self.cost_per_lead is None and self.leads_per_month is None:
+            raise ValueError("give cost_per_lead or a leads_per_month response")
+        if self.leads_per_month is None and self.cost_per_lead is not None:
+            check_paid_leads(self.budget_per_month, self.cost_per_lead)
         return self
 
 
 class OrganicChannel(_Channel):
     """``[attract.organic]``: content, SEO and social proof."""
 
-    leads_per_month: LeadRate = Field(0.0, description="Base organic lead rate at t = 0.")
+    leads_per_month: LeadRate | LeadsResponse = Field(
+        0.0,
+        description=(
+            "Base organic lead rate at t = 0; or a response to cost_per_month, "
+            "{ x = content spends, y = base leads }."
+        ),
+    )
     growth_per_month: float = Field(
         0.0,
         gt=-1.0,
@@ -358,8 +381,19 @@ class Delight(_Section):
     ask_after_days: Days = Field(
         90.0, description="Mean delay from becoming a promoter to the ask."
     )
-    ask_accept: Probability = Field(0.0, description="Probability that an asked promoter accepts.")
-    referrals_per_advocate_per_month: Rate = Field(0.0, description="Referral leads per advocate.")
+    ask_accept: Probability | ShareResponse = Field(
+        0.0,
+        description=(
+            "Probability that an asked promoter accepts; or a response to reward, "
+            "{ x = rewards, y = acceptance }."
+        ),
+    )
+    referrals_per_advocate_per_month: Rate | RateResponse = Field(
+        0.0,
+        description=(
+            "Referral leads per advocate; or a response to reward, { x = rewards, y = rate }."
+        ),
+    )
     reward: Money = Field(0.0, description="Reward paid for each customer won through a referral.")
 
 
@@ -401,7 +435,8 @@ class Scenario(_Section):
     @model_validator(mode="after")
     def _cross_section_rules(self) -> Scenario:
         d = self.delight
-        refers = d is not None and d.referrals_per_advocate_per_month > 0
+        rate = d.referrals_per_advocate_per_month if d is not None else 0.0
+        refers = (max(rate.y) if isinstance(rate, RateResponse) else rate) > 0
         if refers and self.attract.referral is None:
             raise ValueError(
                 "delight.referrals_per_advocate_per_month > 0 needs an [attract.referral] section"
@@ -412,7 +447,9 @@ class Scenario(_Section):
             )
         o = self.attract.organic
         if o is not None:
-            check_organic_growth(o.leads_per_month, o.growth_per_month, self.horizon_months)
+            base = o.leads_per_month
+            top = max(base.y) if isinstance(base, LeadsResponse) else base
+            check_organic_growth(top, o.growth_per_month, self.horizon_months)
         if self.evolve is not None:
             e = self.evolve
             check_evolve_gain(
