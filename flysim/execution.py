@@ -52,8 +52,12 @@ def plan_tasks(n_sets: int, n_runs: int, chunk_size: int) -> list[Task]:
 
 
 def _ignore_sigint() -> None:
-    # Workers leave Ctrl-C to the parent, which terminates the pool.
+    # Workers leave Ctrl-C to the parent, which terminates the pool. They die
+    # on SIGTERM at the C level, whatever handler or disposition they
+    # inherited: Pool.terminate() stops them with it, and a Python-level
+    # handler runs only once the worker is back in the interpreter.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def default_chunk_size(engine: Engine, n_rows: int, workers: int) -> int:

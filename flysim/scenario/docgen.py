@@ -131,10 +131,16 @@ will take, usually `x = 0`):
 
 [1] A paid response replaces `cost_per_lead`, which is then not used.
 
+`diminishing-returns.toml`, on `minimal.toml` below:
+
 ```toml
+extends = "minimal.toml"
+
+[scenario]
+name = "diminishing-returns"
+
 [attract.paid]
-budget_per_month = 2000.0
-leads_per_month = {{ x = [0, 1000, 2000, 4000], y = [0, 45, 70, 95] }}   # diminishing returns
+leads_per_month = {{ x = [0, 1000, 2000, 4000], y = [0, 45, 70, 95] }}   # replaces cost_per_lead
 ```
 
 A sweep or a sensitivity study of the lever (`attract.paid.budget_per_month`,

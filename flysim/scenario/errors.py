@@ -39,6 +39,7 @@ __all__ = [
     "format_value",
     "is_model",
     "item_type",
+    "response_of",
     "unknown_key_message",
     "unwrap_optional",
 ]
@@ -210,9 +211,24 @@ def field_at(loc: Loc, root: type[BaseModel] = Scenario) -> tuple[FieldInfo | No
         elif isinstance(part, str) and is_model(current) and part in current.model_fields:
             info = current.model_fields[part]
             current, _ = unwrap_optional(info.annotation)
+        elif isinstance(part, str) and (curve := response_of(current)) is not None:
+            # A number-or-response key holding a response: its x and y.
+            if part not in curve.model_fields:
+                return None
+            info = curve.model_fields[part]
+            current = info.annotation
         else:
             return None
     return info, current
+
+
+def response_of(annotation: Any) -> type[Response] | None:
+    """The response class of a number-or-response key's type, else None."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    return next(
+        (a for a in typing.get_args(annotation) if is_model(a) and issubclass(a, Response)), None
+    )
 
 
 def _number(x: float) -> str:

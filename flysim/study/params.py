@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from flysim.scenario import Scenario, ScenarioError, apply_overrides
-from flysim.scenario.errors import field_at, format_key, unknown_key_message
+from flysim.scenario.errors import field_at, format_key, response_of, unknown_key_message
 from flysim.scenario.overrides import split_key as _split_key
 
 __all__ = [
@@ -230,6 +230,8 @@ def _check_numeric(loc: tuple[str | int, ...], key: str) -> bool:
     found = field_at(loc)
     assert found is not None  # _check_key passed
     annotation = found[1]
+    if response_of(annotation) is not None:
+        return False  # a number-or-response key: varied as a number
     if annotation is bool or annotation not in (int, float):
         what = getattr(annotation, "__name__", str(annotation))
         if _is_table(annotation):

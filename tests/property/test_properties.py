@@ -47,8 +47,7 @@ EXPLORE = os.environ.get("FLYSIM_PROPERTY_EXPLORE") == "1"
 def examples(n: int, *, shrink: bool = True) -> settings:
     """Settings for a property: ``n`` examples, no deadline, repeatable unless exploring.
 
-    ``shrink=False`` for a property expected to fail (xfail) until another
-    change lands: shrinking its failure would only spend the suite's time.
+    ``shrink=False`` skips shrinking a failure to its smallest example.
     """
     phases = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if shrink else [])
     return settings(
@@ -116,12 +115,7 @@ def test_plausible_scenarios_keep_the_books_on_both_engines(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 14: values the schema accepts but the engines cannot compute "
-    "(NaN/inf, numpy's errors) until the schema's upper bounds land",
-    strict=False,
-)
-@examples(100, shrink=False)
+@examples(100)
 @given(doc=scenario_docs(extreme=True), months=st.integers(min_value=1, max_value=2))
 def test_extreme_values_are_refused_or_computed(doc: dict[str, Any], months: int) -> None:
     check_scenario(doc, months)
@@ -149,7 +143,7 @@ KNOWN_EXTREMES = [
 @pytest.mark.parametrize(
     ("path", "value"),
     [
-        pytest.param(*case, marks=pytest.mark.xfail(reason="issue 14: schema bounds pending"))
+        pytest.param(*case)
         for case in KNOWN_EXTREMES
     ],
     ids=[f"{'.'.join(map(str, p))}={v:g}" for p, v in KNOWN_EXTREMES],
@@ -197,8 +191,8 @@ INTEGERS = mostly(["1", "2"], ["0", "-1", "abc", "", "1.5", "1e3", "0x10", " 2"]
 #: Inputs the other half of issue 14 makes one-line errors (exit 2): a --runs
 #: that cannot fit in memory (MemoryError today), an --out that is a file or a
 #: non-empty folder that is not a result (exit 1 today).
-PENDING_INTEGERS = st.sampled_from(["99999999999", str(2**70)])
-PENDING_OUT = st.sampled_from(["tiny.toml", "/dev/null", ""])  # "": the non-empty cwd
+EXTREME_RUNS = st.sampled_from(["99999999999", str(2**70)])
+EXTREME_OUT = st.sampled_from(["tiny.toml", "/dev/null", ""])  # "": the non-empty cwd
 SETS = mostly(
     [
         "attract.paid.budget_per_month=800",
@@ -222,11 +216,12 @@ SCENARIOS = mostly(["tiny.toml"], ["missing.toml", ".", "bad.toml", "/dev/null",
 
 
 @st.composite
-def command_lines(draw: st.DrawFn, *, pending: bool = False) -> list[str]:
+def command_lines(draw: st.DrawFn, *, extreme: bool = False) -> list[str]:
     """A command line for one of flysim's commands, options drawn from good and bad values.
 
-    With ``pending``, ``--runs`` or ``--out`` ends with a value issue 14's
-    other half is fixing.
+    With ``extreme``, ``--runs`` or ``--out`` ends with a value that cannot
+    run or be written (runs beyond memory, a file or "" as the folder), which
+    must be refused in one line.
     """
 
     command = draw(st.sampled_from(["run", "validate", "compare", "sweep", "sensitivity"]))
@@ -256,10 +251,10 @@ def command_lines(draw: st.DrawFn, *, pending: bool = False) -> list[str]:
             args += ["--events", draw(mostly(["ev.csv", "ev.parquet"], ["ev.txt", "ev"]))]
     for _ in range(draw(st.integers(min_value=0, max_value=2))):
         args += ["--set", draw(SETS)]
-    if pending and command != "validate":
-        # Later options win: the pending value is the one the command sees.
+    if extreme and command != "validate":
+        # Later options win: the extreme value is the one the command sees.
         option = draw(st.sampled_from(["--runs", "--out"]))
-        args += [option, draw(PENDING_INTEGERS if option == "--runs" else PENDING_OUT)]
+        args += [option, draw(EXTREME_RUNS if option == "--runs" else EXTREME_OUT)]
     if draw(st.integers(min_value=0, max_value=9)) == 0:
         # Not -v: it logs the traceback behind an error on purpose.
         args.append(draw(st.sampled_from(["--quiet", "--help", "--bogus", "extra"])))
@@ -297,14 +292,9 @@ def test_command_lines_exit_0_or_2_without_traceback(args: list[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 14: --runs beyond memory and an --out that is a file "
-    "are one-line errors (exit 2) once the CLI half lands",
-    strict=False,
-)
-@examples(10, shrink=False)
-@given(args=command_lines(pending=True))
-def test_pending_command_lines_exit_0_or_2_without_traceback(args: list[str]) -> None:
+@examples(10)
+@given(args=command_lines(extreme=True))
+def test_extreme_command_lines_exit_0_or_2_without_traceback(args: list[str]) -> None:
     check_command_line(args)
 
 

@@ -383,7 +383,10 @@ def test_every_problem_is_reported_one_per_line(tmp_path: Path) -> None:
     assert len(lines) == len(err.problems) == 4
     assert lines[0] == f"{path}: scenario.horizon_months = 999: must be an integer from 1 to 120"
     assert f"{path}: attract.paid.conversion = 2.0: must be between 0 and 1" in lines
-    assert f"{path} (--set): delight.ask_accept = 7: must be between 0 and 1" in lines
+    assert (
+        f"{path} (--set): delight.ask_accept = 7: must be between 0 and 1, "
+        "or a response {x = [...], y = [...]}"
+    ) in lines
     assert any("did you mean 'churn_per_month'?" in line for line in lines)
     assert err.key == "scenario.horizon_months"
 

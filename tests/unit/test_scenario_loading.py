@@ -411,9 +411,12 @@ def test_docs_list_every_key(reference: Path) -> None:
 
 def test_docs_examples_load(tmp_path: Path) -> None:
     blocks = re.findall(r"```toml\n(.*?)```", generate(), flags=re.DOTALL)
-    assert len(blocks) == 2
-    minimal = load_scenario(write(tmp_path, "minimal.toml", blocks[0]))
-    bigger = load_scenario(write(tmp_path, "bigger-budget.toml", blocks[1]))
+    assert len(blocks) == 3
+    named = {re.search(r'name = "([^"]+)"', b).group(1): b for b in blocks}  # type: ignore[union-attr]
+    minimal = load_scenario(write(tmp_path, "minimal.toml", named["minimal"]))
+    bigger = load_scenario(write(tmp_path, "bigger-budget.toml", named["bigger-budget"]))
+    curved = load_scenario(write(tmp_path, "curved.toml", named["diminishing-returns"]))
+    assert curved.attract.paid is not None and curved.attract.paid.leads_per_month is not None
     assert bigger.attract.paid is not None and minimal.attract.paid is not None
     assert bigger.attract.paid.budget_per_month == 2 * minimal.attract.paid.budget_per_month
     assert bigger.attract.paid.conversion == minimal.attract.paid.conversion
