@@ -17,6 +17,7 @@ from rich.text import Text
 import flysim.scenario as scenario_api
 from flysim._version import __version__
 from flysim.events import event_format, write_events
+from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
 from flysim.scenario import ScenarioError, load_scenario
 from flysim.simulate import simulate
@@ -32,15 +33,19 @@ from .common import (
     Verbose,
     Workers,
     app,
+    bad_input,
     configure_logging,
     error,
     fail,
     interrupted,
     load,
+    stderr,
     stdout,
     workers_or_all,
 )
-from .tables import break_even, format_break_even, header_line, kpi_table
+from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
+from .options import Format, Kpis, Report
+from .tables import KPIS, break_even, format_break_even, header_line, kpi_frame, kpi_layouts
 
 __all__ = ["app"]
 
@@ -95,11 +100,28 @@ def run(
     ] = None,
     workers: Workers = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
+    kpis: Kpis = None,
+    output_format: Format = OutputFormat.table,
+    report: Report = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Simulate SCENARIO, print the main KPIs and write the results."""
+    """Simulate SCENARIO, print the main KPIs and write the results folder.
+
+    The KPI table shows each KPI's P50 [P5 to P95] across runs at months 3,
+    6, 12 and the horizon, in as many tables as the terminal's width needs.
+
+    Examples:
+
+      flysim run scenarios/startup.toml
+
+      flysim run scenarios/startup.toml --runs 200 --set attract.paid.budget_per_month=3000
+
+      flysim run scenarios/startup.toml --kpis mrr,cac,ltv_cac --format markdown --report
+    """
     configure_logging(verbose, quiet)
+    with bad_input():
+        picked = parse_kpis(kpis, METRICS, KPIS)
     if events is not None:
         if engine.value != "des":
             fail(
@@ -130,10 +152,14 @@ def run(
             log.info("simulate raised", exc_info=True)
             fail(str(exc))
         if not quiet:
-            _print_report(result)
+            _print_kpis(result, picked, output_format)
         try:
             saved = result.save(out_dir, figures=not no_plots)
             written = [saved]
+            if report:
+                from flysim.report import write_report  # matplotlib only when asked
+
+                written.append(write_report(result, saved / "report.html"))
             if events is not None:
                 # simulate(events=True) above always returns the event log.
                 assert result.events is not None
@@ -143,22 +169,39 @@ def run(
     except KeyboardInterrupt:
         interrupted()
     if not quiet:
+        # Data formats keep standard output to the data, ready to redirect.
+        console = stdout if output_format is OutputFormat.table else stderr
         for path in written:
-            stdout.print(Text(f"wrote {path}"), soft_wrap=True)
+            console.print(Text(f"wrote {path}"), soft_wrap=True)
 
 
-def _print_report(result: SimulationResult) -> None:
-    """The header line, the KPI table and the break-even line."""
+def _print_kpis(result: SimulationResult, kpis: list[str], output_format: OutputFormat) -> None:
+    """The header line, the KPI table and the break-even line, in ``output_format``."""
     p = result.provenance
-    stdout.print(Text(header_line(p), style="bold"), soft_wrap=True)
-    table = kpi_table(
-        result.summary(),
-        result.n_months,
-        currency=result.scenario.scenario.currency,
-        runs=result.n_runs,
-    )
-    stdout.print(table)
-    stdout.print(format_break_even(break_even(result.metric("roi_cumulative"))), soft_wrap=True)
+    currency = result.scenario.scenario.currency
+    summary = result.summary()
+    be = format_break_even(break_even(result.metric("roi_cumulative")))
+    if output_format is OutputFormat.csv:
+        frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
+        stdout.out(frame_csv(frame), end="")
+        return
+    if output_format is OutputFormat.json:
+        frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
+        header = {**p.to_dict(), "break_even": be}
+        stdout.out(frame_json(header, {"kpis": frame}), end="")
+        return
+    layouts = kpi_layouts(summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis)
+    if output_format is OutputFormat.markdown:
+        stdout.out(f"**{header_line(p)}**\n")
+        for table in layouts[0]:
+            stdout.out(table_markdown(table))
+        stdout.out(be)
+        return
+    # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
+    stdout.print(Text(header_line(p), style="bold"))
+    for table in fit_tables(layouts, stdout.width):
+        stdout.print(table)
+    stdout.print(Text(be))
 
 
 @app.command()

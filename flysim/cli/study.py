@@ -16,8 +16,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from flysim.metrics.names import METRICS
 from flysim.result import Provenance
-from flysim.study import Thresholds, compare, sensitivity, sweep
+from flysim.study import Comparison, Thresholds, compare, sensitivity, sweep
+from flysim.study.compare import COMPARE_KPIS
 
 # run and validate register first, so they lead the command list.
 from . import app as _run_commands  # noqa: F401
@@ -35,10 +37,13 @@ from .common import (
     fail,
     interrupted,
     load,
+    stderr,
     stdout,
     workers_or_all,
 )
-from .study_tables import compare_table, decisions_table, sensitivity_table, sweep_table
+from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
+from .options import Format, Kpis, Report
+from .study_tables import compare_layouts, decisions_table, sensitivity_table, sweep_table
 
 __all__ = ["compare_command", "sensitivity_command", "sweep_command"]
 
@@ -55,13 +60,13 @@ Month = Annotated[
 @app.command("compare")
 def compare_command(
     scenarios: Annotated[
-        list[Path] | None,
+        list[Path],
         typer.Argument(
             metavar="SCENARIO...",
             help="Two or more scenario files; the first is the baseline.",
             show_default=False,
         ),
-    ] = None,
+    ],
     runs: Runs = None,
     seed: Seed = None,
     months: Annotated[
@@ -80,20 +85,34 @@ def compare_command(
     out: Out = None,
     workers: Workers = None,
     no_plots: NoPlots = False,
+    kpis: Kpis = None,
+    output_format: Format = OutputFormat.table,
+    report: Report = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Run every SCENARIO with the same seed and compare them run by run.
 
-    Prints each KPI's P50 [P5 to P95] at month 12 and the horizon, the paired
-    difference to the first scenario with its 95 % interval, P(better), and
-    the decision probabilities; writes the table (CSV), overlaid fan charts
-    and the flow diagrams side by side to results/compare-<names>/.
+    Prints each KPI's P50 [P5 to P95] at month 12 and the horizon, the median
+    and the mean of the run-by-run differences to the first scenario (the
+    mean with its 95 % interval), P(better), and the decision probabilities;
+    writes the table (CSV), overlaid fan charts and the flow diagrams to
+    results/compare-<names>/.
+
+    Examples:
+
+      flysim compare scenarios/funnel.toml scenarios/flywheel.toml
+
+      flysim compare scenarios/funnel.toml scenarios/flywheel.toml --runs 300 --report
+
+      flysim compare scenarios/startup.toml scenarios/scaleup.toml --kpis mrr,cac --format csv
     """
     configure_logging(verbose, quiet)
     paths = scenarios or []
     if len(paths) < 2:
         fail(f"compare needs at least two scenarios, got {len(paths)}")
+    with bad_input():
+        picked = parse_kpis(kpis, METRICS, COMPARE_KPIS)
     loaded = [load(p, overrides) for p in paths]
     with bad_input():
         thresholds = Thresholds(
@@ -109,26 +128,53 @@ def compare_command(
             progress=not quiet,
         )
     if not quiet:
-        p = comparison.results[0].provenance
-        stdout.print(
-            Text(
-                f"{' vs '.join(comparison.names)} · {comparison.runs:,} runs each · "
-                f"{comparison.months} months · seed {comparison.seed} · common random numbers · "
-                f"{p.wall_time_s:.1f} s",
-                style="bold",
-            ),
-            soft_wrap=True,
-        )
-        frame = comparison.table()
-        for month in comparison.report_months():
-            stdout.print(compare_table(frame, month, comparison.names))
-        stdout.print(decisions_table(comparison.decisions()))
-    _save(
-        lambda folder: comparison.save(folder, figures=not no_plots),
-        out,
-        comparison.default_folder(),
-        quiet,
+        with bad_input():
+            _print_comparison(comparison, picked, output_format)
+
+    def save(folder: Path) -> Path:
+        saved = comparison.save(folder, figures=not no_plots)
+        if report:
+            from flysim.report import write_report  # matplotlib only when asked
+
+            write_report(comparison, saved / "report.html")
+        return saved
+
+    _save(save, out, comparison.default_folder(), quiet, output_format)
+
+
+def _print_comparison(comparison: Comparison, kpis: list[str], output_format: OutputFormat) -> None:
+    """The header line, the comparison's tables and its decisions, in ``output_format``."""
+    frame = comparison.table(metrics=kpis)
+    decisions = comparison.decisions()
+    if output_format is OutputFormat.csv:
+        stdout.out(frame_csv(frame), end="")
+        return
+    if output_format is OutputFormat.json:
+        header = {
+            "scenarios": comparison.names,
+            "runs": comparison.runs,
+            "months": comparison.months,
+            "seed": comparison.seed,
+        }
+        stdout.out(frame_json(header, {"kpis": frame, "decisions": decisions}), end="")
+        return
+    p = comparison.results[0].provenance
+    header = (
+        f"{' vs '.join(comparison.names)} · {comparison.runs:,} runs each · "
+        f"{comparison.months} months · seed {comparison.seed} · common random numbers · "
+        f"{p.wall_time_s:.1f} s"
     )
+    months = comparison.report_months()
+    layouts = compare_layouts(frame, months, comparison.names)
+    if output_format is OutputFormat.markdown:
+        stdout.out(f"**{header}**\n")
+        for table in [*layouts[0], decisions_table(decisions)]:
+            stdout.out(table_markdown(table))
+        return
+    stdout.print(Text(header, style="bold"))
+    decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]
+    for table in fit_tables(layouts, stdout.width) + fit_tables(decision_layouts, stdout.width):
+        stdout.print(table)
 
 
 @app.command("sweep")
@@ -263,7 +309,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_")
 
 
-def _save(save: Callable[[Path], Path], out: Path | None, default: Path, quiet: bool) -> None:
+def _save(
+    save: Callable[[Path], Path],
+    out: Path | None,
+    default: Path,
+    quiet: bool,
+    output_format: OutputFormat = OutputFormat.table,
+) -> None:
     try:
         folder = save(out if out is not None else default)
     except OSError as exc:
@@ -271,4 +323,6 @@ def _save(save: Callable[[Path], Path], out: Path | None, default: Path, quiet: 
     except KeyboardInterrupt:
         interrupted()
     if not quiet:
-        stdout.print(Text(f"wrote {folder}"), soft_wrap=True)
+        # Data formats keep standard output to the data, ready to redirect.
+        console = stdout if output_format is OutputFormat.table else stderr
+        console.print(Text(f"wrote {folder}"), soft_wrap=True)

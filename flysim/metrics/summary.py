@@ -19,7 +19,17 @@ if TYPE_CHECKING:
 __all__ = ["FAN_QUANTILES", "SUMMARY_COLUMNS", "quantile_bands", "summarize"]
 
 #: Columns of ``summarize``'s table, in order.
-SUMMARY_COLUMNS: tuple[str, ...] = ("metric", "month", "mean", "p5", "p50", "p95", "missing")
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "month",
+    "mean",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "missing",
+)
 
 #: Percentiles of a fan chart's bands (P5, P25, P50, P75, P95).
 FAN_QUANTILES: tuple[float, ...] = (5.0, 25.0, 50.0, 75.0, 95.0)
@@ -89,7 +99,7 @@ def quantile_bands(values: ArrayLike, qs: Sequence[float] = FAN_QUANTILES) -> np
 
 
 def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
-    """Mean, P5, P50 and P95 across runs of every metric and month.
+    """Mean, P5, P25, P50, P75 and P95 across runs of every metric and month.
 
     Parameters
     ----------
@@ -101,7 +111,7 @@ def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric, month, mean, p5, p50, p95, missing``: one row per
+        Columns ``metric, month, mean, p5, p25, p50, p75, p95, missing``: one row per
         metric and month (metrics in the given order, months ``1..M``).
         Statistics skip missing values (linear interpolation for the
         percentiles); ``missing`` counts the runs whose value was missing.
@@ -120,14 +130,16 @@ def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
     _, months, n_metrics = data.shape
     # metric-major columns, so the rows come out metric by metric, month by month
     flat = data.transpose(0, 2, 1).reshape(data.shape[0], -1)
-    p5, p50, p95 = _nan_percentiles(flat, np.array([5.0, 50.0, 95.0]))
+    p5, p25, p50, p75, p95 = _nan_percentiles(flat, np.array(FAN_QUANTILES))
     return pd.DataFrame(
         {
             "metric": np.repeat(np.array(metrics, dtype=object), months),
             "month": np.tile(np.arange(1, months + 1), n_metrics),
             "mean": _nan_mean(flat),
             "p5": p5,
+            "p25": p25,
             "p50": p50,
+            "p75": p75,
             "p95": p95,
             "missing": np.isnan(flat).sum(axis=0),
         },

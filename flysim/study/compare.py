@@ -133,7 +133,8 @@ class Comparison:
             One row per (metric, month, scenario): ``p5``, ``p50``, ``p95``,
             ``mean``, ``missing_share`` (share of runs without a value), and against
             the first scenario ``diff_mean``, ``diff_low``, ``diff_high`` (95 %
-            paired interval), ``p_better`` and ``n_pairs`` (NaN for the first).
+            paired interval of the mean), ``p_better``, ``n_pairs`` and
+            ``diff_median`` (median of the paired differences; NaN for the first).
         """
         months = self.report_months() if months is None else list(months)
         rows = []
@@ -166,6 +167,7 @@ class Comparison:
                             diff = (*diff[:3], np.nan, diff[4])
                     keys = ("diff_mean", "diff_low", "diff_high", "p_better", "n_pairs")
                     row.update(zip(keys, diff, strict=True))
+                    row["diff_median"] = _median_difference(base, x, result is self.results[0])
                     rows.append(row)
         return pd.DataFrame(rows)
 
@@ -358,6 +360,14 @@ def compare(
         SimulationResult(batch.data[i], s, batch.provenance(s)) for i, s in enumerate(loaded)
     ]
     return Comparison(results, _unique_names(loaded), thresholds or Thresholds())
+
+
+def _median_difference(base: np.ndarray, x: np.ndarray, is_base: bool) -> float:
+    """Median over runs of ``x - base`` where both are present; NaN for the baseline itself."""
+    both = np.isfinite(base) & np.isfinite(x)
+    if is_base or not both.any():
+        return float("nan")
+    return float(np.median(x[both] - base[both]))
 
 
 def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
