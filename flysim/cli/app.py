@@ -63,7 +63,11 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            metavar="",
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -99,7 +103,9 @@ def run(
         Path | None, typer.Option("--events", help="Write the event log (.parquet or .csv).")
     ] = None,
     workers: Workers = None,
-    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
+    no_plots: Annotated[
+        bool, typer.Option("--no-plots", metavar="", help="Skip the PNG plots.")
+    ] = False,
     kpis: Kpis = None,
     output_format: Format = OutputFormat.table,
     report: Report = False,
@@ -211,9 +217,28 @@ def validate(
         typer.Argument(metavar="SCENARIO", help="Scenario files (TOML).", show_default=False),
     ],
     overrides: Overrides = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            metavar="",
+            help="One line per scenario (ok and its hash), not the resolved scenario; "
+            "errors as always.",
+        ),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Check each SCENARIO and print it resolved (extends and --set applied), or its errors."""
+    """Check each SCENARIO and print it resolved (extends and --set applied), or its errors.
+
+    Exits 2 if any scenario has an error.
+
+    Examples:
+
+      flysim validate scenarios/*.toml --quiet
+
+      flysim validate scenarios/startup.toml --set attract.paid.budget_per_month=3000 > r.toml
+    """
     configure_logging(verbose, quiet=False)
     failed = 0
     try:
@@ -225,6 +250,9 @@ def validate(
                 failed += 1
                 continue
             digest = scenario_api.scenario_hash(loaded)
+            if quiet:
+                stdout.print(Text(f"{path}  ok  sha256 {digest}"), soft_wrap=True)
+                continue
             stdout.rule(Text(f"{path}  ok  sha256 {digest}"), align="left")
             # Plain and never cropped or wrapped, so the output is valid TOML
             # to copy or redirect, whatever the terminal's width.

@@ -33,6 +33,7 @@ Report = Annotated[
     bool,
     typer.Option(
         "--report",
+        metavar="",  # a flag: no "<bool>" placeholder in the help
         help="Also write report.html into the results folder: one self-contained page "
         "(figures embedded) to send on.",
     ),

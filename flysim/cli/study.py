@@ -8,6 +8,7 @@ range, fewer than two scenarios) is one line and exit status 2.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from flysim.study.compare import COMPARE_KPIS
 
 # run and validate register first, so they lead the command list.
 from . import app as _run_commands  # noqa: F401
+from . import metrics_command as _metrics_command  # noqa: F401
 from .common import (
     EXIT_FAILURE,
     Overrides,
@@ -45,12 +47,25 @@ from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis,
 from .options import Format, Kpis, Report
 from .study_tables import compare_layouts, decisions_table, sensitivity_table, sweep_table
 
-__all__ = ["compare_command", "sensitivity_command", "sweep_command"]
+__all__ = ["Method", "compare_command", "sensitivity_command", "sweep_command"]
+
+
+class Method(enum.StrEnum):
+    """The sensitivity methods ``--method`` accepts (typer lists them as choices)."""
+
+    oat = "oat"
+    morris = "morris"
+    sobol = "sobol"
+
 
 Out = Annotated[Path | None, typer.Option("--out", help="Output folder.", show_default=False)]
-NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG charts.")]
+NoPlots = Annotated[bool, typer.Option("--no-plots", metavar="", help="Skip the PNG charts.")]
 Metric = Annotated[
-    str, typer.Option("--metric", help="The metric to study, e.g. ltv_cac, clv, mrr.")
+    str,
+    typer.Option(
+        "--metric",
+        help="The metric to study, e.g. ltv_cac, clv, mrr ('flysim metrics' lists them).",
+    ),
 ]
 Month = Annotated[
     int | None, typer.Option(min=1, help="Month to read the metric at (default: the horizon).")
@@ -150,13 +165,13 @@ def _print_comparison(comparison: Comparison, kpis: list[str], output_format: Ou
         stdout.out(frame_csv(frame), end="")
         return
     if output_format is OutputFormat.json:
-        header = {
+        about = {
             "scenarios": comparison.names,
             "runs": comparison.runs,
             "months": comparison.months,
             "seed": comparison.seed,
         }
-        stdout.out(frame_json(header, {"kpis": frame, "decisions": decisions}), end="")
+        stdout.out(frame_json(about, {"kpis": frame, "decisions": decisions}), end="")
         return
     p = comparison.results[0].provenance
     header = (
@@ -206,7 +221,13 @@ def sweep_command(
 
     Prints the metric's P50 [P5 to P95] at each point; writes sweep.csv and a
     line chart with bands (one parameter) or heatmaps of P50 and P5 (two) to
-    results/sweep-<scenario>-<metric>/.
+    results/sweep-<scenario>-<metric>/. 'flysim metrics' lists the metrics.
+
+    Examples:
+
+      flysim sweep scenarios/startup.toml --metric cac --param attract.paid.conversion=0.02:0.06:5
+
+      flysim sweep scenarios/startup.toml --metric mrr --param delight.ask_accept=0.2:0.6:5
     """
     configure_logging(verbose, quiet)
     base = load(scenario, overrides)
@@ -246,7 +267,13 @@ def sensitivity_command(
         ),
     ],
     metric: Metric,
-    method: Annotated[str, typer.Option(help="oat (tornado), morris or sobol (SALib).")] = "oat",
+    method: Annotated[
+        Method,
+        typer.Option(
+            help="oat: each parameter to its low and high end (a tornado chart); morris: "
+            "elementary effects; sobol: first-order and total indices (SALib)."
+        ),
+    ] = Method.oat,
     month: Month = None,
     samples: Annotated[
         int | None,
@@ -268,7 +295,13 @@ def sensitivity_command(
     oat moves each parameter to its low and high end (a tornado chart);
     morris and sobol use SALib's samplers and analysers, with their 95 %
     intervals as error bars. Writes the indices (CSV) and the chart to
-    results/sensitivity-<scenario>-<metric>/.
+    results/sensitivity-<scenario>-<metric>/. 'flysim metrics' lists the metrics.
+
+    Examples:
+
+      flysim sensitivity scenarios/startup.toml --metric mrr --param engage.risk_per_month=0.03:0.12
+
+      (repeat --param for each parameter; --method morris or sobol for a global study)
     """
     configure_logging(verbose, quiet)
     base = load(scenario, overrides)
@@ -277,7 +310,7 @@ def sensitivity_command(
             base,
             params,
             metric,
-            method=method,  # type: ignore[arg-type]  # checked by sensitivity
+            method=method.value,
             month=month,
             samples=samples,
             runs=runs,

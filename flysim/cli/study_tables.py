@@ -61,9 +61,13 @@ def _kpi_label(metric: str) -> str:
     return info.label + (" ↓" if info.direction == "lower" else "")
 
 
-def _rows(frame: pd.DataFrame, month: int) -> dict[str, pd.DataFrame]:
+def _rows(frame: pd.DataFrame, month: int) -> dict[str, dict[str, pd.Series]]:
+    """Metric -> scenario -> that row of ``frame`` at ``month``."""
     at = frame[frame["month"] == month]
-    return {m: at[at["metric"] == m].set_index("scenario") for m in dict.fromkeys(at["metric"])}
+    out: dict[str, dict[str, pd.Series]] = {}
+    for _, row in at.iterrows():
+        out.setdefault(row["metric"], {})[row["scenario"]] = row
+    return out
 
 
 def _level(metric: str, r: pd.Series) -> str:
@@ -115,9 +119,9 @@ def compare_table(
         cells = [_kpi_label(metric)]
         for name in names:
             if part != "diffs":
-                cells.append(_level(metric, rows.loc[name]))
+                cells.append(_level(metric, rows[name]))
             if name != first and part != "levels":
-                cells += _diff_cells(metric, rows.loc[name])
+                cells += _diff_cells(metric, rows[name])
         table.add_row(*cells)
     if part != "levels":
         table.caption = _DIFF_NOTE.format(first=first)
@@ -143,7 +147,7 @@ def compare_long_table(
     for metric, rows in _rows(frame, month).items():
         table.add_row(_kpi_label(metric), *([""] * (len(table.columns) - 1)))
         for name in shown:
-            r = rows.loc[name]
+            r = rows[name]
             if part == "levels":
                 cells = [_level(metric, r)]
             else:

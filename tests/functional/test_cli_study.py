@@ -36,7 +36,9 @@ def test_compare_prints_both_months_paired_differences_and_decisions(two):
     assert "Tiny vs Cheap · 30 runs each · 12 months · seed 3" in out
     # Month 12 is the horizon here: one table; the paired columns name both scenarios.
     assert out.count("Month 12: P50 [P5 to P95]") == 1
-    assert "Cheap − Tiny (mean)" in out and "P(Cheap better)" in out
+    # which statistic is which: the median and the mean of the paired differences
+    assert "Δ median" in out and "Δ mean [95 % CI]" in out and "Cheap − Tiny" in out
+    assert "P(Cheap" in out
     assert "P(LTV:CAC >= 2.5 at month 12)" in out
     assert "P(break-even by month 6)" in out and "P(payback <= 10 months at month 12)" in out
     folder = two / "results" / "compare-Tiny-Cheap"
