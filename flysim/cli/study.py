@@ -25,6 +25,7 @@ from flysim.study.compare import COMPARE_KPIS
 # run and validate register first, so they lead the command list.
 from . import app as _run_commands  # noqa: F401
 from . import metrics_command as _metrics_command  # noqa: F401
+from . import report_command as _report_command  # noqa: F401
 from .common import (
     EXIT_FAILURE,
     Overrides,

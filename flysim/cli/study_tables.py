@@ -10,8 +10,14 @@ import pandas as pd
 from rich.table import Table
 
 from flysim.metrics.catalogue import metric_info
-
-from .tables import MISSING, format_cell, format_value, is_percent, shared_decimals
+from flysim.metrics.formatting import (
+    MISSING,
+    format_cell,
+    format_diff,
+    format_value,
+    is_percent,
+    shared_decimals,
+)
 
 __all__ = [
     "compare_layouts",
@@ -22,31 +28,6 @@ __all__ = [
     "sensitivity_table",
     "sweep_table",
 ]
-
-
-def format_diff(metric: str, mean: float, low: float, high: float) -> str:
-    """A paired difference and its interval: ``+12 [+10 to +14]``; percentages in points.
-
-    >>> format_diff("churn_rate_annual", -0.021, -0.025, -0.017)
-    '-2.1 pp [-2.5 to -1.7]'
-    >>> format_diff("mrr", 1234.0, 1100.0, 1400.0)
-    '+1,234 [+1,100 to +1,400]'
-    """
-    if not math.isfinite(mean):
-        return MISSING
-
-    decimals = shared_decimals(metric, [mean, low, high])
-
-    def one(x: float) -> str:
-        if not math.isfinite(x):
-            return MISSING
-        if is_percent(metric):
-            return f"{100 * x:+,.1f}"
-        text = format_value(metric, abs(x), decimals=decimals)
-        return ("-" if x < 0 else "+") + text
-
-    unit = " pp" if is_percent(metric) else ""
-    return f"{one(mean)}{unit} [{one(low)} to {one(high)}]"
 
 
 _DIFF_NOTE = (
