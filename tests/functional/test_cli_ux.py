@@ -33,10 +33,13 @@ def test_run_prints_no_line_wider_than_the_terminal(folder, columns):
     assert re.search(r"MRR \(EUR\)\s+│\s+[\d,.]+ \[[\d,.]+ to [\d,.]+\]", proc.stdout)
 
 
-def test_run_prints_csv_json_or_markdown_of_the_kpis_picked(folder):
+def test_run_prints_csv_or_json_of_the_kpis_picked_and_writes_a_report(folder):
     csv = flysim("run", "tiny.toml", "--runs", 20, "--no-plots", "--out", "o",
-                 "--kpis", "mrr,cac", "--format", "csv", cwd=folder)  # fmt: skip
+                 "--kpis", "mrr,cac", "--format", "csv", "--report", cwd=folder)  # fmt: skip
     assert csv.returncode == 0, csv.stderr
+    assert (folder / "o" / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    report = flysim("report", "o", "--out", "again.html", cwd=folder)
+    assert report.returncode == 0 and (folder / "again.html").stat().st_size > 10_000
     frame = pd.read_csv(io.StringIO(csv.stdout))  # nothing but the data on standard output
     assert set(frame["metric"]) == {"mrr", "cac"}
     assert {"month", "p5", "p25", "p50", "p75", "p95", "unit"} <= set(frame.columns)
