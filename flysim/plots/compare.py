@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 COMPARE_FAN_SIZE: tuple[float, float] = (9.0, 5.0)
 #: Bands of an overlay: one band per scenario keeps overlapping fans readable.
 _OVERLAY_BANDS = ((5.0, 95.0),)
+#: Most scenarios whose P5-P95 bands are shaded; more get dashed P5 and P95 lines.
+_SHADED_MAX = 2
 #: Diagrams per row of the side-by-side figure.
 _FLOWS_PER_ROW = 2
 
@@ -58,6 +60,11 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
     with plot_style():
         if ax is None:
             ax = new_figure(COMPARE_FAN_SIZE).add_subplot()
+        first = next(iter(results.values()))
+        title = (
+            f"{metric_style(metric).title}: {' vs '.join(names)}\n"
+            f"{first.n_runs:,} runs each · seed {first.seed} · common random numbers"
+        )
         for i, (name, result) in enumerate(results.items()):
             fan_chart(
                 result,
@@ -67,7 +74,9 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
                 color=PALETTE[i % len(PALETTE)],
                 bands=_OVERLAY_BANDS,
                 legend=i == len(results) - 1,
-                title=f"{metric_style(metric).title}: {' vs '.join(names)}",
+                title=title,
+                # Past two scenarios shaded bands blend; their P5/P95 lines stay apart.
+                band_lines=len(results) > _SHADED_MAX,
             )
     return ax
 

@@ -1,4 +1,4 @@
-"""The HTML report: self-contained (nothing fetched), every table and figure in it, the diff right."""
+"""The HTML report: self-contained (nothing fetched), every table and figure in it, the diff."""
 
 from __future__ import annotations
 
