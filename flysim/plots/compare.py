@@ -24,7 +24,7 @@ _OVERLAY_BANDS = ((5.0, 95.0),)
 #: Most scenarios whose P5-P95 bands are shaded; more get dashed P5 and P95 lines.
 _SHADED_MAX = 2
 #: Diagrams per row of the side-by-side figure.
-_FLOWS_PER_ROW = 2
+_FLOWS_PER_ROW = 1  # each diagram a full 16:9 slide wide, text legible when cropped
 
 
 def _checked(results: Mapping[str, ResultLike]) -> dict[str, ResultLike]:
@@ -82,7 +82,7 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
 
 
 def compare_flows(results: Mapping[str, ResultLike], fig: Figure | None = None) -> Figure:
-    """Every scenario's flow diagram, two to a row, with arrow widths on one shared scale.
+    """Every scenario's flow diagram, one under the other, arrow widths on one shared scale.
 
     Parameters
     ----------
@@ -120,7 +120,7 @@ def compare_flows(results: Mapping[str, ResultLike], fig: Figure | None = None) 
 
 
 def flows_size(n: int) -> tuple[float, float]:
-    """Figure size for ``n`` flow diagrams, two to a row."""
+    """Figure size for ``n`` flow diagrams, one to a row (each 16:9)."""
     cols = min(n, _FLOWS_PER_ROW)
     rows = -(-n // cols)
     return (FLOW_SIZE[0] * cols, FLOW_SIZE[1] * rows + 0.6)
