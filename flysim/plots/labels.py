@@ -17,14 +17,17 @@ def param_label(key: str, currency: str = "EUR") -> str:
     >>> param_label("attract.paid.budget_per_month")
     'Paid budget per month (EUR / month)'
     >>> param_label("engage.churn_per_month.healthy")
-    'Churn per month healthy (1 / month (hazard))'
+    'Churn per month healthy, 1 / month (hazard)'
     """
     parts = key.split(".")
     unit = next((UNITS[p] for p in reversed(parts) if p in UNITS), "")
     words = " ".join(p.replace("_", " ") for p in (parts[1:] or parts))
     words = words[:1].upper() + words[1:]
     unit = unit.replace("currency", currency)
-    return f"{words} ({unit})" if unit else words
+    if not unit:
+        return words
+    # "Risk per month, 1 / month (hazard)": no parentheses inside parentheses.
+    return f"{words}, {unit}" if "(" in unit else f"{words} ({unit})"
 
 
 def run_context(result: ResultLike) -> str:

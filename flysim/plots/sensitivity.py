@@ -44,7 +44,7 @@ INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
 
 _BAR = 0.62
 #: Characters per title line: long parameter keys leave the axes about 5 inches.
-_TITLE_WIDTH = 52
+_TITLE_WIDTH = 34
 _ERR: dict[str, Any] = {"fmt": "none", "ecolor": INK, "elinewidth": 1.0, "capsize": 3, "zorder": 4}
 
 

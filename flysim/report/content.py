@@ -103,6 +103,12 @@ def scenario_diff(resolved: Sequence[Mapping[str, Any]]) -> list[tuple[str, list
     return rows
 
 
+def _percent(p: float) -> str:
+    """A probability in percent: whole, but one decimal near 0 and 100 % (0.4, 99.6)."""
+    x = 100 * p
+    return f"{x:.0f}" if 1 <= x <= 99 or x in (0.0, 100.0) else f"{x:.1f}"
+
+
 def _decisions_table(frame: Any) -> Table:
     names = list(dict.fromkeys(frame["scenario"]))
     wanted = list(dict.fromkeys(frame["decision"]))
@@ -111,9 +117,8 @@ def _decisions_table(frame: Any) -> Table:
         cells = [f"P({decision})"]
         for name in names:
             r = frame[(frame["scenario"] == name) & (frame["decision"] == decision)].iloc[0]
-            cells.append(
-                f"{100 * r['probability']:.0f}% [{100 * r['low']:.0f} to {100 * r['high']:.0f}]"
-            )
+            p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
+            cells.append(f"{p}% [{low} to {high}]")
         rows.append(cells)
     return Table(
         "Decision probabilities",

@@ -27,10 +27,13 @@ table { border-collapse: collapse; margin: 6px 0; font-variant-numeric: tabular-
 th, td { padding: 4px 10px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 th { text-align: left; background: #f5f7fa; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+td:first-child { white-space: nowrap; }
 td.key { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
 .note { color: #52606d; font-size: 13px; margin: 4px 0 0; max-width: 1000px; }
 .scroll { overflow-x: auto; }
 figure { margin: 16px 0; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.pair figure { margin: 0; }
 figure img { max-width: 100%; border: 1px solid #e4e7eb; }
 figcaption { color: #52606d; font-size: 13px; }
 footer { color: #7b8794; font-size: 12px; margin-top: 36px; }
@@ -79,13 +82,17 @@ def render_html(content: ReportContent, figures: Sequence[EmbeddedFigure], versi
         f'<p class="question">{escape(content.question)}</p>',
         _table(content.scenarios, table_id="scenarios"),
     ]
-    if content.differences.rows or len(content.differences.headers) > 2:
-        parts.append(_table(content.differences, table_id="differences", key_column=True))
     for i, kpis in enumerate(content.kpis):
         parts.append(_table(kpis, table_id=f"kpis-{i}"))
     parts.append(_table(content.decisions, table_id="decisions"))
     parts.append("<h2>Figures</h2>")
-    parts += [_figure(f, i) for i, f in enumerate(figures)]
+    small = [(i, f) for i, f in enumerate(figures) if f.title.startswith("fan-")]
+    if small:  # the comparison's fan charts, two to a row
+        parts.append('<div class="pair">' + "".join(_figure(f, i) for i, f in small) + "</div>")
+    parts += [_figure(f, i) for i, f in enumerate(figures) if not f.title.startswith("fan-")]
+    # What differs is the evidence behind the numbers: after them, before provenance.
+    if content.differences.rows or len(content.differences.headers) > 2:
+        parts.append(_table(content.differences, table_id="differences", key_column=True))
     parts.append(_table(content.provenance, table_id="provenance", key_column=False))
     parts.append(
         f"<footer>Made with flysim {escape(version)}. Every number is a statistic across "
