@@ -201,7 +201,7 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         stdout.out(f"**{header_line(p)}**\n")
         for table in layouts[0]:
             stdout.out(table_markdown(table))
-        stdout.out(be)
+        stdout.out(f"{be}\n")
         return
     # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
     stdout.print(Text(header_line(p), style="bold"))

@@ -98,7 +98,10 @@ def table_markdown(table: Table) -> str:
     for i in range(table.row_count):
         lines.append("| " + " | ".join(_plain(col[i]) for col in cells) + " |")
     if table.caption:
-        lines += ["", *(_plain(line) for line in str(table.caption).splitlines())]
+        for line in str(table.caption).splitlines():
+            # one paragraph a line; a leading "*" is text, not a list bullet
+            text = _plain(line)
+            lines += ["", "\\" + text if text.startswith(("*", "-", "+")) else text]
     return "\n".join(lines) + "\n"
 
 
