@@ -32,7 +32,7 @@ from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
-from flysim.study.paired import CONFIDENCE, paired_difference
+from flysim.study.paired import CONFIDENCE, paired_difference, paired_median
 from flysim.study.saving import figures_wanted, load_comparison, save_comparison
 
 if TYPE_CHECKING:
@@ -167,7 +167,8 @@ class Comparison:
                             diff = (*diff[:3], np.nan, diff[4])
                     keys = ("diff_mean", "diff_low", "diff_high", "p_better", "n_pairs")
                     row.update(zip(keys, diff, strict=True))
-                    row["diff_median"] = _median_difference(base, x, result is self.results[0])
+                    first = result is self.results[0]
+                    row["diff_median"] = np.nan if first else paired_median(base, x)
                     rows.append(row)
         return pd.DataFrame(rows)
 
@@ -382,14 +383,6 @@ def decisions(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _median_difference(base: np.ndarray, x: np.ndarray, is_base: bool) -> float:
-    """Median over runs of ``x - base`` where both are present; NaN for the baseline itself."""
-    both = np.isfinite(base) & np.isfinite(x)
-    if is_base or not both.any():
-        return float("nan")
-    return float(np.median(x[both] - base[both]))
 
 
 def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
