@@ -99,7 +99,8 @@ def check_metric(name: str) -> str:
     if name in METRICS:
         return name
     close = difflib.get_close_matches(str(name), METRICS, n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else "; see flysim.metrics.names.METRICS"
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint += " ('flysim metrics' lists every metric)"
     raise ValueError(f"unknown metric {name!r}{hint}")
 
 

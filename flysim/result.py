@@ -203,12 +203,12 @@ class SimulationResult:
         return frame
 
     def summary(self) -> pd.DataFrame:
-        """Mean, P5, P50, P95 and missing count across runs of every metric and month.
+        """Mean, P5, P25, P50, P75, P95 and missing count across runs of every metric and month.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``metric, month, mean, p5, p50, p95, missing`` (see
+            Columns ``metric, month, mean, p5, p25, p50, p75, p95, missing`` (see
             ``flysim.metrics.summary.summarize``).
         """
         return summarize(self.data, self.metrics)

@@ -17,6 +17,7 @@ from rich.text import Text
 import flysim.scenario as scenario_api
 from flysim._version import __version__
 from flysim.events import event_format, write_events
+from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
 from flysim.scenario import ScenarioError, load_scenario
 from flysim.simulate import simulate
@@ -31,6 +32,7 @@ from .common import (
     Verbose,
     Workers,
     app,
+    bad_input,
     check_cost,
     check_events_file,
     check_out_folder,
@@ -39,10 +41,13 @@ from .common import (
     fail,
     interrupted,
     load,
+    stderr,
     stdout,
     workers_or_all,
 )
-from .tables import break_even, format_break_even, header_line, kpi_table
+from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
+from .options import Format, Kpis, Report
+from .tables import KPIS, break_even, format_break_even, header_line, kpi_frame, kpi_layouts
 
 __all__ = ["app"]
 
@@ -60,7 +65,11 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            metavar="",
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -96,12 +105,31 @@ def run(
         Path | None, typer.Option("--events", help="Write the event log (.parquet or .csv).")
     ] = None,
     workers: Workers = None,
-    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
+    no_plots: Annotated[
+        bool, typer.Option("--no-plots", metavar="", help="Skip the PNG plots.")
+    ] = False,
+    kpis: Kpis = None,
+    output_format: Format = OutputFormat.table,
+    report: Report = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    """Simulate SCENARIO, print the main KPIs and write the results."""
+    """Simulate SCENARIO, print the main KPIs and write the results folder.
+
+    The KPI table shows each KPI's P50 [P5 to P95] across runs at months 3,
+    6, 12 and the horizon, in as many tables as the terminal's width needs.
+
+    Examples:
+
+      flysim run scenarios/startup.toml
+
+      flysim run scenarios/startup.toml --runs 200 --set attract.paid.budget_per_month=3000
+
+      flysim run scenarios/startup.toml --kpis mrr,cac,ltv_cac --format markdown --report
+    """
     configure_logging(verbose, quiet)
+    with bad_input():
+        picked = parse_kpis(kpis, METRICS, KPIS)
     if events is not None:
         if engine.value != "des":
             fail(
@@ -138,10 +166,14 @@ def run(
             # The estimate checked above was too low for this machine at this moment.
             fail(f"ran out of memory simulating {loaded.name!r}; use fewer runs or months")
         if not quiet:
-            _print_report(result)
+            _print_kpis(result, picked, output_format)
         try:
             saved = result.save(out_dir, figures=not no_plots)
             written = [saved]
+            if report:
+                from flysim.report import write_report  # matplotlib only when asked
+
+                written.append(write_report(result, saved / "report.html"))
             if events_file is not None:
                 # simulate(events=True) above always returns the event log.
                 assert result.events is not None
@@ -152,22 +184,39 @@ def run(
     except KeyboardInterrupt:
         interrupted()
     if not quiet:
+        # Data formats keep standard output to the data, ready to redirect.
+        console = stdout if output_format is OutputFormat.table else stderr
         for path in written:
-            stdout.print(Text(f"wrote {path}"), soft_wrap=True)
+            console.print(Text(f"wrote {path}"), soft_wrap=True)
 
 
-def _print_report(result: SimulationResult) -> None:
-    """The header line, the KPI table and the break-even line."""
+def _print_kpis(result: SimulationResult, kpis: list[str], output_format: OutputFormat) -> None:
+    """The header line, the KPI table and the break-even line, in ``output_format``."""
     p = result.provenance
-    stdout.print(Text(header_line(p), style="bold"), soft_wrap=True)
-    table = kpi_table(
-        result.summary(),
-        result.n_months,
-        currency=result.scenario.scenario.currency,
-        runs=result.n_runs,
-    )
-    stdout.print(table)
-    stdout.print(format_break_even(break_even(result.metric("roi_cumulative"))), soft_wrap=True)
+    currency = result.scenario.scenario.currency
+    summary = result.summary()
+    be = format_break_even(break_even(result.metric("roi_cumulative")))
+    if output_format is OutputFormat.csv:
+        frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
+        stdout.out(frame_csv(frame), end="")
+        return
+    if output_format is OutputFormat.json:
+        frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
+        header = {**p.to_dict(), "break_even": be}
+        stdout.out(frame_json(header, {"kpis": frame}), end="")
+        return
+    layouts = kpi_layouts(summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis)
+    if output_format is OutputFormat.markdown:
+        stdout.out(f"**{header_line(p)}**\n")
+        for table in layouts[0]:
+            stdout.out(table_markdown(table))
+        stdout.out(f"{be}\n")
+        return
+    # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
+    stdout.print(Text(header_line(p), style="bold"))
+    for table in fit_tables(layouts, stdout.width):
+        stdout.print(table)
+    stdout.print(Text(be))
 
 
 @app.command()
@@ -177,9 +226,28 @@ def validate(
         typer.Argument(metavar="SCENARIO", help="Scenario files (TOML).", show_default=False),
     ],
     overrides: Overrides = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            metavar="",
+            help="One line per scenario (ok and its hash), not the resolved scenario; "
+            "errors as always.",
+        ),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Check each SCENARIO and print it resolved (extends and --set applied), or its errors."""
+    """Check each SCENARIO and print it resolved (extends and --set applied), or its errors.
+
+    Exits 2 if any scenario has an error.
+
+    Examples:
+
+      flysim validate scenarios/*.toml --quiet
+
+      flysim validate scenarios/startup.toml --set attract.paid.budget_per_month=3000 > r.toml
+    """
     configure_logging(verbose, quiet=False)
     failed = 0
     try:
@@ -191,6 +259,9 @@ def validate(
                 failed += 1
                 continue
             digest = scenario_api.scenario_hash(loaded)
+            if quiet:
+                stdout.print(Text(f"{path}  ok  sha256 {digest}"), soft_wrap=True)
+                continue
             stdout.rule(Text(f"{path}  ok  sha256 {digest}"), align="left")
             # Plain and never cropped or wrapped, so the output is valid TOML
             # to copy or redirect, whatever the terminal's width.

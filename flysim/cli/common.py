@@ -212,8 +212,10 @@ def workers_or_all(workers: int | None) -> int:
     return workers or os.cpu_count() or 1
 
 
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log what flysim does (INFO).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", metavar="", help="Log what flysim does (INFO).")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print nothing but errors.")]
 Overrides = Annotated[
     list[str] | None,
     typer.Option(

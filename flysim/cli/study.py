@@ -8,6 +8,7 @@ range, fewer than two scenarios) is one line and exit status 2.
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from collections.abc import Callable
@@ -17,13 +18,17 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from flysim.metrics.names import METRICS
 from flysim.result import Provenance
-from flysim.study import Thresholds, compare, sensitivity, sweep
+from flysim.study import Comparison, Thresholds, compare, sensitivity, sweep
+from flysim.study.compare import COMPARE_KPIS
 from flysim.study.params import parse_param
 from flysim.study.sensitivity import DEFAULT_SAMPLES
 
 # run and validate register first, so they lead the command list.
 from . import app as _run_commands  # noqa: F401
+from . import metrics_command as _metrics_command  # noqa: F401
+from . import report_command as _report_command  # noqa: F401
 from .common import (
     Overrides,
     Quiet,
@@ -39,20 +44,36 @@ from .common import (
     fail,
     interrupted,
     load,
+    stderr,
     stdout,
     workers_or_all,
 )
-from .study_tables import compare_table, decisions_table, sensitivity_table, sweep_table
+from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
+from .options import Format, Kpis, Report
+from .study_tables import compare_layouts, decisions_table, sensitivity_table, sweep_table
 
-__all__ = ["compare_command", "sensitivity_command", "sweep_command"]
+__all__ = ["Method", "compare_command", "sensitivity_command", "sweep_command"]
+
+
+class Method(enum.StrEnum):
+    """The sensitivity methods ``--method`` accepts (typer lists them as choices)."""
+
+    oat = "oat"
+    morris = "morris"
+    sobol = "sobol"
+
 
 #: Most Morris trajectories or Sobol' base samples (2^16: far more than any index needs).
 MAX_SAMPLES = 65_536
 
 Out = Annotated[Path | None, typer.Option("--out", help="Output folder.", show_default=False)]
-NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG charts.")]
+NoPlots = Annotated[bool, typer.Option("--no-plots", metavar="", help="Skip the PNG charts.")]
 Metric = Annotated[
-    str, typer.Option("--metric", help="The metric to study, e.g. ltv_cac, clv, mrr.")
+    str,
+    typer.Option(
+        "--metric",
+        help="The metric to study, e.g. ltv_cac, clv, mrr ('flysim metrics' lists them).",
+    ),
 ]
 Month = Annotated[
     int | None, typer.Option(min=1, help="Month to read the metric at (default: the horizon).")
@@ -62,13 +83,13 @@ Month = Annotated[
 @app.command("compare")
 def compare_command(
     scenarios: Annotated[
-        list[Path] | None,
+        list[Path],
         typer.Argument(
             metavar="SCENARIO...",
             help="Two or more scenario files; the first is the baseline.",
             show_default=False,
         ),
-    ] = None,
+    ],
     runs: Runs = None,
     seed: Seed = None,
     months: Annotated[
@@ -87,20 +108,34 @@ def compare_command(
     out: Out = None,
     workers: Workers = None,
     no_plots: NoPlots = False,
+    kpis: Kpis = None,
+    output_format: Format = OutputFormat.table,
+    report: Report = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Run every SCENARIO with the same seed and compare them run by run.
 
-    Prints each KPI's P50 [P5 to P95] at month 12 and the horizon, the paired
-    difference to the first scenario with its 95 % interval, P(better), and
-    the decision probabilities; writes the table (CSV), overlaid fan charts
-    and the flow diagrams side by side to results/compare-<names>/.
+    Prints each KPI's P50 [P5 to P95] at month 12 and the horizon, the median
+    and the mean of the run-by-run differences to the first scenario (the
+    mean with its 95 % interval), P(better), and the decision probabilities;
+    writes the table (CSV), overlaid fan charts and the flow diagrams to
+    results/compare-<names>/.
+
+    Examples:
+
+      flysim compare scenarios/funnel.toml scenarios/flywheel.toml
+
+      flysim compare scenarios/funnel.toml scenarios/flywheel.toml --runs 300 --report
+
+      flysim compare scenarios/startup.toml scenarios/scaleup.toml --kpis mrr,cac --format csv
     """
     configure_logging(verbose, quiet)
     paths = scenarios or []
     if len(paths) < 2:
         fail(f"compare needs at least two scenarios, got {len(paths)}")
+    with bad_input():
+        picked = parse_kpis(kpis, METRICS, COMPARE_KPIS)
     loaded = [load(p, overrides) for p in paths]
     check_cost(loaded[0], runs=runs, months=months, workers=workers, points=len(loaded))
     # The studies write their files into the folder, replacing nothing else in it.
@@ -120,26 +155,53 @@ def compare_command(
             progress=not quiet,
         )
     if not quiet:
-        p = comparison.results[0].provenance
-        stdout.print(
-            Text(
-                f"{' vs '.join(comparison.names)} · {comparison.runs:,} runs each · "
-                f"{comparison.months} months · seed {comparison.seed} · common random numbers · "
-                f"{p.wall_time_s:.1f} s",
-                style="bold",
-            ),
-            soft_wrap=True,
-        )
-        frame = comparison.table()
-        for month in comparison.report_months():
-            stdout.print(compare_table(frame, month, comparison.names))
-        stdout.print(decisions_table(comparison.decisions()))
-    _save(
-        lambda folder: comparison.save(folder, figures=not no_plots),
-        out,
-        comparison.default_folder(),
-        quiet,
+        with bad_input():
+            _print_comparison(comparison, picked, output_format)
+
+    def save(folder: Path) -> Path:
+        saved = comparison.save(folder, figures=not no_plots)
+        if report:
+            from flysim.report import write_report  # matplotlib only when asked
+
+            write_report(comparison, saved / "report.html")
+        return saved
+
+    _save(save, out, comparison.default_folder(), quiet, output_format)
+
+
+def _print_comparison(comparison: Comparison, kpis: list[str], output_format: OutputFormat) -> None:
+    """The header line, the comparison's tables and its decisions, in ``output_format``."""
+    frame = comparison.table(metrics=kpis)
+    decisions = comparison.decisions()
+    if output_format is OutputFormat.csv:
+        stdout.out(frame_csv(frame), end="")
+        return
+    if output_format is OutputFormat.json:
+        about = {
+            "scenarios": comparison.names,
+            "runs": comparison.runs,
+            "months": comparison.months,
+            "seed": comparison.seed,
+        }
+        stdout.out(frame_json(about, {"kpis": frame, "decisions": decisions}), end="")
+        return
+    p = comparison.results[0].provenance
+    header = (
+        f"{' vs '.join(comparison.names)} · {comparison.runs:,} runs each · "
+        f"{comparison.months} months · seed {comparison.seed} · common random numbers · "
+        f"{p.wall_time_s:.1f} s"
     )
+    months = comparison.report_months()
+    layouts = compare_layouts(frame, months, comparison.names)
+    if output_format is OutputFormat.markdown:
+        stdout.out(f"**{header}**\n")
+        for table in [*layouts[0], decisions_table(decisions)]:
+            stdout.out(table_markdown(table))
+        return
+    stdout.print(Text(header, style="bold"))
+    decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]
+    for table in fit_tables(layouts, stdout.width) + fit_tables(decision_layouts, stdout.width):
+        stdout.print(table)
 
 
 @app.command("sweep")
@@ -171,7 +233,13 @@ def sweep_command(
 
     Prints the metric's P50 [P5 to P95] at each point; writes sweep.csv and a
     line chart with bands (one parameter) or heatmaps of P50 and P5 (two) to
-    results/sweep-<scenario>-<metric>/.
+    results/sweep-<scenario>-<metric>/. 'flysim metrics' lists the metrics.
+
+    Examples:
+
+      flysim sweep scenarios/startup.toml --metric cac --param attract.paid.conversion=0.02:0.06:5
+
+      flysim sweep scenarios/startup.toml --metric mrr --param delight.ask_accept=0.2:0.6:5
     """
     configure_logging(verbose, quiet)
     base = load(scenario, overrides)
@@ -215,7 +283,13 @@ def sensitivity_command(
         ),
     ],
     metric: Metric,
-    method: Annotated[str, typer.Option(help="oat (tornado), morris or sobol (SALib).")] = "oat",
+    method: Annotated[
+        Method,
+        typer.Option(
+            help="oat: each parameter to its low and high end (a tornado chart); morris: "
+            "elementary effects; sobol: first-order and total indices (SALib)."
+        ),
+    ] = Method.oat,
     month: Month = None,
     samples: Annotated[
         int | None,
@@ -239,7 +313,13 @@ def sensitivity_command(
     oat moves each parameter to its low and high end (a tornado chart);
     morris and sobol use SALib's samplers and analysers, with their 95 %
     intervals as error bars. Writes the indices (CSV) and the chart to
-    results/sensitivity-<scenario>-<metric>/.
+    results/sensitivity-<scenario>-<metric>/. 'flysim metrics' lists the metrics.
+
+    Examples:
+
+      flysim sensitivity scenarios/startup.toml --metric mrr --param engage.risk_per_month=0.03:0.12
+
+      (repeat --param for each parameter; --method morris or sobol for a global study)
     """
     configure_logging(verbose, quiet)
     base = load(scenario, overrides)
@@ -258,7 +338,7 @@ def sensitivity_command(
             base,
             params,
             metric,
-            method=method,  # type: ignore[arg-type]  # checked by sensitivity
+            method=method.value,
             month=month,
             samples=samples,
             runs=runs,
@@ -297,7 +377,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_")
 
 
-def _save(save: Callable[[Path], Path], out: Path | None, default: Path, quiet: bool) -> None:
+def _save(
+    save: Callable[[Path], Path],
+    out: Path | None,
+    default: Path,
+    quiet: bool,
+    output_format: OutputFormat = OutputFormat.table,
+) -> None:
     try:
         folder = save(out if out is not None else default)
     except OSError as exc:
@@ -305,4 +391,6 @@ def _save(save: Callable[[Path], Path], out: Path | None, default: Path, quiet: 
     except KeyboardInterrupt:
         interrupted()
     if not quiet:
-        stdout.print(Text(f"wrote {folder}"), soft_wrap=True)
+        # Data formats keep standard output to the data, ready to redirect.
+        console = stdout if output_format is OutputFormat.table else stderr
+        console.print(Text(f"wrote {folder}"), soft_wrap=True)

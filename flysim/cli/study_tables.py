@@ -10,10 +10,18 @@ import pandas as pd
 from rich.table import Table
 
 from flysim.metrics.catalogue import metric_info
-
-from .tables import MISSING, format_cell, format_value, is_percent
+from flysim.metrics.formatting import (
+    MISSING,
+    format_cell,
+    format_diff,
+    format_value,
+    is_percent,
+    shared_decimals,
+)
 
 __all__ = [
+    "compare_layouts",
+    "compare_long_table",
     "compare_table",
     "decisions_table",
     "format_diff",
@@ -22,66 +30,146 @@ __all__ = [
 ]
 
 
-def format_diff(metric: str, mean: float, low: float, high: float) -> str:
-    """A paired difference and its interval: ``+12 [+10 to +14]``; percentages in points.
-
-    >>> format_diff("churn_rate_annual", -0.021, -0.025, -0.017)
-    '-2.1 pp [-2.5 to -1.7]'
-    >>> format_diff("mrr", 1234.0, 1100.0, 1400.0)
-    '+1,234 [+1,100 to +1,400]'
-    """
-    if not math.isfinite(mean):
-        return MISSING
-
-    def one(x: float) -> str:
-        if not math.isfinite(x):
-            return MISSING
-        if is_percent(metric):
-            return f"{100 * x:+,.1f}"
-        text = format_value(metric, abs(x))
-        return ("-" if x < 0 else "+") + text
-
-    unit = " pp" if is_percent(metric) else ""
-    return f"{one(mean)}{unit} [{one(low)} to {one(high)}]"
+_DIFF_NOTE = (
+    "Δ median, Δ mean: median and mean over runs of the run-by-run difference to {first} "
+    "(same random numbers), the mean with its 95 % CI. P(better): share of those runs "
+    "in which the scenario is better. ↓ lower is better."
+)
 
 
-def compare_table(frame: pd.DataFrame, month: int, names: Sequence[str]) -> Table:
-    """One month of a comparison: a row per KPI, each scenario's P50 [P5 to P95], then diffs.
+def _kpi_label(metric: str) -> str:
+    info = metric_info(metric)
+    return info.label + (" ↓" if info.direction == "lower" else "")
 
-    ``frame`` is :meth:`flysim.Comparison.table`.
-    """
+
+def _rows(frame: pd.DataFrame, month: int) -> dict[str, dict[str, pd.Series]]:
+    """Metric -> scenario -> that row of ``frame`` at ``month``."""
     at = frame[frame["month"] == month]
+    out: dict[str, dict[str, pd.Series]] = {}
+    for _, row in at.iterrows():
+        out.setdefault(row["metric"], {})[row["scenario"]] = row
+    return out
+
+
+def _level(metric: str, r: pd.Series) -> str:
+    return format_cell(metric, r["p5"], r["p50"], r["p95"])
+
+
+def _diff_cells(metric: str, r: pd.Series) -> list[str]:
+    """Δ median, Δ mean [95 % CI] and P(better) of one scenario against the baseline."""
+    median = r.get("diff_median", math.nan)
+    mean = format_diff(metric, r["diff_mean"], r["diff_low"], r["diff_high"])
+    p = r["p_better"]
+    return [_signed_value(metric, median), mean, f"{100 * p:.0f}%" if math.isfinite(p) else MISSING]
+
+
+def compare_table(
+    frame: pd.DataFrame, month: int, names: Sequence[str], *, part: str = "all"
+) -> Table:
+    """One month of a comparison, a row per KPI.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :meth:`flysim.Comparison.table`.
+    month : int
+        The month shown.
+    names : sequence of str
+        The scenarios, the baseline first.
+    part : {"all", "levels", "diffs"}
+        Every scenario's P50 [P5 to P95] and, for each other scenario, the
+        median and mean of its paired differences and P(better) (``all``);
+        only the levels; or only the differences.
+    """
     first = names[0]
-    table = Table(
-        title=f"Month {month}: P50 [P5 to P95]; paired difference to {first} [95 % CI]",
-        title_justify="left",
-    )
+    what = {
+        "all": f"P50 [P5 to P95]; differences to {first}",
+        "levels": "P50 [P5 to P95] across runs",
+        "diffs": f"paired differences to {first}",
+    }[part]
+    table = Table(title=f"Month {month}: {what}", title_justify="left")
     table.add_column("KPI", no_wrap=True)
-    table.add_column(first, justify="right")
-    for name in names[1:]:
-        table.add_column(name, justify="right")
-        table.add_column(f"{name} − {first} (mean)", justify="right")
-        table.add_column(f"P({name} better)", justify="right")
-    for metric in dict.fromkeys(at["metric"]):
-        rows = at[at["metric"] == metric].set_index("scenario")
-        info = metric_info(metric)
-        arrow = " ↓" if info.direction == "lower" else ""
-        cells = [info.label + arrow]
+    for name in names:
+        if part != "diffs":
+            table.add_column(name, justify="right")
+        if name != first and part != "levels":
+            table.add_column(f"Δ median\n{name}", justify="right")
+            table.add_column(f"Δ mean [95 % CI]\n{name} − {first}", justify="right")
+            table.add_column(f"P({name}\nbetter)", justify="right")
+    for metric, rows in _rows(frame, month).items():
+        cells = [_kpi_label(metric)]
         for name in names:
-            r = rows.loc[name]
-            cells.append(format_cell(metric, r["p5"], r["p50"], r["p95"]))
-            if name != first:
-                cells.append(format_diff(metric, r["diff_mean"], r["diff_low"], r["diff_high"]))
-                p = r["p_better"]
-                cells.append(f"{100 * p:.0f}%" if math.isfinite(p) else MISSING)
+            if part != "diffs":
+                cells.append(_level(metric, rows[name]))
+            if name != first and part != "levels":
+                cells += _diff_cells(metric, rows[name])
         table.add_row(*cells)
-    table.caption = "↓ lower is better. P(better): share of paired runs (same random numbers)."
+    if part != "levels":
+        table.caption = _DIFF_NOTE.format(first=first)
+        table.caption_justify = "left"
     return table
 
 
-def decisions_table(frame: pd.DataFrame) -> Table:
-    """Each scenario's probability of each decision threshold, with its 95 % interval."""
+def compare_long_table(
+    frame: pd.DataFrame, month: int, names: Sequence[str], *, part: str
+) -> Table:
+    """The narrow layout: a KPI's scenarios as rows beneath it, ``levels`` or ``diffs``."""
+    first = names[0]
+    title = "P50 [P5 to P95] across runs" if part == "levels" else f"paired differences to {first}"
+    # No outer border: the narrow layout is for narrow terminals.
+    table = Table(title=f"Month {month}: {title}", title_justify="left", show_edge=False)
+    table.add_column("KPI / scenario", no_wrap=True)
+    if part == "levels":
+        table.add_column("P50 [P5 to P95]", justify="right")
+    else:
+        for header in ("Δ median", "Δ mean", "95 % CI\nof Δ mean", "P\nbetter"):
+            table.add_column(header, justify="right")
+    shown = names if part == "levels" else names[1:]
+    for metric, rows in _rows(frame, month).items():
+        table.add_row(_kpi_label(metric), *([""] * (len(table.columns) - 1)))
+        for name in shown:
+            r = rows[name]
+            if part == "levels":
+                cells = [_level(metric, r)]
+            else:
+                median, mean, p = _diff_cells(metric, r)
+                mean, _, interval = mean.partition(" [")
+                cells = [median, mean, interval.rstrip("]").replace("pp ", ""), p]
+            table.add_row(f"  {name}", *cells)
+    if part != "levels":
+        table.caption = _DIFF_NOTE.format(first=first)
+        table.caption_justify = "left"
+    return table
+
+
+def compare_layouts(
+    frame: pd.DataFrame, months: Sequence[int], names: Sequence[str]
+) -> list[list[Table]]:
+    """A comparison's tables in layouts from widest to narrowest (see ``fit_tables``)."""
+    return [
+        [compare_table(frame, m, names) for m in months],
+        [compare_table(frame, m, names, part=p) for m in months for p in ("levels", "diffs")],
+        [compare_long_table(frame, m, names, part=p) for m in months for p in ("levels", "diffs")],
+    ]
+
+
+def decisions_table(frame: pd.DataFrame, *, long: bool = False) -> Table:
+    """Each scenario's probability of each decision threshold, with its 95 % interval.
+
+    A column per decision, or with ``long`` a row per decision and scenario
+    (the narrow layout).
+    """
     table = Table(title="Decision probabilities [95 % CI]", title_justify="left")
+    if long:
+        table.show_edge = False
+        table.add_column("Decision / scenario", no_wrap=True)
+        table.add_column("P [95 % CI]", justify="right")
+        for d in dict.fromkeys(frame["decision"]):
+            table.add_row(f"P({d})", "")
+            for _, r in frame[frame["decision"] == d].iterrows():
+                p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
+                table.add_row(f"  {r['scenario']}", f"{p}% [{low} to {high}]")
+        return table
     table.add_column("Scenario", no_wrap=True)
     decisions = list(dict.fromkeys(frame["decision"]))
     for d in decisions:
@@ -168,10 +256,17 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:.4g}"
 
 
+def _signed_value(metric: str, change: float) -> str:
+    """One signed change: ``+1,234``; percentages in points (``-2.1 pp``)."""
+    return format_diff(metric, change, change, change).split(" [")[0]
+
+
 def _signed(metric: str, change: float, half: float) -> str:
-    """``+1,234 ± 56``: a change and its 95 % half-width (percentages in points)."""
-    text = format_diff(metric, change, change, change).split(" [")[0]
+    """``+1,234 ± 56``: a change and its 95 % half-width, at one precision."""
+    text = _signed_value(metric, change)
     if not math.isfinite(half):
         return text
-    width = f"{100 * half:,.1f}" if is_percent(metric) else format_value(metric, half)
-    return f"{text} ± {width}"
+    if is_percent(metric):
+        return f"{text} ± {100 * half:,.1f}"
+    decimals = shared_decimals(metric, [change, half])
+    return f"{text} ± {format_value(metric, half, decimals=decimals)}"

@@ -18,6 +18,13 @@ from rich.table import Table
 
 from flysim.metrics.catalogue import metric_info
 from flysim.metrics.derive import break_even_month
+from flysim.metrics.formatting import (
+    MISSING,
+    format_cell,
+    format_value,
+    is_percent,
+    shared_decimals,
+)
 from flysim.result import Provenance
 
 __all__ = [
@@ -31,7 +38,10 @@ __all__ = [
     "format_value",
     "header_line",
     "is_percent",
+    "kpi_frame",
+    "kpi_layouts",
     "kpi_table",
+    "shared_decimals",
     "table_months",
 ]
 
@@ -59,16 +69,8 @@ KPIS: tuple[str, ...] = (
 #: name in every output file.
 KPI_LABELS: dict[str, str] = {m: metric_info(m).label for m in KPIS}
 
-#: What a value missing in every run (a ratio whose denominator was 0) shows as.
-MISSING = "–"
-
 #: Months the table reports, before clipping to the horizon.
 REPORT_MONTHS: tuple[int, ...] = (3, 6, 12)
-
-
-def is_percent(metric: str) -> bool:
-    """Whether ``metric`` is a share shown in percent (its differences in points)."""
-    return metric_info(metric).display == "percent"
 
 
 def table_months(horizon: int) -> list[int]:
@@ -80,69 +82,6 @@ def table_months(horizon: int) -> list[int]:
     return sorted({m for m in (*REPORT_MONTHS, horizon) if 1 <= m <= horizon})
 
 
-def _money_decimals(values: Sequence[float]) -> int:
-    # Cents only matter for small amounts; one choice per cell keeps it aligned.
-    finite = [abs(v) for v in values if math.isfinite(v)]
-    return 2 if finite and max(finite) < 100 else 0
-
-
-def _count_decimals(values: Sequence[float]) -> int:
-    # Medians of counts fall between runs; a half matters only for small counts.
-    finite = [v for v in values if math.isfinite(v)]
-    if all(float(v).is_integer() for v in finite) or max(map(abs, finite), default=0) >= 10:
-        return 0
-    return 1
-
-
-def format_value(metric: str, value: float, *, decimals: int | None = None) -> str:
-    """Format one value of ``metric`` for display, without any currency.
-
-    The format follows the metric's catalogue ``display``: money and counts
-    get thousands separators (money without cents from 100, counts with one
-    decimal only if not whole), rates and shares are shown as
-    percentages with one decimal, scores and months with one decimal, other
-    ratios with two. ``decimals`` overrides the choice for money and counts.
-    NaN gives ``MISSING``.
-    """
-    if value is None or not math.isfinite(value):
-        return MISSING
-    display = metric_info(metric).display
-    if display == "percent":
-        return f"{100 * value:,.1f}%"
-    if display == "money":
-        d = _money_decimals([value]) if decimals is None else decimals
-        return f"{value:,.{d}f}"
-    if display == "count":
-        d = _count_decimals([value]) if decimals is None else decimals
-        return f"{value:,.{d}f}"
-    # Scores, months and days read best with one decimal; pure ratios get two.
-    if display in ("score", "months", "days"):
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
-
-
-def format_cell(metric: str, p5: float, p50: float, p95: float) -> str:
-    """``"P50 [P5 to P95]"``; all missing gives ``MISSING``.
-
-    The currency goes in the row's label, not in every cell.
-
-    >>> format_cell("mrr", 1234.4, 2345.6, 10000.0)
-    '2,346 [1,234 to 10,000]'
-    >>> format_cell("churn_rate_annual", 0.05, 0.1234, 0.2)
-    '12.3% [5.0% to 20.0%]'
-    """
-    if not math.isfinite(p50):
-        return MISSING
-    decimals = None
-    display = metric_info(metric).display
-    if display == "money":
-        decimals = _money_decimals([p5, p50, p95])
-    elif display == "count":
-        decimals = _count_decimals([p5, p50, p95])
-    parts = [format_value(metric, v, decimals=decimals) for v in (p50, p5, p95)]
-    return f"{parts[0]} [{parts[1]} to {parts[2]}]"
-
-
 def kpi_table(
     summary: pd.DataFrame,
     horizon: int,
@@ -151,13 +90,14 @@ def kpi_table(
     runs: int | None = None,
     metrics: Sequence[str] = KPIS,
     title: str | None = None,
+    months: Sequence[int] | None = None,
 ) -> Table:
     """The KPI table: one row per metric, one column per reported month.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        Columns ``metric, month, mean, p5, p50, p95, missing`` (``summary.csv``).
+        Columns ``metric, month, mean, p5, p50, p95, missing`` at least (``summary.csv``).
     horizon : int
         Months simulated; the table shows months 3, 6, 12 and ``horizon`` that
         do not exceed it.
@@ -169,6 +109,8 @@ def kpi_table(
         Rows, in order; metrics absent from ``summary`` are left out.
     title : str, optional
         The table's title.
+    months : sequence of int, optional
+        The month columns (default: :func:`table_months` of ``horizon``).
 
     Returns
     -------
@@ -179,7 +121,7 @@ def kpi_table(
     required = {"metric", "month", "p5", "p50", "p95", "missing"}
     if not required <= set(summary.columns):
         raise ValueError(f"summary lacks columns {sorted(required - set(summary.columns))}")
-    months = table_months(horizon)
+    months = table_months(horizon) if months is None else list(months)
     rows = summary.set_index(["metric", "month"])
     present = set(summary["metric"])
 
@@ -216,6 +158,52 @@ def kpi_table(
     table.caption = "\n".join(notes)
     table.caption_justify = "left"
     return table
+
+
+def kpi_layouts(
+    summary: pd.DataFrame,
+    horizon: int,
+    *,
+    currency: str = "EUR",
+    runs: int | None = None,
+    metrics: Sequence[str] = KPIS,
+) -> list[list[Table]]:
+    """The KPI table in layouts from widest to narrowest, for :func:`~flysim.cli.layout.fit_tables`.
+
+    Every reported month side by side; then two months per table; then one
+    table per month. The caption is printed once, under the last table.
+    """
+    months = table_months(horizon)
+    layouts = []
+    for per_table in dict.fromkeys((len(months), 2, 1)):
+        groups = [months[i : i + per_table] for i in range(0, len(months), per_table)]
+        tables = [
+            kpi_table(summary, horizon, currency=currency, runs=runs, metrics=metrics, months=g)
+            for g in groups
+        ]
+        for table in tables[:-1]:
+            table.caption = None
+        layouts.append(tables)
+    return layouts
+
+
+def kpi_frame(
+    summary: pd.DataFrame, horizon: int, *, currency: str = "EUR", metrics: Sequence[str] = KPIS
+) -> pd.DataFrame:
+    """The KPI table as data: one row per KPI and reported month, the summary's statistics.
+
+    Columns ``metric, label, unit, month`` then the summary's statistics
+    (``mean, p5, p25, p50, p75, p95, missing`` where present), unrounded.
+    """
+    months = table_months(horizon)
+    picked = summary[summary["metric"].isin(metrics) & summary["month"].isin(months)].copy()
+    order = {m: i for i, m in enumerate(metrics)}
+    picked = picked.sort_values(
+        ["metric", "month"], key=lambda c: c.map(order) if c.name == "metric" else c
+    )
+    picked.insert(1, "label", [metric_info(m).label for m in picked["metric"]])
+    picked.insert(2, "unit", [metric_info(m).ylabel(currency) for m in picked["metric"]])
+    return picked.reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ __all__ = [
     "Display",
     "Kind",
     "Metric",
+    "benchmark_text",
     "catalogue_markdown",
     "metric_info",
 ]
@@ -411,6 +412,11 @@ def _level(metric: Metric, bench: Benchmark) -> str:
     return f"{low} to {scale * bench.high:g}{unit}"
 
 
+def benchmark_text(metric: Metric) -> str:
+    """A metric's benchmarks in words and its unit: ``healthy 3:1 (3)``; empty if none."""
+    return "; ".join(f"{b.label} ({_level(metric, b)})" for b in metric.benchmarks)
+
+
 def catalogue_markdown() -> str:
     """The catalogue as the Markdown table ``docs/model.md`` shows, one row per metric.
 
@@ -422,7 +428,7 @@ def catalogue_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for m in _ENTRIES:
-        bench = "; ".join(f"{b.label} ({_level(m, b)})" for b in m.benchmarks)
+        bench = benchmark_text(m)
         unit = m.ylabel("currency")
         rows.append(
             f"| `{m.name}` | {m.kind} | {unit} | {m.direction} | {bench} | {m.definition} |"

@@ -20,7 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["FAN_QUANTILES", "SUMMARY_COLUMNS", "quantile_bands", "summarize"]
 
 #: Columns of ``summarize``'s table, in order.
-SUMMARY_COLUMNS: tuple[str, ...] = ("metric", "month", "mean", "p5", "p50", "p95", "missing")
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "month",
+    "mean",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "missing",
+)
 
 #: Percentiles of a fan chart's bands (P5, P25, P50, P75, P95).
 FAN_QUANTILES: tuple[float, ...] = (5.0, 25.0, 50.0, 75.0, 95.0)
@@ -112,7 +122,7 @@ def _metric_blocks(runs: int, months: int, n_metrics: int) -> list[range]:
 
 
 def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
-    """Mean, P5, P50 and P95 across runs of every metric and month.
+    """Mean, P5, P25, P50, P75 and P95 across runs of every metric and month.
 
     Parameters
     ----------
@@ -124,7 +134,7 @@ def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric, month, mean, p5, p50, p95, missing``: one row per
+        Columns ``metric, month, mean, p5, p25, p50, p75, p95, missing``: one row per
         metric and month (metrics in the given order, months ``1..M``).
         Statistics skip missing values (linear interpolation for the
         percentiles); ``missing`` counts the runs whose value was missing.
@@ -149,23 +159,26 @@ def summarize(data: ArrayLike, metrics: Sequence[str]) -> pd.DataFrame:
     runs, months, n_metrics = data.shape
     size = months * n_metrics
     mean, missing = np.empty(size), np.empty(size, dtype=np.int64)
-    pcts = np.empty((3, size))
+    pcts = np.empty((len(FAN_QUANTILES), size))
     for block in _metric_blocks(runs, months, n_metrics):
         # metric-major columns, so the rows come out metric by metric, month by
         # month; the reshape copies this block only.
         flat = data[:, :, block.start : block.stop].transpose(0, 2, 1).reshape(runs, -1)
         cols = slice(block.start * months, block.stop * months)
-        pcts[:, cols] = _nan_percentiles(flat, np.array([5.0, 50.0, 95.0]))
+        pcts[:, cols] = _nan_percentiles(flat, np.array(FAN_QUANTILES))
         mean[cols] = _nan_mean(flat)
         missing[cols] = np.isnan(flat).sum(axis=0)
+    p5, p25, p50, p75, p95 = pcts
     return pd.DataFrame(
         {
             "metric": np.repeat(np.array(metrics, dtype=object), months),
             "month": np.tile(np.arange(1, months + 1), n_metrics),
             "mean": mean,
-            "p5": pcts[0],
-            "p50": pcts[1],
-            "p95": pcts[2],
+            "p5": p5,
+            "p25": p25,
+            "p50": p50,
+            "p75": p75,
+            "p95": p95,
             "missing": missing,
         },
         columns=list(SUMMARY_COLUMNS),

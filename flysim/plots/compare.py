@@ -21,8 +21,10 @@ logger = logging.getLogger(__name__)
 COMPARE_FAN_SIZE: tuple[float, float] = (9.0, 5.0)
 #: Bands of an overlay: one band per scenario keeps overlapping fans readable.
 _OVERLAY_BANDS = ((5.0, 95.0),)
+#: Most scenarios whose P5-P95 bands are shaded; more get dashed P5 and P95 lines.
+_SHADED_MAX = 2
 #: Diagrams per row of the side-by-side figure.
-_FLOWS_PER_ROW = 2
+_FLOWS_PER_ROW = 1  # each diagram a full 16:9 slide wide, text legible when cropped
 
 
 def _checked(results: Mapping[str, ResultLike]) -> dict[str, ResultLike]:
@@ -58,6 +60,11 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
     with plot_style():
         if ax is None:
             ax = new_figure(COMPARE_FAN_SIZE).add_subplot()
+        first = next(iter(results.values()))
+        title = (
+            f"{metric_style(metric).title}: {' vs '.join(names)}\n"
+            f"{first.n_runs:,} runs each · seed {first.seed} · common random numbers"
+        )
         for i, (name, result) in enumerate(results.items()):
             fan_chart(
                 result,
@@ -67,13 +74,15 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
                 color=PALETTE[i % len(PALETTE)],
                 bands=_OVERLAY_BANDS,
                 legend=i == len(results) - 1,
-                title=f"{metric_style(metric).title}: {' vs '.join(names)}",
+                title=title,
+                # Past two scenarios shaded bands blend; their P5/P95 lines stay apart.
+                band_lines=len(results) > _SHADED_MAX,
             )
     return ax
 
 
 def compare_flows(results: Mapping[str, ResultLike], fig: Figure | None = None) -> Figure:
-    """Every scenario's flow diagram, two to a row, with arrow widths on one shared scale.
+    """Every scenario's flow diagram, one under the other, arrow widths on one shared scale.
 
     Parameters
     ----------
@@ -111,7 +120,7 @@ def compare_flows(results: Mapping[str, ResultLike], fig: Figure | None = None) 
 
 
 def flows_size(n: int) -> tuple[float, float]:
-    """Figure size for ``n`` flow diagrams, two to a row."""
+    """Figure size for ``n`` flow diagrams, one to a row (each 16:9)."""
     cols = min(n, _FLOWS_PER_ROW)
     rows = -(-n // cols)
     return (FLOW_SIZE[0] * cols, FLOW_SIZE[1] * rows + 0.6)

@@ -21,7 +21,7 @@ DASHBOARD_METRICS: tuple[str, ...] = (
     "mrr",
     "cac",
     "ltv_cac",
-    "churn_rate",
+    "churn_rate_annual",
     "nps",
     "referral_rate",
     "flywheel_velocity",

@@ -10,7 +10,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import Collection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, MultipleLocator
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    MultipleLocator,
+    NullFormatter,
+)
 
 from flysim.metrics.catalogue import Metric
 from flysim.metrics.summary import quantile_bands
@@ -37,6 +43,8 @@ MEDIAN_GID = "flysim-median"
 _BAND_PREFIX = "flysim-band-"
 BAND_GID = _BAND_PREFIX + "{low:g}-{high:g}"
 BENCHMARK_GID = "flysim-benchmark"
+#: The P5 and P95 lines of a band drawn as lines (``band_lines=True``).
+EDGE_GID = "flysim-band-edge"
 
 
 def _checked_bands(bands: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
@@ -67,6 +75,9 @@ def legend_entries(ax: Axes) -> tuple[list[Artist], list[str]]:
         gid = artist.get_gid() or ""
         if gid.startswith(_BAND_PREFIX):
             bands.setdefault(gid, artist)
+    edges = [line for line in ax.get_lines() if line.get_gid() == EDGE_GID]
+    if len(medians) > 1:
+        return _overlay_entries(medians, bands, bool(edges))
     handles: list[Artist] = list(medians)
     labels = [str(line.get_label()) for line in medians]
     for gid, artist in bands.items():
@@ -78,6 +89,52 @@ def legend_entries(ax: Axes) -> tuple[list[Artist], list[str]]:
         handles.append(patch)
         labels.append(f"P{low:g}–P{high:g} ({high - low:g} % of runs)")
     return handles, labels
+
+
+def _overlay_entries(
+    medians: list[Line2D], bands: dict[str, Collection], edges: bool
+) -> tuple[list[Artist], list[str]]:
+    """One entry per scenario whose swatch is its own colours, then what line and band mean."""
+    handles: list[Artist] = []
+    labels: list[str] = []
+    (low, high) = (5.0, 95.0)
+    if bands:
+        gid = next(iter(bands))
+        low, high = (float(p) for p in gid.removeprefix(_BAND_PREFIX).split("-"))
+    for line in medians:
+        color = line.get_color()
+        if edges:
+            swatch: Artist = Line2D([], [], color=color, linewidth=2.0)
+        else:
+            # A patch of the band's colour with the median's colour as its edge.
+            swatch = Patch(facecolor=color, alpha=0.35, edgecolor=color, linewidth=1.5)
+        handles.append(swatch)
+        labels.append(str(line.get_label()))
+    how = "thin dashed lines" if edges else "shaded"
+    handles.append(Line2D([], [], color=MUTED, linewidth=0))
+    labels.append(f"solid: median; {how}: P{low:g}–P{high:g} ({high - low:g} % of runs)")
+    return handles, labels
+
+
+def _log_scale(ax: Axes, style: Metric, values: np.ndarray) -> bool:
+    """Pure ratios (LTV:CAC) go on a log axis spanning their bands and benchmarks."""
+    if style.display != "ratio":
+        return False
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size == 0:
+        return False
+    low, high = np.percentile(positive, [5, 95])
+    ax.set_yscale("log", nonpositive="clip")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    # The axis spans the bands and every benchmark, so a 3:1 line is never off-scale.
+    marks = [b.low for b in style.benchmarks if b.low > 0]
+    bottom, top = ax.get_ylim() if ax.get_yscale() == "log" else (low, high)
+    lo = min([low * 0.8, *(m * 0.7 for m in marks)])
+    hi = max([high * 1.25, *(m * 1.5 for m in marks)])
+    ax.set_ylim(min(lo, bottom) if bottom > 0 else lo, max(hi, top), auto=None)
+    return True
 
 
 def _next_color(ax: Axes) -> str:
@@ -151,6 +208,7 @@ def fan_chart(
     benchmarks: bool = True,
     legend: bool = True,
     title: str | None = None,
+    band_lines: bool = False,
 ) -> Axes:
     """Plot one metric's distribution across runs over the months.
 
@@ -181,6 +239,12 @@ def fan_chart(
         Add a legend explaining line and bands.
     title : str or None, optional
         Chart title; defaults to the metric's human-readable name.
+    band_lines : bool, optional
+        Draw the widest band's edges as thin dashed lines instead of shading
+        every band: several scenarios on one axes stay readable.
+
+    Pure ratios (LTV:CAC, flywheel velocity), whose runs and scenarios span
+    decades, go on a log axis that keeps their benchmark lines in view.
 
     Returns
     -------
@@ -211,6 +275,16 @@ def fan_chart(
 
         # Widest band first and lightest, so narrower bands read on top of it.
         order = sorted(range(len(bands)), key=lambda i: bands[i][0] - bands[i][1])
+        if band_lines:
+            order = order[:1]  # the widest band only, as its two edges
+            low, high = bands[order[0]]
+            for k in (1 + 2 * order[0], 2 + 2 * order[0]):
+                (edge,) = ax.plot(
+                    months, stats[k], color=color, linewidth=0.9, linestyle=(0, (3, 2)),
+                    label="_edge",
+                )  # fmt: skip
+                edge.set_gid(EDGE_GID)
+            order = []
         for rank, i in enumerate(order):
             low, high = bands[i]
             alpha = 0.13 + 0.17 * rank / max(len(order) - 1, 1)
@@ -251,7 +325,8 @@ def fan_chart(
                 va="center",
                 color=MUTED,
             )
-        if style.nonnegative and (finite.size == 0 or finite.min() >= 0):
+        logged = _log_scale(ax, style, values)
+        if not logged and style.nonnegative and (finite.size == 0 or finite.min() >= 0):
             # auto=None keeps autoscaling on, so a later overlay still rescales the top.
             ax.set_ylim(bottom=0, auto=None)
         if legend:
@@ -271,6 +346,10 @@ def fan_chart(
                 )
                 ax.set_title(ax.get_title("left"), loc="left", pad=TITLE_PAD + 14)
             else:
-                ax.legend(handles, labels, loc="upper left")
+                # Several scenarios: the key beside the plot, never over the data.
+                ax.legend(
+                    handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                    borderaxespad=0.0, fontsize=9,
+                )  # fmt: skip
                 ax.set_title(ax.get_title("left"), loc="left", pad=TITLE_PAD)
     return ax

@@ -32,7 +32,7 @@ from flysim.plots.style import MUTED, months_text, new_figure, plot_style
 __all__ = ["FLOW_METRICS", "STOCK_METRICS", "flow_diagram", "flow_scale", "flow_totals"]
 
 #: Recommended figure size; the layout's text is sized for it.
-FLOW_SIZE: tuple[float, float] = (14.0, 7.0)
+FLOW_SIZE: tuple[float, float] = (16.0, 9.0)  # a 16:9 slide
 
 
 def _share(part: float, whole: float) -> str:
@@ -130,18 +130,19 @@ def flow_diagram(
                 x, 9.55, text, ha="center", va="center", fontsize=10, fontweight="bold", color=color
             )
 
-        draw_box(ax, paid, "Paid leads", t["leads_paid"], over)
-        draw_box(ax, organic, "Organic leads", t["leads_organic"], over)
-        draw_box(ax, referral, "Referral leads", t["leads_referral"], over)
-        draw_box(ax, new, "New customers", t["new_customers"], over)
+        # Totals over the horizon in dashed boxes; counts at its end in solid ones.
+        draw_box(ax, paid, "Paid leads", t["leads_paid"], f"total {over}", total=True)
+        draw_box(ax, organic, "Organic leads", t["leads_organic"], f"total {over}", total=True)
+        draw_box(ax, referral, "Referral leads", t["leads_referral"], f"total {over}", total=True)
+        draw_box(ax, new, "New customers", t["new_customers"], f"total {over}", total=True)
         draw_box(
             ax,
             customers,
             "Customers",
             t["customers"],
-            f"{end}\n{format_number(t['customers_start'])} at start",
+            f"{end}\n{format_number(t['customers_start'], decimals=0)} at start",
         )
-        draw_box(ax, churned, "Churned", t["churned"], over)
+        draw_box(ax, churned, "Churned", t["churned"], f"total {over}", total=True)
         draw_box(
             ax,
             promoters,
@@ -170,7 +171,7 @@ def flow_diagram(
                 ax,
                 (start[0] + stop[0]) / 2,
                 (start[1] + stop[1]) / 2,
-                f"{format_number(t[won])} won · {_share(t[won], t[leads])}",
+                f"{format_number(t[won], decimals=0)} won · {_share(t[won], t[leads])}",
             )
 
         # (from, to, what it carries, colour, arc): the wheel after conversion, and the
@@ -195,13 +196,14 @@ def flow_diagram(
             ax,
             customers.x,
             customers.bottom()[1] - 0.3,
-            f"{format_number(t['upsells'])} upsells {over}",
+            f"{format_number(t['upsells'], decimals=0)} upsells {over}",
             MUTED,
         )
         ax.text(
             9.0,
             1.95,
-            f"referral loop: {format_number(t['leads_referral'])} referral leads from advocates",
+            f"referral loop: {format_number(t['leads_referral'], decimals=0)} referral leads "
+            "from advocates",
             ha="center",
             va="center",
             fontsize=9.5,
@@ -217,9 +219,9 @@ def flow_diagram(
         ax.text(
             0.0,
             0.0,
-            f"Mean of {result.n_runs:,} runs. Flows are totals over the horizon; customers, "
-            "promoters and advocates are counts at its end. Arrow width is proportional "
-            "to the number carried.",
+            f"Mean of {result.n_runs:,} runs (seed {result.seed}), rounded to whole people. "
+            "Dashed boxes: totals over the horizon; solid boxes: counts at its end. "
+            "Arrow width is proportional to the number carried.",
             transform=ax.transAxes,
             ha="left",
             va="bottom",

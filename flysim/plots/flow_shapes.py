@@ -60,8 +60,14 @@ class Box:
         return (self.x + dx, self.y - _H / 2)
 
 
-def draw_box(ax: Axes, box: Box, title: str, value: float, note: str) -> None:
-    """The box with its title, its number large, and a note under it."""
+def draw_box(
+    ax: Axes, box: Box, title: str, value: float, note: str, *, total: bool = False
+) -> None:
+    """The box with its title, its number (whole) large, and a note under it.
+
+    A ``total`` (a flow summed over the horizon) has a dashed, lighter box; a
+    count at the horizon's end (a stock) a solid one, so the two never read alike.
+    """
     face, edge = box.colors
     ax.add_patch(
         FancyBboxPatch(
@@ -69,19 +75,25 @@ def draw_box(ax: Axes, box: Box, title: str, value: float, note: str) -> None:
             _W,
             _H,
             boxstyle="round,pad=0,rounding_size=0.18",
-            facecolor=face,
+            facecolor="white" if total else face,
             edgecolor=edge,
-            linewidth=1.4,
+            linewidth=1.4 if total else 2.2,
+            linestyle=(0, (4, 2.5)) if total else "solid",
             zorder=2,
         )
     )
     # (offset from the centre, text, its Text properties)
     lines: tuple[tuple[float, str, Mapping[str, Any]], ...] = (
         (0.58, title, {"fontsize": 10.5, "fontweight": "bold", "color": edge}),
-        (0.12, format_number(value), {"fontsize": 17, "fontweight": "bold", "color": INK}),
+        (
+            0.12,
+            format_number(value, decimals=0),
+            {"fontsize": 17, "fontweight": "bold", "color": INK},
+        ),
         (-0.5, note, {"fontsize": 8.5, "color": MUTED, "linespacing": 1.25}),
     )
     for dy, text, style in lines:
+        style = {"color": INK, **style}
         ax.text(box.x, box.y + dy, text, ha="center", va="center", zorder=3, **style)
 
 

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -23,8 +24,9 @@ from flysim.plots.dashboard import DASHBOARD_METRICS, DASHBOARD_SIZE, dashboard
 from flysim.plots.data import ResultLike
 from flysim.plots.fan import fan_chart
 from flysim.plots.flow import FLOW_SIZE, flow_diagram
+from flysim.plots.labels import run_context
 from flysim.plots.sensitivity import index_bars, tornado
-from flysim.plots.style import plot_style
+from flysim.plots.style import metric_style, plot_style
 from flysim.plots.sweep import sweep_heatmap, sweep_line
 
 __all__ = [
@@ -103,7 +105,9 @@ def save_figures(result: ResultLike, folder: str | Path) -> list[Path]:
 
         for metric in DASHBOARD_METRICS:
             fig = Figure(figsize=FAN_SIZE, layout="constrained")
-            fan_chart(result, metric, ax=fig.add_subplot())
+            # Alone on a slide, a chart says which scenario, how many runs, which seed.
+            title = f"{metric_style(metric).title}\n{run_context(result)}"
+            fan_chart(result, metric, ax=fig.add_subplot(), title=title)
             written.append(save_figure(fig, folder / fan_file(metric)))
     return written
 
@@ -163,11 +167,20 @@ def save_sweep_figures(
             fig = Figure(figsize=(8.0, 4.5), layout="constrained")
             sweep_line(frame, keys[0], currency=currency, ax=fig.add_subplot())
         return [save_figure(fig, folder / "sweep.png")]
+    # One colour scale for the pair, so a colour means the same value in both.
+    both = frame[["p50", "p5"]].to_numpy(dtype=float)
+    finite = both[np.isfinite(both)]
+    limits = (float(finite.min()), float(finite.max())) if finite.size else None
     for stat in ("p50", "p5"):
         with plot_style():
             fig = Figure(figsize=(8.0, 6.0), layout="constrained")
             sweep_heatmap(
-                frame, (keys[0], keys[1]), statistic=stat, currency=currency, ax=fig.add_subplot()
+                frame,
+                (keys[0], keys[1]),
+                statistic=stat,
+                currency=currency,
+                ax=fig.add_subplot(),
+                limits=limits,
             )
         written.append(save_figure(fig, folder / f"sweep-{stat}.png"))
     return written

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer, Container
 
 from flysim.plots.formatting import NumberFormatter, format_distinct, format_value, value_formatter
+from flysim.plots.labels import param_label
 from flysim.plots.study_common import KEY_ABOVE_PAD, legend_above, require_columns, wrapped_title
 from flysim.plots.style import INK, MUTED, PALETTE, TITLE_PAD, metric_style, new_figure, plot_style
 
@@ -43,7 +44,7 @@ INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
 
 _BAR = 0.62
 #: Characters per title line: long parameter keys leave the axes about 5 inches.
-_TITLE_WIDTH = 52
+_TITLE_WIDTH = 34
 _ERR: dict[str, Any] = {"fmt": "none", "ecolor": INK, "elinewidth": 1.0, "capsize": 3, "zorder": 4}
 
 
@@ -152,7 +153,10 @@ def tornado(
         line.set_label(f"base: {format_value(base_value, style.display, currency)}")
         # Key and range on two lines: the row has room, the figure's width does not.
         ranges = [format_distinct(pair) for pair in data[["low", "high"]].to_numpy(dtype=float)]
-        labels = [f"{p}\n{lo} – {hi}" for p, (lo, hi) in zip(data["param"], ranges, strict=True)]
+        labels = [
+            f"{param_label(p, currency)}\n{p}: {lo} – {hi}"
+            for p, (lo, hi) in zip(data["param"], ranges, strict=True)
+        ]
         ax.set_yticks(pos, labels)
         ax.xaxis.set_major_formatter(value_formatter(style.display, currency))
         ax.set_xlabel(style.ylabel(currency))

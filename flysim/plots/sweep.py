@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from flysim.plots.fan import BAND_GID, MEDIAN_GID, legend_entries
 from flysim.plots.formatting import NumberFormatter, format_distinct, format_value
 from flysim.plots.formatting import value_formatter as _value_formatter
+from flysim.plots.labels import param_label
 from flysim.plots.study_common import KEY_ABOVE_PAD, legend_above, require_columns, wrapped_title
 from flysim.plots.style import INK, MUTED, PALETTE, TITLE_PAD, metric_style, new_figure, plot_style
 
@@ -148,7 +149,7 @@ def sweep_line(
         )
         line.set_gid(MEDIAN_GID)
 
-        ax.set_xlabel(param)
+        ax.set_xlabel(param_label(param, currency))
         ax.set_ylabel(style.ylabel(currency))
         ax.yaxis.set_major_formatter(_value_formatter(style.display, currency))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
@@ -189,6 +190,7 @@ def sweep_heatmap(
     currency: str = "EUR",
     cmap: str | Colormap | None = None,
     ax: Axes | None = None,
+    limits: tuple[float, float] | None = None,
 ) -> Axes:
     """Plot a metric over a grid of two swept parameters as a heatmap.
 
@@ -211,6 +213,10 @@ def sweep_heatmap(
         Colormap; ``None`` is ``"viridis"``.
     ax : matplotlib.axes.Axes or None, optional
         Axes to draw on; ``None`` makes a new 8 x 6 inch figure.
+    limits : (float, float) or None, optional
+        The colour scale's low and high ends; give two heatmaps the same
+        limits (e.g. P50 and P5 of one sweep) so a colour means one value.
+        ``None`` spans this heatmap's values.
 
     Returns
     -------
@@ -251,8 +257,15 @@ def sweep_heatmap(
             ax = new_figure((8.0, 6.0)).add_subplot()
         base = cmap if isinstance(cmap, Colormap) else mpl.colormaps[cmap or "viridis"]
         colormap = base.with_extremes(bad=_NAN_COLOR)
+        vmin, vmax = limits if limits is not None else (None, None)
         image = ax.imshow(
-            values, cmap=colormap, origin="lower", aspect="auto", interpolation="nearest"
+            values,
+            cmap=colormap,
+            origin="lower",
+            aspect="auto",
+            interpolation="nearest",
+            vmin=vmin,
+            vmax=vmax,
         )
         formatter = _value_formatter(style.display, currency)
         ax.figure.colorbar(image, ax=ax, format=formatter, label=style.ylabel(currency))
@@ -264,8 +277,8 @@ def sweep_heatmap(
             axis.set_ticks(ticks, [labels[i] for i in ticks])
         ax.tick_params(axis="y", length=3)
         ax.grid(False)
-        ax.set_xlabel(x_key)
-        ax.set_ylabel(y_key)
+        ax.set_xlabel(param_label(x_key, currency))
+        ax.set_ylabel(param_label(y_key, currency))
 
         if nx <= _ANNOTATE_MAX and ny <= _ANNOTATE_MAX:
             fontsize = 8.5 if nx <= 8 else 7.5

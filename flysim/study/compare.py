@@ -14,7 +14,7 @@ is better for costs, churn and payback: the metric catalogue's ``direction``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -32,14 +32,14 @@ from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
-from flysim.study.paired import CONFIDENCE, paired_difference
+from flysim.study.paired import CONFIDENCE, paired_difference, paired_median
 from flysim.study.saving import figures_wanted, load_comparison, save_comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["COMPARE_KPIS", "Comparison", "Thresholds", "compare"]
+__all__ = ["COMPARE_KPIS", "Comparison", "Thresholds", "compare", "decisions"]
 
 #: The KPIs a comparison reports, in row order.
 COMPARE_KPIS: tuple[str, ...] = (
@@ -133,7 +133,8 @@ class Comparison:
             One row per (metric, month, scenario): ``p5``, ``p50``, ``p95``,
             ``mean``, ``missing_share`` (share of runs without a value), and against
             the first scenario ``diff_mean``, ``diff_low``, ``diff_high`` (95 %
-            paired interval), ``p_better`` and ``n_pairs`` (NaN for the first).
+            paired interval of the mean), ``p_better``, ``n_pairs`` and
+            ``diff_median`` (median of the paired differences; NaN for the first).
         """
         months = self.report_months() if months is None else list(months)
         rows = []
@@ -166,6 +167,8 @@ class Comparison:
                             diff = (*diff[:3], np.nan, diff[4])
                     keys = ("diff_mean", "diff_low", "diff_high", "p_better", "n_pairs")
                     row.update(zip(keys, diff, strict=True))
+                    first = result is self.results[0]
+                    row["diff_median"] = np.nan if first else paired_median(base, x)
                     rows.append(row)
         return pd.DataFrame(rows)
 
@@ -178,34 +181,7 @@ class Comparison:
             One row per (scenario, decision): ``decision``, ``threshold``,
             ``probability``, ``low``, ``high``, ``runs``.
         """
-        t = self.thresholds
-        last = self.months - 1
-        rows = []
-        for name, result in zip(self.names, self.results, strict=True):
-            be = break_even_month(result.metric("roi_cumulative"))
-            checks = {
-                f"LTV:CAC >= {t.ltv_cac:g} at month {self.months}": (
-                    result.metric("ltv_cac")[:, last] >= t.ltv_cac
-                ),
-                f"break-even by month {t.break_even_month}": be <= t.break_even_month,
-                f"payback <= {t.payback_months:g} months at month {self.months}": (
-                    result.metric("payback_months")[:, last] <= t.payback_months
-                ),
-            }
-            for decision, met in checks.items():
-                k, n = int(np.sum(met)), len(met)  # NaN compares False: never met
-                ci = stats.binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
-                rows.append(
-                    {
-                        "scenario": name,
-                        "decision": decision,
-                        "probability": k / n,
-                        "low": ci.low,
-                        "high": ci.high,
-                        "runs": n,
-                    }
-                )
-        return pd.DataFrame(rows)
+        return decisions(dict(zip(self.names, self.results, strict=True)), self.thresholds)
 
     def to_frame(self) -> pd.DataFrame:
         """The comparison table (:meth:`table`) as a tidy frame."""
@@ -358,6 +334,55 @@ def compare(
         SimulationResult(batch.data[i], s, batch.provenance(s)) for i, s in enumerate(loaded)
     ]
     return Comparison(results, _unique_names(loaded), thresholds or Thresholds())
+
+
+def decisions(
+    results: Mapping[str, SimulationResult], thresholds: Thresholds = Thresholds()
+) -> pd.DataFrame:
+    """Each result's probability of meeting each decision threshold, with a 95 % Wilson interval.
+
+    Parameters
+    ----------
+    results : mapping of str to SimulationResult
+        Scenario name to its result (one is enough: a single run is judged too).
+    thresholds : Thresholds
+        LTV:CAC at the horizon, break-even month, payback at the horizon.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario, decision): ``decision``, ``threshold``,
+        ``probability``, ``low``, ``high``, ``runs``.
+    """
+    t = thresholds
+    rows = []
+    for name, result in results.items():
+        months = result.n_months
+        last = months - 1
+        be = break_even_month(result.metric("roi_cumulative"))
+        checks = {
+            f"LTV:CAC >= {t.ltv_cac:g} at month {months}": (
+                result.metric("ltv_cac")[:, last] >= t.ltv_cac
+            ),
+            f"break-even by month {t.break_even_month}": be <= t.break_even_month,
+            f"payback <= {t.payback_months:g} months at month {months}": (
+                result.metric("payback_months")[:, last] <= t.payback_months
+            ),
+        }
+        for decision, met in checks.items():
+            k, n = int(np.sum(met)), len(met)  # NaN compares False: never met
+            ci = stats.binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
+            rows.append(
+                {
+                    "scenario": name,
+                    "decision": decision,
+                    "probability": k / n,
+                    "low": ci.low,
+                    "high": ci.high,
+                    "runs": n,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:

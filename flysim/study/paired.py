@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["CONFIDENCE", "paired_difference"]
+__all__ = ["CONFIDENCE", "paired_difference", "paired_median"]
 
 #: Confidence level of every interval the studies report.
 CONFIDENCE = 0.95
@@ -35,3 +35,11 @@ def paired_difference(
     better = (d < 0) if lower_is_better else (d > 0)
     p_better = float((better.sum() + 0.5 * (d == 0).sum()) / n)
     return mean, low, high, p_better, n
+
+
+def paired_median(a: np.ndarray, b: np.ndarray) -> float:
+    """Median of ``b - a`` over runs where both are present; NaN when no pair is."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    both = np.isfinite(a) & np.isfinite(b)
+    return float(np.median(b[both] - a[both])) if both.any() else float("nan")

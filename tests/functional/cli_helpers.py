@@ -14,12 +14,14 @@ REPO = Path(__file__).resolve().parents[2]
 TINY = TINY_TOML
 
 
-def flysim(*args: object, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m flysim ARGS`` in ``cwd`` and capture its output."""
+def flysim(
+    *args: object, cwd: Path, timeout: float = 120, columns: int = 250
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m flysim ARGS`` in ``cwd``, as in a terminal ``columns`` wide; capture it."""
     return subprocess.run(
         [sys.executable, "-m", "flysim", *map(str, args)],
         cwd=cwd,
-        env=_env(),
+        env={**_env(), "COLUMNS": str(columns)},
         capture_output=True,
         text=True,
         timeout=timeout,

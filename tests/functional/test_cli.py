@@ -26,7 +26,7 @@ from flysim.metrics.names import METRICS
 
 pytestmark = pytest.mark.functional
 
-SUMMARY_COLUMNS = ["metric", "month", "mean", "p5", "p50", "p95", "missing"]
+SUMMARY_COLUMNS = ["metric", "month", "mean", "p5", "p25", "p50", "p75", "p95", "missing"]
 
 
 # -- flysim run on the reference scenario -----------------------------------------------

@@ -88,10 +88,11 @@ def test_every_kpi_is_a_metric_and_has_a_label():
         ("nps", -20.0, 42.26, 61.0, "42.3 [-20.0 to 61.0]"),
         ("health_score", 55.0, 71.24, 88.76, "71.2 [55.0 to 88.8]"),
         ("payback_months", 2.0, 4.26, 9.5, "4.3 [2.0 to 9.5]"),
-        # counts: separators; one decimal for the whole cell where a value falls between runs
+        # counts: separators; whole numbers even where a percentile falls between runs
         ("customers", 980.0, 1234.0, 1500.0, "1,234 [980 to 1,500]"),
         ("new_customers", 10.0, 12.5, 20.0, "12 [10 to 20]"),
-        ("new_customers", 3.0, 5.5, 8.0, "5.5 [3.0 to 8.0]"),
+        ("new_customers", 3.0, 5.5, 8.0, "6 [3 to 8]"),
+        ("new_customers", 1.95, 5.0, 9.0, "5 [2 to 9]"),
         ("new_customers", 3.0, 5.0, 7.0, "5 [3 to 7]"),
         # a value missing in every run
         ("cac", NAN, NAN, NAN, MISSING),

@@ -281,8 +281,10 @@ def known_data() -> np.ndarray:
 
 def test_summarize_layout():
     table = summarize(known_data(), ["a", "b"])
-    assert list(table.columns) == ["metric", "month", "mean", "p5", "p50", "p95", "missing"]
-    assert table.shape == (4, 7)
+    assert list(table.columns) == [
+        "metric", "month", "mean", "p5", "p25", "p50", "p75", "p95", "missing"
+    ]  # fmt: skip
+    assert table.shape == (4, 9)
     assert table["metric"].tolist() == ["a", "a", "b", "b"]
     assert table["month"].tolist() == [1, 2, 1, 2]
     assert table["missing"].tolist() == [0, 0, 2, 5]

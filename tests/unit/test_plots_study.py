@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.image import AxesImage
 
+from flysim.plots import output
 from flysim.plots.fan import BAND_GID, MEDIAN_GID
 from flysim.plots.formatting import (
     NumberFormatter,
@@ -24,6 +25,7 @@ from flysim.plots.formatting import (
     format_distinct,
     format_value,
 )
+from flysim.plots.labels import param_label
 from flysim.plots.sensitivity import index_bars, tornado
 from flysim.plots.style import INK
 from flysim.plots.sweep import STATISTIC_LABELS, sweep_heatmap, sweep_line
@@ -97,7 +99,9 @@ def test_sweep_line_draws_sorted_median_and_two_bands():
     assert np.isclose(ys.min(), data["p5"].min()) and np.isclose(ys.max(), data["p95"].max())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == "median (P50)" and any("P5–P95" in t for t in legend)
-    assert ax.get_xlabel() == BUDGET and ax.get_ylabel() == "EUR per month"
+    # axes say what the lever is and its unit, not the raw key
+    assert ax.get_xlabel() == "Paid budget per month (EUR / month)"
+    assert ax.get_ylabel() == "EUR per month"
     assert " ".join(ax.get_title(loc="left").split()) == (
         f"Monthly recurring revenue (MRR) at month 12 vs {BUDGET}"
     )
@@ -164,9 +168,25 @@ def test_sweep_heatmap_grid_equals_the_pivoted_statistic():
     # Row 0, column 0 is the lowest budget and rate; ratios are written with "×".
     cell = next(t for t in ax.texts if t.get_position() == (0, 0))
     assert cell.get_text() == f"{expected.iloc[0, 0]:,.0f}×"
-    assert ax.get_xlabel() == BUDGET and ax.get_ylabel() == RATE
+    assert ax.get_xlabel() == param_label(BUDGET) and ax.get_ylabel() == param_label(RATE)
     assert ax.get_title(loc="left") == f"LTV:CAC ratio, {STATISTIC_LABELS['p5']} at month 12"
     assert len(ax.figure.axes) == 2  # the heatmap and its colorbar
+
+
+def test_the_p50_and_p5_heatmaps_of_a_sweep_share_one_colour_scale(tmp_path, monkeypatch):
+    frame = sweep_frame({BUDGET: [1.0, 2.0], RATE: [0.1, 0.2]}, metric="ltv_cac")
+    drawn = []
+    real = output.sweep_heatmap
+
+    def spy(*args, **kwargs):
+        ax = real(*args, **kwargs)
+        drawn.append(ax.get_images()[0].get_clim())
+        return ax
+
+    monkeypatch.setattr(output, "sweep_heatmap", spy)
+    output.save_sweep_figures(frame, [BUDGET, RATE], tmp_path)
+    both = frame[["p50", "p5"]].to_numpy()
+    assert drawn == [(both.min(), both.max())] * 2
 
 
 def test_sweep_heatmap_text_contrasts_with_its_cell():
@@ -251,10 +271,10 @@ def test_tornado_sorts_by_swing_widest_at_top():
     assert isinstance(ax, Axes)
     labels = tick_texts(ax)
     assert labels == [
-        "b.large\n0.02 – 0.08",
-        "c.middle\n100 – 300",
-        "a.small\n1 – 2",
-        "d.nan\n5 – 6",  # swing unknown: last
+        "Large\nb.large: 0.02 – 0.08",  # a human label, then the key and its range
+        "Middle\nc.middle: 100 – 300",
+        "Small\na.small: 1 – 2",
+        "Nan\nd.nan: 5 – 6",  # swing unknown: last
     ]
     assert ax.yaxis_inverted()  # position 0 is the top row
     low, high = bar_containers(ax)

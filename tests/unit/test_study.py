@@ -228,3 +228,13 @@ def test_bad_sensitivity_arguments(startup, kwargs, words):
     params = kwargs.pop("params", ["engage.risk_per_month=0.03:0.1", "delight.ask_accept=0.2:0.6"])
     with pytest.raises(ValueError, match=words):
         flysim.sensitivity(startup, params, "mrr", runs=2, **kwargs)
+
+
+def test_the_median_of_paired_differences_is_taken_run_by_run_over_pairs_present():
+    from flysim.study.paired import paired_median
+
+    a = np.array([1.0, 2.0, np.nan, 10.0])
+    b = np.array([2.0, 2.0, 5.0, 40.0])
+    # pairs (1, 2), (2, 2), (10, 40): differences 1, 0, 30; the median is 1, the mean 10.33
+    assert paired_median(a, b) == 1.0
+    assert np.isnan(paired_median(np.array([np.nan]), np.array([1.0])))

@@ -44,10 +44,14 @@ def test_the_compare_table_has_a_row_per_kpi_and_paired_columns_per_scenario():
         rows.append(dict(metric=metric, month=12, scenario="A", p5=1, p50=2, p95=3))
         rows.append(
             dict(metric=metric, month=12, scenario="B", p5=2, p50=3, p95=4, diff_mean=1.0,
-                 diff_low=0.5, diff_high=1.5, p_better=0.75)
+                 diff_low=0.5, diff_high=1.5, p_better=0.75, diff_median=0.25)
         )  # fmt: skip
-    text = render(compare_table(pd.DataFrame(rows), 12, ["A", "B"]))
-    assert "B − A (mean)" in text and "P(B better)" in text
+    table = compare_table(pd.DataFrame(rows), 12, ["A", "B"])
+    headers = [str(c.header).replace("\n", " ") for c in table.columns]
+    # which statistic is which: the median and the mean of the paired differences
+    assert headers == ["KPI", "A", "B", "Δ median B", "Δ mean [95 % CI] B − A", "P(B better)"]
+    text = render(table)
+    assert "+0.25" in text and "+1.00 [+0.50 to +1.50]" in text
     assert "CAC ↓" in text  # lower is better is marked
     assert text.count("75%") == 2
 

@@ -147,9 +147,7 @@ class Plan:
     score_var: np.ndarray
 
 
-def _value_moves(
-    generators: np.ndarray, tiers: int, dt: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _value_moves(generators: np.ndarray, tiers: int, dt: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact step transition probabilities of one active customer's chain, per class.
 
     States are (health, tier) and "churned from tier j"; between checks the
