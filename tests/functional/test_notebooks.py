@@ -25,8 +25,8 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 QUICK_RUNS = 20
 #: Every cell gets this long; a quick-mode notebook takes seconds in total.
 CELL_TIMEOUT_S = 300
-#: The four notebooks the issue asks for, by a word of their file names.
-KINDS = ("quickstart", "three-stacks", "funnel-vs-flywheel", "sensitivity")
+#: The notebooks the issues ask for, by a word of their file names.
+KINDS = ("quickstart", "three-stacks", "funnel-vs-flywheel", "sensitivity", "budget-shift")
 #: Committed notebooks embed PNGs; keep them readable on a code host.
 MAX_BYTES = 1_500_000
 

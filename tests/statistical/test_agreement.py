@@ -111,6 +111,9 @@ CASES: dict[str, Case] = {
     "enterprise": Case(_shipped("enterprise"), 360, 1080, 1080),
     "funnel": Case(_shipped("funnel"), 180, 540, 540),
     "flywheel": Case(_shipped("flywheel"), 150, 450, 450),
+    # Response curves (issue 12): paid leads, acceptance and referrals per
+    # advocate read off their curves, at the start-up's size.
+    "levers": Case(_shipped("levers"), 360, 1080, 1080),
     "saturation": Case(mechanisms.saturation, 250, 2500, 2500),
     "triggers": Case(mechanisms.triggers, 200, 2000, 2000),
     "heterogeneity": Case(mechanisms.heterogeneity, 150, 1500, 1500),
