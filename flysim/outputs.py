@@ -29,6 +29,7 @@ from typing import Any
 
 __all__ = [
     "MANIFEST_FILE",
+    "REPORT_FILE",
     "OutputPathError",
     "check_output_file",
     "check_result_folder",
@@ -37,6 +38,8 @@ __all__ = [
 
 #: The file that marks a folder as a flysim result (``flysim.io`` writes it).
 MANIFEST_FILE = "manifest.json"
+#: Written into a result folder after it is saved (``--report``), so no manifest lists it.
+REPORT_FILE = "report.html"
 #: Characters the temporary sibling adds to a name: ``.`` + name + ``-`` + 8 random.
 _TMP_EXTRA = 10
 _TERMINATING = tuple(
@@ -186,7 +189,7 @@ def _manifest_files(folder: Path) -> set[str] | None:
         return None
     if not isinstance(manifest, dict) or manifest.get("format") != "flysim-result":
         return None
-    names = {MANIFEST_FILE}
+    names = {MANIFEST_FILE, REPORT_FILE}
     for key in ("files", "plots"):
         listed = manifest.get(key, [])
         if isinstance(listed, list):

@@ -38,7 +38,7 @@ from flysim.scenario.schema import TRIGGER_NAMES, Scenario
 from flysim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
 from tests.stats import assert_within, binomial_se, sample_mean_se
 
-N, RUNS, MONTHS = 1000, 20, 2  # 2 months: 4 checks in each, on days 7..56
+N, RUNS, MONTHS = 240, 80, 2  # 2 months: 4 checks in each, on days 7..56
 
 HEALTH = {
     "logins_per_week": {"healthy": 4.0, "at_risk": 1.5},
@@ -55,8 +55,9 @@ FRACTIONAL_THRESHOLDS = {"logins_below": 2.5, "usage_below": 0.4, "tickets_above
 NO_SUCCESS = {"risk_alert": 0.0, "education": 0.0, "escalation": 0.0, "retention": 0.0}
 SUCCESS = {"risk_alert": 0.3, "education": 0.2, "escalation": 0.5, "retention": 0.4}
 
-#: Action costs in TRIGGER_NAMES order: the digits of spend_triggers in base 10^4.
-COST_BASE = 10_000
+#: Action costs in TRIGGER_NAMES order: the digits of spend_triggers in base 10^3
+#: (the costs 1, 1e3, 1e6, 1e9 stay within the schema's 1e9; N x 4 checks < 1000).
+COST_BASE = 1_000
 COSTS = {name: float(COST_BASE**i) for i, name in enumerate(TRIGGER_NAMES)}
 
 
@@ -128,17 +129,20 @@ def _at_check_times(events: pd.DataFrame) -> np.ndarray:
     return np.isclose(t, DAYS_PER_WEEK * np.round(t / DAYS_PER_WEEK)) & (t > 0)
 
 
-# A risk hazard of 1e6 a month moves a customer to at risk within about 3e-5
-# days, so at every check the whole population is at risk.
+# A risk hazard of 100 a month (the schema's largest) moves a customer to at
+# risk within about 0.3 days: by the first check, on day 7, the whole
+# population is at risk but for a chance of about e^-23 each.
 POPULATIONS = {
     "healthy": (HEALTHY, 0.0, DEFAULT_THRESHOLDS),
-    "at_risk": (AT_RISK, 1e6, FRACTIONAL_THRESHOLDS),
+    "at_risk": (AT_RISK, 100.0, FRACTIONAL_THRESHOLDS),
 }
 
 
 def test_spend_decodes_into_trigger_counts() -> None:
     """Exact: the cost encoding recovers each trigger's count, at the largest counts too."""
-    counts = np.array([[0, 0, 0, 0], [1, 2, 3, 4], [9999, 0, 9999, 1], [5 * N] * 4])
+    top = COST_BASE - 1
+    largest = int(checks_per_month().max()) * N  # every customer fires at every check
+    counts = np.array([[0, 0, 0, 0], [1, 2, 3, 4], [top, 0, top, 1], [largest] * 4])
     spend = counts @ np.array([COSTS[name] for name in TRIGGER_NAMES])
     assert spend.max() < 2**53
     np.testing.assert_array_equal(trigger_counts(spend), counts)
@@ -186,10 +190,11 @@ def test_trigger_firing_rates_and_mean_score(engine: str, population: str) -> No
     assert_within(mean, expected_score(params, state), se, df=df, what=f"{population}: mean score")
 
 
-#: Hazards of healthy -> churn and healthy -> at risk, equal and huge: a
-#: healthy customer leaves the state within ~1e-5 days and churns with
+#: Hazards of healthy -> churn and healthy -> at risk, equal and the schema's
+#: largest (100 a month): a healthy customer leaves the state within ~0.15
+#: days (long before a month's end or the next check) and churns with
 #: probability ``CHURN_SHARE = H / (H + R)``, else is at risk again.
-RECOVERY_HAZARD = 1e6
+RECOVERY_HAZARD = 100.0
 CHURN_SHARE = 0.5
 
 
@@ -247,7 +252,7 @@ def test_checks_act_only_at_check_times_des_event_log() -> None:
     ``spend_triggers`` and sum to ``trigger_actions``.
     """
     n, runs = 100, 2
-    scenario = _population(1e6, FRACTIONAL_THRESHOLDS, SUCCESS, n=n)
+    scenario = _population(100.0, FRACTIONAL_THRESHOLDS, SUCCESS, n=n)
     result = flysim.simulate(scenario, runs=runs, seed=9, engine="des", events=True)
     ev = result.events
     acting = ev["event"].str.startswith("trigger:") | (ev["event"] == "recover")

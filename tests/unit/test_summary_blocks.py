@@ -47,14 +47,16 @@ def _old_nan_mean(flat: np.ndarray) -> np.ndarray:
 def _whole_array_summary(data: np.ndarray, metrics: list[str]) -> pd.DataFrame:
     _, months, n_metrics = data.shape
     flat = data.transpose(0, 2, 1).reshape(data.shape[0], -1)
-    p5, p50, p95 = _old_nan_percentiles(flat, np.array([5.0, 50.0, 95.0]))
+    p5, p25, p50, p75, p95 = _old_nan_percentiles(flat, np.array([5.0, 25.0, 50.0, 75.0, 95.0]))
     return pd.DataFrame(
         {
             "metric": np.repeat(np.array(metrics, dtype=object), months),
             "month": np.tile(np.arange(1, months + 1), n_metrics),
             "mean": _old_nan_mean(flat),
             "p5": p5,
+            "p25": p25,
             "p50": p50,
+            "p75": p75,
             "p95": p95,
             "missing": np.isnan(flat).sum(axis=0),
         },
