@@ -167,8 +167,7 @@ def decisions_table(frame: pd.DataFrame, *, long: bool = False) -> Table:
         for d in dict.fromkeys(frame["decision"]):
             table.add_row(f"P({d})", "")
             for _, r in frame[frame["decision"] == d].iterrows():
-                p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
-                table.add_row(f"  {r['scenario']}", f"{p}% [{low} to {high}]")
+                table.add_row(f"  {r['scenario']}", _probability_cell(r))
         return table
     table.add_column("Scenario", no_wrap=True)
     decisions = list(dict.fromkeys(frame["decision"]))
@@ -178,11 +177,17 @@ def decisions_table(frame: pd.DataFrame, *, long: bool = False) -> Table:
         rows = frame[frame["scenario"] == name].set_index("decision")
         cells = [name]
         for d in decisions:
-            r = rows.loc[d]
-            p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
-            cells.append(f"{p}% [{low} to {high}]")
+            cells.append(_probability_cell(rows.loc[d]))
         table.add_row(*cells)
     return table
+
+
+def _probability_cell(r: pd.Series) -> str:
+    """``P% [low to high]``, or a dash where there is no probability (the baseline)."""
+    if np.isnan(r["probability"]):
+        return "–"
+    p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
+    return f"{p}% [{low} to {high}]"
 
 
 def sweep_table(frame: pd.DataFrame, keys: Sequence[str], metric: str, month: int) -> Table:

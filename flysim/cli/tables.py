@@ -31,6 +31,7 @@ __all__ = [
     "KPIS",
     "KPI_LABELS",
     "MISSING",
+    "ROI_NOTE",
     "BreakEven",
     "break_even",
     "format_break_even",
@@ -63,6 +64,8 @@ KPIS: tuple[str, ...] = (
     "flywheel_velocity",
     "health_score",
     "roi_cumulative",
+    "contribution_cumulative",
+    "nrr",
 )
 
 #: Row labels, from the metric catalogue; the metric's own name is the column
@@ -247,15 +250,27 @@ def break_even(roi: np.ndarray) -> BreakEven:
 def format_break_even(be: BreakEven) -> str:
     """One line on break-even.
 
-    >>> format_break_even(BreakEven(p50_month=7.0, share=0.83, horizon=18))
+    ROI sets all revenue, an existing base's included, against all spend: the
+    line says so, and points to cumulative contribution for judging a plan.
+
+    >>> format_break_even(BreakEven(p50_month=7.0, share=0.83, horizon=18))[:74]
     'Break-even (cumulative ROI > 0): P50 month 7; 83% of runs within 18 months'
     """
     within = f"{100 * be.share:.0f}% of runs within {be.horizon} months"
     if be.share == 0:
-        return f"Break-even (cumulative ROI > 0): no run within {be.horizon} months"
-    if math.isinf(be.p50_month):
-        return f"Break-even (cumulative ROI > 0): P50 after month {be.horizon}; {within}"
-    return f"Break-even (cumulative ROI > 0): P50 month {be.p50_month:.0f}; {within}"
+        line = f"Break-even (cumulative ROI > 0): no run within {be.horizon} months"
+    elif math.isinf(be.p50_month):
+        line = f"Break-even (cumulative ROI > 0): P50 after month {be.horizon}; {within}"
+    else:
+        line = f"Break-even (cumulative ROI > 0): P50 month {be.p50_month:.0f}; {within}"
+    return f"{line}. {ROI_NOTE}"
+
+
+#: What ROI and break-even count, said wherever they are shown.
+ROI_NOTE = (
+    "ROI counts all revenue, the existing base's included, against all spend; "
+    "to judge a plan, read cumulative contribution (gross profit - spend)."
+)
 
 
 def header_line(provenance: Provenance) -> str:

@@ -25,6 +25,7 @@ DASHBOARD_METRICS: tuple[str, ...] = (
     "nps",
     "referral_rate",
     "flywheel_velocity",
+    "contribution_cumulative",
 )
 
 #: A 16:9 slide.
@@ -43,7 +44,7 @@ def dashboard(
     fig: Figure | None = None,
     metrics: Sequence[str] = DASHBOARD_METRICS,
     *,
-    ncols: int = 4,
+    ncols: int = 3,
 ) -> Figure:
     """One figure of fan charts of the flywheel's key metrics.
 

@@ -36,6 +36,8 @@ RUN_KPIS: tuple[str, ...] = (
     "referral_rate",
     "customer_generated_revenue_share",
     "roi_cumulative",
+    "contribution_cumulative",
+    "nrr",
 )
 
 
@@ -117,6 +119,9 @@ def _decisions_table(frame: Any) -> Table:
         cells = [f"P({decision})"]
         for name in names:
             r = frame[(frame["scenario"] == name) & (frame["decision"] == decision)].iloc[0]
+            if r["probability"] != r["probability"]:  # NaN: the baseline against itself
+                cells.append("–")
+                continue
             p, low, high = (_percent(r[k]) for k in ("probability", "low", "high"))
             cells.append(f"{p}% [{low} to {high}]")
         rows.append(cells)
@@ -124,7 +129,10 @@ def _decisions_table(frame: Any) -> Table:
         "Decision probabilities",
         ["Decision", *names],
         rows,
-        "Share of runs meeting each threshold, with its Wilson 95 % interval.",
+        "Share of runs meeting each threshold, with its Wilson 95 % interval; "
+        "the contribution row compares each run with the same run of the first scenario. "
+        "Break-even reads cumulative ROI, which counts the whole base's revenue: "
+        "judge a plan by its cumulative contribution.",
     )
 
 

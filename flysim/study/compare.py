@@ -55,6 +55,7 @@ COMPARE_KPIS: tuple[str, ...] = (
     "customer_generated_revenue_share",
     "flywheel_velocity",
     "roi_cumulative",
+    "contribution_cumulative",
 )
 
 
@@ -341,6 +342,9 @@ def decisions(
 ) -> pd.DataFrame:
     """Each result's probability of meeting each decision threshold, with a 95 % Wilson interval.
 
+    Every scenario after the first also gets P(its cumulative contribution at
+    the last month is above the first's), over paired runs.
+
     Parameters
     ----------
     results : mapping of str to SimulationResult
@@ -356,11 +360,19 @@ def decisions(
     """
     t = thresholds
     rows = []
+    base_name, base = next(iter(results.items()))
     for name, result in results.items():
         months = result.n_months
         last = months - 1
         be = break_even_month(result.metric("roi_cumulative"))
-        checks = {
+        checks: dict[str, np.ndarray] = {}
+        if name != base_name:
+            # Paired: run r of both scenarios shares its random numbers.
+            ahead = result.metric("contribution_cumulative")[:, last]
+            checks[_ahead(base_name, months)] = (
+                ahead > base.metric("contribution_cumulative")[:, last]
+            )
+        checks |= {
             f"LTV:CAC >= {t.ltv_cac:g} at month {months}": (
                 result.metric("ltv_cac")[:, last] >= t.ltv_cac
             ),
@@ -369,6 +381,12 @@ def decisions(
                 result.metric("payback_months")[:, last] <= t.payback_months
             ),
         }
+        if name == base_name and len(results) > 1:
+            # The baseline against itself: no probability, a row all the same.
+            rows.append(
+                {"scenario": name, "decision": _ahead(base_name, months), "probability": np.nan,
+                 "low": np.nan, "high": np.nan, "runs": 0}
+            )  # fmt: skip
         for decision, met in checks.items():
             k, n = int(np.sum(met)), len(met)  # NaN compares False: never met
             ci = stats.binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
@@ -383,6 +401,10 @@ def decisions(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _ahead(base: str, months: int) -> str:
+    return f"cumulative contribution above {base}'s at month {months}"
 
 
 def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
