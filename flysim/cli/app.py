@@ -47,7 +47,15 @@ from .common import (
 )
 from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
 from .options import Format, Kpis, Report
-from .tables import KPIS, break_even, format_break_even, header_line, kpi_frame, kpi_layouts
+from .tables import (
+    KPIS,
+    ROI_NOTE,
+    break_even,
+    format_break_even,
+    header_line,
+    kpi_frame,
+    kpi_layouts,
+)
 
 __all__ = ["app"]
 
@@ -202,7 +210,7 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         return
     if output_format is OutputFormat.json:
         frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
-        header = {**p.to_dict(), "break_even": be}
+        header = {**p.to_dict(), "break_even": be, "roi_note": ROI_NOTE}
         stdout.out(frame_json(header, {"kpis": frame}), end="")
         return
     layouts = kpi_layouts(summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis)
@@ -210,13 +218,14 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         stdout.out(f"**{header_line(p)}**\n")
         for table in layouts[0]:
             stdout.out(table_markdown(table))
-        stdout.out(f"{be}\n")
+        stdout.out(f"{be}\n\n{ROI_NOTE}\n")
         return
     # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
     stdout.print(Text(header_line(p), style="bold"))
     for table in fit_tables(layouts, stdout.width):
         stdout.print(table)
     stdout.print(Text(be))
+    stdout.print(Text(ROI_NOTE, style="dim"))
 
 
 @app.command()

@@ -248,22 +248,17 @@ def break_even(roi: np.ndarray) -> BreakEven:
 
 
 def format_break_even(be: BreakEven) -> str:
-    """One line on break-even.
+    """One line on break-even (``ROI_NOTE`` says what ROI counts; print it beside).
 
-    ROI sets all revenue, an existing base's included, against all spend: the
-    line says so, and points to cumulative contribution for judging a plan.
-
-    >>> format_break_even(BreakEven(p50_month=7.0, share=0.83, horizon=18))[:74]
+    >>> format_break_even(BreakEven(p50_month=7.0, share=0.83, horizon=18))
     'Break-even (cumulative ROI > 0): P50 month 7; 83% of runs within 18 months'
     """
     within = f"{100 * be.share:.0f}% of runs within {be.horizon} months"
     if be.share == 0:
-        line = f"Break-even (cumulative ROI > 0): no run within {be.horizon} months"
-    elif math.isinf(be.p50_month):
-        line = f"Break-even (cumulative ROI > 0): P50 after month {be.horizon}; {within}"
-    else:
-        line = f"Break-even (cumulative ROI > 0): P50 month {be.p50_month:.0f}; {within}"
-    return f"{line}. {ROI_NOTE}"
+        return f"Break-even (cumulative ROI > 0): no run within {be.horizon} months"
+    if math.isinf(be.p50_month):
+        return f"Break-even (cumulative ROI > 0): P50 after month {be.horizon}; {within}"
+    return f"Break-even (cumulative ROI > 0): P50 month {be.p50_month:.0f}; {within}"
 
 
 #: What ROI and break-even count, said wherever they are shown.

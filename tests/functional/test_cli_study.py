@@ -48,7 +48,7 @@ def test_compare_prints_both_months_paired_differences_and_decisions(two):
     assert table.loc[table["scenario"] == "Tiny", "diff_mean"].isna().all()
     assert table.loc[table["scenario"] == "Cheap", "n_pairs"].max() == 30
     decisions = pd.read_csv(folder / "decisions.csv")
-    assert len(decisions) == 6
+    assert len(decisions) == 8  # 3 thresholds each, and P(contribution above the first)
     assert (folder / "flow.png").stat().st_size > 0
     assert (folder / "fan-mrr.png").stat().st_size > 0
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -63,7 +63,7 @@ def test_table_months_are_3_6_12_and_horizon_within_horizon(horizon, expected):
 def test_every_kpi_is_a_metric_and_has_a_label():
     assert set(KPIS) <= set(METRICS)
     assert set(KPIS) == set(KPI_LABELS)
-    assert len(set(KPIS)) == len(KPIS) == 16
+    assert len(set(KPIS)) == len(KPIS) == 18
 
 
 @pytest.mark.parametrize(

@@ -140,15 +140,20 @@ def test_compare_defaults_and_names(comparison):
 
 def test_decisions_are_the_shares_of_runs_meeting_each_threshold(comparison):
     d = comparison.decisions()
-    for name, result in zip(comparison.names, comparison.results, strict=True):
+    base = comparison.results[0].metric("contribution_cumulative")[:, -1]
+    for i, (name, result) in enumerate(zip(comparison.names, comparison.results, strict=True)):
         rows = d[d["scenario"] == name].set_index("decision")["probability"]
+        ahead = result.metric("contribution_cumulative")[:, -1] > base  # paired, run by run
         expected = [
+            np.nan if i == 0 else np.mean(ahead),  # the baseline against itself: none
             np.mean(result.metric("ltv_cac")[:, -1] >= 10),
             np.mean(break_even_month(result.metric("roi_cumulative")) <= 6),
             np.mean(result.metric("payback_months")[:, -1] <= 3),
         ]
         np.testing.assert_allclose(rows.to_numpy(), expected)
-    assert (d["low"] <= d["probability"]).all() and (d["probability"] <= d["high"]).all()
+    known = d.dropna(subset=["probability"])
+    assert (known["low"] <= known["probability"]).all()
+    assert (known["probability"] <= known["high"]).all()
 
 
 def test_the_table_holds_percentiles_and_the_paired_difference(comparison):
