@@ -157,7 +157,7 @@ def test_the_cli_writes_the_metadata_too(tmp_path, monkeypatch):
 
 
 def test_from_disk_gives_the_same_tables(result, table, tmp_path):
-    folder = result.save(tmp_path / "res", plots=False)
+    folder = result.save(tmp_path / "res", figures=False)
     pd.testing.assert_frame_equal(flysim.lifetimes(flysim.SimulationResult.load(folder)), table)
     pd.testing.assert_frame_equal(flysim.lifetimes(folder), table)
     csv = write_events(result.events, tmp_path / "ev.csv")

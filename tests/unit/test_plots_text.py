@@ -79,13 +79,13 @@ def scenarios(tmp_path_factory):
 
 def test_run_figures_draw_names_as_text(scenarios, tmp_path):
     result = flysim.simulate(load_scenario(scenarios[1]), runs=4, seed=1, months=6)
-    folder = result.save(tmp_path / "run", plots=True)
+    folder = result.save(tmp_path / "run", figures=True)
     assert len(list(folder.glob("*.png"))) >= 2
 
 
 def test_compare_figures_draw_names_as_text(scenarios, tmp_path):
     comparison = flysim.compare(scenarios, runs=4, seed=1, months=6)
-    folder = comparison.save(tmp_path / "compare", plots=True)
+    folder = comparison.save(tmp_path / "compare", figures=True)
     assert list(folder.glob("*.png"))
 
 
@@ -96,7 +96,7 @@ def test_sweep_figures_draw_names_as_text(scenarios, tmp_path):
         ["attract.paid.budget_per_month=500:1500:2", "engage.risk_per_month=0.02:0.08:2"],
     ):
         result = flysim.sweep(base, params, "mrr", runs=3, seed=1)
-        folder = result.save(tmp_path / f"sweep{len(params)}", plots=True)
+        folder = result.save(tmp_path / f"sweep{len(params)}", figures=True)
         assert list(folder.glob("*.png"))
 
 
@@ -109,5 +109,5 @@ def test_sensitivity_figures_draw_names_as_text(scenarios, tmp_path):
         runs=3,
         seed=1,
     )
-    folder = result.save(tmp_path / "sensitivity", plots=True)
+    folder = result.save(tmp_path / "sensitivity", figures=True)
     assert list(folder.glob("*.png"))
