@@ -18,7 +18,8 @@ from flysim.metrics.catalogue import metric_info
 from flysim.metrics.formatting import MISSING, format_cell, format_diff
 from flysim.result import SimulationResult
 from flysim.scenario import resolved_dict
-from flysim.study.compare import COMPARE_KPIS, Comparison, Thresholds, decisions
+from flysim.study.compare import COMPARE_KPIS, Comparison
+from flysim.study.decisions import Thresholds, decisions
 
 __all__ = ["RUN_KPIS", "ReportContent", "Table", "flat_keys", "report_content", "scenario_diff"]
 

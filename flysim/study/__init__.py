@@ -9,7 +9,8 @@ default.
 
 from __future__ import annotations
 
-from flysim.study.compare import COMPARE_KPIS, Comparison, Thresholds, compare
+from flysim.study.compare import COMPARE_KPIS, Comparison, compare
+from flysim.study.decisions import Thresholds
 from flysim.study.params import Param, numeric_keys, parse_param
 from flysim.study.sensitivity import METHODS, SensitivityResult, sensitivity
 from flysim.study.sweep import SweepResult, sweep

@@ -14,32 +14,30 @@ is better for costs, churn and payback: the metric catalogue's ``direction``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from flysim._args import check_int
 from flysim.engines import Engine
 from flysim.metrics.catalogue import metric_info
-from flysim.metrics.derive import break_even_month
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
 from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
-from flysim.study.paired import CONFIDENCE, paired_difference, paired_median
+from flysim.study.decisions import Thresholds, decisions
+from flysim.study.paired import paired_difference, paired_median
 from flysim.study.saving import figures_wanted, load_comparison, save_comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["COMPARE_KPIS", "Comparison", "Thresholds", "compare", "decisions"]
+__all__ = ["COMPARE_KPIS", "Comparison", "compare"]
 
 #: The KPIs a comparison reports, in row order.
 COMPARE_KPIS: tuple[str, ...] = (
@@ -57,26 +55,6 @@ COMPARE_KPIS: tuple[str, ...] = (
     "roi_cumulative",
     "contribution_cumulative",
 )
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The decision thresholds: P(LTV:CAC >= ltv_cac), P(break-even by month), P(payback <= months).
-
-    LTV:CAC and payback are read at the comparison's last month; break-even is
-    the first month cumulative ROI is above 0. A missing value (no customer
-    yet, no spend yet) never meets a threshold.
-    """
-
-    ltv_cac: float = 3.0
-    break_even_month: int = 8
-    payback_months: float = 12.0
-
-    def __post_init__(self) -> None:
-        for name in ("ltv_cac", "break_even_month", "payback_months"):
-            value = getattr(self, name)
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"thresholds.{name} must be a number > 0, got {value!r}")
 
 
 class Comparison:
@@ -335,76 +313,6 @@ def compare(
         SimulationResult(batch.data[i], s, batch.provenance(s)) for i, s in enumerate(loaded)
     ]
     return Comparison(results, _unique_names(loaded), thresholds or Thresholds())
-
-
-def decisions(
-    results: Mapping[str, SimulationResult], thresholds: Thresholds = Thresholds()
-) -> pd.DataFrame:
-    """Each result's probability of meeting each decision threshold, with a 95 % Wilson interval.
-
-    Every scenario after the first also gets P(its cumulative contribution at
-    the last month is above the first's), over paired runs.
-
-    Parameters
-    ----------
-    results : mapping of str to SimulationResult
-        Scenario name to its result (one is enough: a single run is judged too).
-    thresholds : Thresholds
-        LTV:CAC at the horizon, break-even month, payback at the horizon.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (scenario, decision): ``decision``, ``threshold``,
-        ``probability``, ``low``, ``high``, ``runs``.
-    """
-    t = thresholds
-    rows = []
-    base_name, base = next(iter(results.items()))
-    for name, result in results.items():
-        months = result.n_months
-        last = months - 1
-        be = break_even_month(result.metric("roi_cumulative"))
-        checks: dict[str, np.ndarray] = {}
-        if name != base_name:
-            # Paired: run r of both scenarios shares its random numbers.
-            ahead = result.metric("contribution_cumulative")[:, last]
-            checks[_ahead(base_name, months)] = (
-                ahead > base.metric("contribution_cumulative")[:, last]
-            )
-        checks |= {
-            f"LTV:CAC >= {t.ltv_cac:g} at month {months}": (
-                result.metric("ltv_cac")[:, last] >= t.ltv_cac
-            ),
-            f"break-even by month {t.break_even_month}": be <= t.break_even_month,
-            f"payback <= {t.payback_months:g} months at month {months}": (
-                result.metric("payback_months")[:, last] <= t.payback_months
-            ),
-        }
-        if name == base_name and len(results) > 1:
-            # The baseline against itself: no probability, a row all the same.
-            rows.append(
-                {"scenario": name, "decision": _ahead(base_name, months), "probability": np.nan,
-                 "low": np.nan, "high": np.nan, "runs": 0}
-            )  # fmt: skip
-        for decision, met in checks.items():
-            k, n = int(np.sum(met)), len(met)  # NaN compares False: never met
-            ci = stats.binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
-            rows.append(
-                {
-                    "scenario": name,
-                    "decision": decision,
-                    "probability": k / n,
-                    "low": ci.low,
-                    "high": ci.high,
-                    "runs": n,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _ahead(base: str, months: int) -> str:
-    return f"cumulative contribution above {base}'s at month {months}"
 
 
 def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:

@@ -23,12 +23,11 @@ from flysim.engines.mc.plan import (
     DEFAULT_STEPS_PER_MONTH,
     Plan,
     Plans,
-    Schedule,
     make_plans,
-    schedule,
     stack_plans,
     structure,
 )
+from flysim.engines.mc.schedule import Schedule, schedule
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
 from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
