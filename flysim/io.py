@@ -43,6 +43,7 @@ __all__ = [
     "FigureWriter",
     "atomic_directory",
     "build_manifest",
+    "combine_writers",
     "provenance_from_manifest",
     "read_manifest",
     "read_table",
@@ -266,6 +267,18 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
             f"(this flysim reads up to {FORMAT_VERSION}); upgrade flysim"
         )
     return manifest
+
+
+def combine_writers(*writers: FigureWriter | None) -> FigureWriter | None:
+    """One writer that runs each given writer in turn (None when none is given)."""
+    given = [w for w in writers if w is not None]
+    if not given:
+        return None
+
+    def write_all(folder: Path) -> list[str | os.PathLike[str]]:
+        return [p for w in given for p in w(folder)]
+
+    return write_all
 
 
 def _figures(writer: FigureWriter | None, folder: Path) -> list[str]:

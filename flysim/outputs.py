@@ -38,7 +38,8 @@ __all__ = [
 
 #: The file that marks a folder as a flysim result (``flysim.io`` writes it).
 MANIFEST_FILE = "manifest.json"
-#: Written into a result folder after it is saved (``--report``), so no manifest lists it.
+#: The report flysim writes into a result folder: ``--report`` lists it in the
+#: manifest; ``flysim report FOLDER`` adds it to a folder saved earlier.
 REPORT_FILE = "report.html"
 #: Characters the temporary sibling adds to a name: ``.`` + name + ``-`` + 8 random.
 _TMP_EXTRA = 10

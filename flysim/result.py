@@ -237,7 +237,12 @@ class SimulationResult:
         )
 
     def save(
-        self, directory: str | Path, *, figures: bool = True, plots: bool | None = None
+        self,
+        directory: str | Path,
+        *,
+        figures: bool = True,
+        plots: bool | None = None,
+        extra: io.FigureWriter | None = None,
     ) -> Path:
         """Write the result atomically into ``directory``.
 
@@ -257,6 +262,9 @@ class SimulationResult:
             Also write the PNG figures (default).
         plots : bool or None, optional
             Deprecated name of ``figures``.
+        extra : callable, optional
+            Called with the folder being built, after the figures; returns the
+            files it wrote there (a report, say), which the manifest lists.
 
         Returns
         -------
@@ -279,7 +287,7 @@ class SimulationResult:
             from flysim.plots.output import save_figures  # matplotlib only when figures are wanted
 
             writer = partial(save_figures, self)
-        return io.write_result(self, directory, figures=writer)
+        return io.write_result(self, directory, figures=io.combine_writers(writer, extra))
 
     @classmethod
     def load(cls, directory: str | Path) -> SimulationResult:

@@ -24,6 +24,7 @@ from flysim.simulate import simulate
 
 from .common import (
     EXIT_BAD_INPUT,
+    REPORT_FILE,
     EngineName,
     Overrides,
     Quiet,
@@ -41,6 +42,7 @@ from .common import (
     fail,
     interrupted,
     load,
+    report_writer,
     stderr,
     stdout,
     workers_or_all,
@@ -176,12 +178,9 @@ def run(
         if not quiet:
             _print_kpis(result, picked, output_format)
         try:
-            saved = result.save(out_dir, figures=not no_plots)
-            written = [saved]
-            if report:
-                from flysim.report import write_report  # matplotlib only when asked
-
-                written.append(write_report(result, saved / "report.html"))
+            extra = report_writer(result) if report else None
+            saved = result.save(out_dir, figures=not no_plots, extra=extra)
+            written = [saved] + ([saved / REPORT_FILE] if report else [])
             if events_file is not None:
                 # simulate(events=True) above always returns the event log.
                 assert result.events is not None

@@ -11,10 +11,10 @@ import enum
 import logging
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ from rich.text import Text
 
 from flysim.engines import ENGINES
 from flysim.limits import MAX_RUNS, MAX_WORKERS, JobTooLargeError, check_job
-from flysim.outputs import OutputPathError, check_output_file, check_result_folder
+from flysim.outputs import REPORT_FILE, OutputPathError, check_output_file, check_result_folder
 from flysim.scenario import Scenario, ScenarioError, load_scenario
 
 from .signals import exit_status
@@ -32,6 +32,7 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
+    "REPORT_FILE",
     "EngineName",
     "Overrides",
     "Quiet",
@@ -50,6 +51,7 @@ __all__ = [
     "interrupted",
     "load",
     "report_interrupted",
+    "report_writer",
     "stderr",
     "stdout",
     "workers_or_all",
@@ -239,3 +241,17 @@ Workers = Annotated[
         help="Worker processes (default: all cores); results never depend on it.",
     ),
 ]
+
+
+def report_writer(subject: Any) -> Callable[[Path], list[Path]]:
+    """What writes ``subject``'s report into the results folder being built.
+
+    Through the folder's own writer, so the manifest lists ``report.html``
+    and a later run into the folder replaces it like every file flysim wrote.
+    """
+    from flysim.report import write_report  # matplotlib only when asked
+
+    def write(folder: Path) -> list[Path]:
+        return [write_report(subject, folder / REPORT_FILE)]
+
+    return write

@@ -44,6 +44,7 @@ from .common import (
     fail,
     interrupted,
     load,
+    report_writer,
     stderr,
     stdout,
     workers_or_all,
@@ -159,12 +160,8 @@ def compare_command(
             _print_comparison(comparison, picked, output_format)
 
     def save(folder: Path) -> Path:
-        saved = comparison.save(folder, figures=not no_plots)
-        if report:
-            from flysim.report import write_report  # matplotlib only when asked
-
-            write_report(comparison, saved / "report.html")
-        return saved
+        extra = report_writer(comparison) if report else None
+        return comparison.save(folder, figures=not no_plots, extra=extra)
 
     _save(save, out, comparison.default_folder(), quiet, output_format)
 

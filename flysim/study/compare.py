@@ -24,6 +24,7 @@ import pandas as pd
 
 from flysim._args import check_int
 from flysim.engines import Engine
+from flysim.io import FigureWriter
 from flysim.metrics.catalogue import metric_info
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
@@ -200,6 +201,7 @@ class Comparison:
         *,
         figures: bool = True,
         plots: bool | None = None,
+        extra: FigureWriter | None = None,
     ) -> Path:
         """Write the comparison's results folder atomically; return its absolute path.
 
@@ -219,10 +221,13 @@ class Comparison:
             Also write the PNG figures (default).
         plots : bool or None, optional
             Deprecated name of ``figures``.
+        extra : callable, optional
+            Called with the folder being built, after the figures; returns the
+            files it wrote there (a report, say), which the manifest lists.
         """
         folder = Path(directory) if directory is not None else self.default_folder()
         return save_comparison(
-            self, folder, figures=figures_wanted(figures, plots), kpis=COMPARE_KPIS
+            self, folder, figures=figures_wanted(figures, plots), kpis=COMPARE_KPIS, extra=extra
         )
 
     @classmethod

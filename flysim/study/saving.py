@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from flysim.io import RUNS_FILE, FigureWriter, read_manifest, read_table, write_folder
+from flysim.io import (
+    RUNS_FILE,
+    FigureWriter,
+    combine_writers,
+    read_manifest,
+    read_table,
+    write_folder,
+)
 from flysim.result import Provenance, SimulationResult
 from flysim.scenario import Scenario, resolved_dict
 
@@ -156,7 +163,12 @@ def values_frames(
 
 
 def save_comparison(
-    comparison: Comparison, folder: str | PathLike[str], *, figures: bool, kpis: Sequence[str]
+    comparison: Comparison,
+    folder: str | PathLike[str],
+    *,
+    figures: bool,
+    kpis: Sequence[str],
+    extra: FigureWriter | None = None,
 ) -> Path:
     """Write a comparison's folder (see :meth:`flysim.Comparison.save`); ``kpis`` get fan charts."""
     results = comparison.by_name()
@@ -185,7 +197,7 @@ def save_comparison(
         csv={"comparison.csv": comparison.table(), "decisions.csv": comparison.decisions()},
         parquet={RUNS_FILE: comparison.iter_frames()},
         metadata=parquet_metadata(manifest),
-        figures=writer,
+        figures=combine_writers(writer, extra),
     )
 
 
