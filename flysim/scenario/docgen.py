@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from flysim.scenario.errors import allowed_text, is_model, item_type, unwrap_optional
+from flysim.scenario.fields import allowed_text, is_model, item_type, unwrap_optional
 from flysim.scenario.responses import Response
 from flysim.scenario.schema import Scenario
 

@@ -20,11 +20,11 @@ from flysim.scenario.errors import (
     Origin,
     ScenarioError,
     ScenarioProblem,
-    field_at,
     format_key,
     format_value,
     unknown_key_message,
 )
+from flysim.scenario.fields import field_at
 from flysim.scenario.schema import Scenario
 from flysim.scenario.tree import leaves, merge, thaw
 from flysim.scenario.validation import validate_tree

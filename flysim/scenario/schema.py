@@ -13,12 +13,10 @@ off. Field descriptions double as the per-key documentation in
 from __future__ import annotations
 
 import math
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from flysim.scenario.bounds import (
-    MAX_COUNT_RATE,
     MAX_INITIAL,
     MAX_MARKET,
     MAX_MONEY,
@@ -33,9 +31,24 @@ from flysim.scenario.bounds import (
     check_organic_growth,
     check_paid_leads,
 )
+from flysim.scenario.health_schema import (
+    TRIGGER_NAMES,
+    CountByHealth,
+    Education,
+    Escalation,
+    Health,
+    ProbByHealth,
+    RateByHealth,
+    Retention,
+    RiskAlert,
+    Triggers,
+    UsageByHealth,
+)
 from flysim.scenario.responses import LeadsResponse, RateResponse, ShareResponse
+from flysim.scenario.section import Section
 
 __all__ = [
+    "TRIGGER_NAMES",
     "Attract",
     "Costs",
     "CountByHealth",
@@ -64,16 +77,7 @@ __all__ = [
     "UsageByHealth",
 ]
 
-TRIGGER_NAMES: tuple[str, ...] = ("risk_alert", "education", "escalation", "retention")
-HEALTH_STATES: tuple[str, ...] = ("healthy", "at_risk")
-NPS_CATEGORIES: tuple[str, ...] = ("promoter", "passive", "detractor")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
-class ScenarioMeta(_Section):
+class ScenarioMeta(Section):
     """``[scenario]``: identity, horizon and Monte Carlo defaults."""
 
     name: str = Field(
@@ -91,7 +95,7 @@ class ScenarioMeta(_Section):
     )
 
 
-class Market(_Section):
+class Market(Section):
     """``[market]``: the addressable market that saturates."""
 
     size: int | None = Field(
@@ -99,7 +103,7 @@ class Market(_Section):
     )
 
 
-class Initial(_Section):
+class Initial(Section):
     """``[initial]``: the customer base at t = 0."""
 
     customers: int = Field(
@@ -121,7 +125,7 @@ class Initial(_Section):
         return self
 
 
-class Tier(_Section):
+class Tier(Section):
     """One subscription tier."""
 
     name: str = Field(min_length=1, description="Tier name.")
@@ -133,7 +137,7 @@ class Tier(_Section):
     )
 
 
-class Revenue(_Section):
+class Revenue(Section):
     """``[revenue]``: margin and the ordered upsell ladder of tiers."""
 
     gross_margin: Probability = Field(1.0, description="Gross profit as a share of revenue.")
@@ -149,7 +153,7 @@ class Revenue(_Section):
         return self
 
 
-class _Channel(_Section):
+class _Channel(Section):
     conversion: Probability = Field(description="Probability that a lead of this channel converts.")
     days_to_decide: Days = Field(
         0.0, description="Mean exponential delay before a lead decides; 0 decides at once."
@@ -213,7 +217,7 @@ class ReferralChannel(_Channel):
     """``[attract.referral]``: leads sent by advocates."""
 
 
-class Attract(_Section):
+class Attract(Section):
     """``[attract]``: the three lead channels, each optional."""
 
     paid: PaidChannel | None = None
@@ -221,104 +225,7 @@ class Attract(_Section):
     referral: ReferralChannel | None = None
 
 
-class RateByHealth(_Section):
-    """A non-negative rate (a hazard a month) for each health state."""
-
-    healthy: Rate
-    at_risk: Rate
-
-
-class CountByHealth(_Section):
-    """A non-negative mean count (logins a week, tickets a month) for each health state."""
-
-    healthy: CountRate
-    at_risk: CountRate
-
-
-class ProbByHealth(_Section):
-    """A probability for each health state."""
-
-    healthy: Probability
-    at_risk: Probability
-
-
-_OpenUnit = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
-
-
-class UsageByHealth(_Section):
-    """A mean feature-usage share in (0, 1) for each health state (a Beta mean)."""
-
-    healthy: _OpenUnit
-    at_risk: _OpenUnit
-
-
-class Health(_Section):
-    """``[engage.health]``: the weekly signal distributions by health state."""
-
-    logins_per_week: CountByHealth = Field(description="Poisson mean of weekly logins.")
-    feature_usage: UsageByHealth = Field(description="Beta mean of the feature-usage share.")
-    feature_usage_concentration: float = Field(
-        10.0,
-        ge=1e-3,
-        le=1e6,
-        allow_inf_nan=False,
-        description="Beta concentration a + b.",
-    )
-    tickets_per_month: CountByHealth = Field(description="Poisson mean of support tickets a month.")
-    payment_delay: ProbByHealth = Field(description="Probability that a payment is delayed.")
-
-
-class _Trigger(_Section):
-    cost: Money = Field(description="Cost of one action, charged every time the trigger fires.")
-    success: Probability = Field(
-        description="Probability that the action recovers an at-risk customer."
-    )
-
-
-class RiskAlert(_Trigger):
-    """``[engage.triggers.risk_alert]``: few logins -> proactive support."""
-
-    logins_below: float = Field(
-        2.0, ge=0.0, le=MAX_COUNT_RATE, allow_inf_nan=False, description="Fires when logins < this."
-    )
-
-
-class Education(_Trigger):
-    """``[engage.triggers.education]``: low feature usage -> education sequence."""
-
-    usage_below: Probability = Field(0.5, description="Fires when feature usage < this.")
-
-
-class Escalation(_Trigger):
-    """``[engage.triggers.escalation]``: many tickets -> escalation."""
-
-    tickets_above: float = Field(
-        3.0,
-        ge=0.0,
-        le=MAX_COUNT_RATE,
-        allow_inf_nan=False,
-        description="Fires when tickets > this.",
-    )
-
-
-class Retention(_Trigger):
-    """``[engage.triggers.retention]``: a delayed payment -> retention campaign."""
-
-
-class Triggers(_Section):
-    """``[engage.triggers]``: the four health-score triggers, each optional."""
-
-    risk_alert: RiskAlert | None = None
-    education: Education | None = None
-    escalation: Escalation | None = None
-    retention: Retention | None = None
-
-    def enabled(self) -> dict[str, _Trigger]:
-        """The triggers that are switched on, by name, in the model's fixed order."""
-        return {n: t for n in TRIGGER_NAMES if (t := getattr(self, n)) is not None}
-
-
-class Engage(_Section):
+class Engage(Section):
     """``[engage]``: onboarding, the health chain, churn and upsell."""
 
     days_to_value: Days = Field(0.0, description="Mean onboarding time (time to value).")
@@ -348,7 +255,7 @@ class Engage(_Section):
         return self
 
 
-class NpsShares(_Section):
+class NpsShares(Section):
     """Shares of promoters, passives and detractors; they sum to 1."""
 
     promoter: Probability
@@ -367,14 +274,14 @@ class NpsShares(_Section):
         return (self.promoter, self.passive, self.detractor)
 
 
-class Nps(_Section):
+class Nps(Section):
     """NPS category distributions by health state."""
 
     healthy: NpsShares
     at_risk: NpsShares
 
 
-class Delight(_Section):
+class Delight(Section):
     """``[delight]``: NPS categories and the referral programme."""
 
     nps: Nps
@@ -397,7 +304,7 @@ class Delight(_Section):
     reward: Money = Field(0.0, description="Reward paid for each customer won through a referral.")
 
 
-class Evolve(_Section):
+class Evolve(Section):
     """``[evolve]``: experiments that compound conversion."""
 
     experiments_per_month: CountRate = Field(description="Poisson rate of experiments.")
@@ -408,14 +315,14 @@ class Evolve(_Section):
     cost_per_experiment: Money = Field(0.0, description="Cost of one experiment.")
 
 
-class Costs(_Section):
+class Costs(Section):
     """``[costs]``: fixed and per-customer costs."""
 
     stack_per_month: Money = Field(0.0, description="Tool stack cost.")
     onboarding_per_customer: Money = Field(0.0, description="Cost booked at each conversion.")
 
 
-class Scenario(_Section):
+class Scenario(Section):
     """A whole, validated, immutable scenario."""
 
     scenario: ScenarioMeta

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from flysim.scenario import Scenario, ScenarioError, apply_overrides
-from flysim.scenario.errors import field_at, format_key, response_of, unknown_key_message
+from flysim.scenario.errors import format_key, unknown_key_message
+from flysim.scenario.fields import field_at, response_of
 from flysim.scenario.overrides import split_key as _split_key
 
 __all__ = [
