@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,7 @@ __all__ = [
     "atomic_directory",
     "build_manifest",
     "combine_writers",
+    "figures_wanted",
     "provenance_from_manifest",
     "read_manifest",
     "read_table",
@@ -267,6 +269,16 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
             f"(this flysim reads up to {FORMAT_VERSION}); upgrade flysim"
         )
     return manifest
+
+
+def figures_wanted(figures: bool, plots: bool | None) -> bool:
+    """``figures``, or the deprecated ``plots`` argument when one was given."""
+    if plots is None:
+        return figures
+    warnings.warn(
+        "save(plots=...) is deprecated; use figures=...", DeprecationWarning, stacklevel=3
+    )
+    return plots
 
 
 def combine_writers(*writers: FigureWriter | None) -> FigureWriter | None:

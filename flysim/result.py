@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -277,11 +276,7 @@ class SimulationResult:
             If ``directory`` is a file, or a non-empty folder that is not a
             flysim result (it would be replaced).
         """
-        if plots is not None:
-            warnings.warn(
-                "save(plots=...) is deprecated; use figures=...", DeprecationWarning, stacklevel=2
-            )
-            figures = plots
+        figures = io.figures_wanted(figures, plots)
         writer: io.FigureWriter | None = None
         if figures:
             from flysim.plots.output import save_figures  # matplotlib only when figures are wanted

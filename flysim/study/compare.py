@@ -24,7 +24,7 @@ import pandas as pd
 
 from flysim._args import check_int
 from flysim.engines import Engine
-from flysim.io import FigureWriter
+from flysim.io import FigureWriter, figures_wanted
 from flysim.metrics.catalogue import metric_info
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
@@ -32,7 +32,7 @@ from flysim.result import SimulationResult
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.decisions import Thresholds, decisions
 from flysim.study.paired import paired_difference, paired_median
-from flysim.study.saving import figures_wanted, load_comparison, save_comparison
+from flysim.study.saving import load_comparison, save_comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

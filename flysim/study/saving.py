@@ -11,7 +11,6 @@ provenance, parameters), not how its variants were run.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from functools import partial
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
     from flysim.study.sweep import SweepResult
 
 __all__ = [
-    "figures_wanted",
     "load_comparison",
     "parquet_metadata",
     "save_comparison",
@@ -49,16 +47,6 @@ __all__ = [
     "study_manifest",
     "values_frames",
 ]
-
-
-def figures_wanted(figures: bool, plots: bool | None) -> bool:
-    """``figures``, or the deprecated ``plots`` argument when one was given."""
-    if plots is None:
-        return figures
-    warnings.warn(
-        "save(plots=...) is deprecated; use figures=...", DeprecationWarning, stacklevel=3
-    )
-    return plots
 
 
 def scenario_entry(provenance: Provenance, scenario: Scenario | None = None) -> dict[str, Any]:
