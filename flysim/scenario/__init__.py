@@ -13,8 +13,14 @@ Every key is documented in ``docs/scenarios.md``, generated from the schema by
 from __future__ import annotations
 
 from flysim.scenario.errors import ScenarioError, ScenarioProblem
-from flysim.scenario.loader import load_scenario, resolved_dict, scenario_hash, to_toml
-from flysim.scenario.overrides import Overrides, apply_overrides
+from flysim.scenario.loader import (
+    apply_overrides,
+    load_scenario,
+    resolved_dict,
+    scenario_hash,
+    to_toml,
+)
+from flysim.scenario.overrides import Overrides
 from flysim.scenario.schema import (
     Attract,
     Costs,

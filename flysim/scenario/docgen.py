@@ -58,6 +58,11 @@ UNITS: dict[str, str] = {
     "feature_usage_concentration": "Beta a + b",
     "tickets_per_month": "tickets / month",
     "payment_delay": "probability per weekly check",
+    "month": "month (1-based)",
+    "from_month": "month (1-based)",
+    "to_month": "month (1-based)",
+    "note": "text",
+    "set": "table of dotted keys",
     "logins_below": "logins / week",
     "usage_below": "fraction of features",
     "tickets_above": "tickets / month",
@@ -306,6 +311,65 @@ omitted; a key without one is required when its section is present.
 """
 
 
+_ARRAY_STATUS = "Optional: as many as the plan needs."
+
+#: Prose after an array of tables' key table: how ``[[changes]]`` reads.
+ARRAY_NOTES: dict[str, list[str]] = {
+    "changes": [
+        "A change makes the scenario a plan over time. `month = 4` holds from the start of",
+        "month 4 (t = 3 months) to the horizon, or until a later change of the same key. A ramp",
+        "(`from_month`, `to_month`) moves each numeric key in equal steps, one at the start of",
+        "each month, from the value in force before `from_month` to the target, reached in",
+        "`to_month`. Changes may come in any order; they apply in month order.",
+        "",
+        "```toml",
+        'extends = "startup.toml"',
+        "",
+        "[scenario]",
+        'name = "startup-plan"',
+        "",
+        "[[changes]]",
+        "month = 4",
+        'note = "move 30 % of ads into referral rewards"',
+        'set = { "attract.paid.budget_per_month" = 5600.0, "delight.reward" = 120.0 }',
+        "",
+        "[[changes]]",
+        "month = 6",
+        'note = "automated health interventions go live"',
+        'set = { "engage.triggers.risk_alert" = { logins_below = 2, cost = 15.0, success = 0.30 } }',  # noqa: E501
+        "",
+        "[[changes]]",
+        "from_month = 7",
+        "to_month = 12",
+        'set = { "attract.organic.cost_per_month" = 2000.0 }',
+        "```",
+        "",
+        "- `set` takes the dotted keys and TOML values that `--set` takes, response curves",
+        "  included. A whole table switches an optional part on from that month: a trigger, a",
+        "  lead channel (a launch), `[evolve]`. The text `\"off\"` switches a trigger or",
+        "  `[evolve]` off again (`set = { \"engage.triggers.risk_alert\" = \"off\" }`). A",
+        "  channel is not switched off: set its budget or leads to 0 (a stop).",
+        "- What cannot change mid-run is an error: `[scenario]` (the horizon, runs, seed),",
+        "  `market.size`, `[initial]`, the tiers' number and names (a price change is",
+        "  `revenue.tiers[i].mrr`), `engage.churn_heterogeneity` (drawn once per customer),",
+        "  and switching `[delight]` or `[engage.health]` on or off (give them from the start",
+        "  with a reward of 0 or no triggers, and change their keys).",
+        "- The scenario after each change is validated like a file; an error names the change",
+        "  (its index and note), the key, the value and what is allowed. Months past the",
+        "  horizon, a ramp whose `to_month` precedes its `from_month`, two changes of one key",
+        "  in one month and overlapping ramps of one key are errors.",
+        "- `extends`: like every array, a child's `changes` replace its base's whole (repeat",
+        "  the base's changes to keep them). `--set` changes the scenario before its changes",
+        "  apply (a change of the same key wins from its month), and reaches a change's own",
+        "  fields: `--set changes[0].month=5`.",
+        "- What a change means for customers already there (a price change reprices every",
+        "  customer, leads already deciding follow the new conversion and decision time...)",
+        "  is in `docs/model.md`, \"Plans over time\".",
+        "",
+    ],
+}
+
+
 def _fmt(value: Any) -> str:
     if value is PydanticUndefined:
         return "**required**"
@@ -387,7 +451,15 @@ def generate() -> str:
     lines = [INTRO]
     for name, field in Scenario.model_fields.items():
         ann, optional = unwrap_optional(field.annotation)
-        lines += _section(ann, (name,), field, optional)
+        item = item_type(ann)
+        if item is not None and is_model(item):
+            # An array of tables (``[[changes]]``): its heading says so.
+            section = _section(item, (f"{name}[]",), field, True)
+            section[0] = f"{section[0].split('`')[0]}`[[{name}]]`"
+            section[2] = section[2].replace(_status(field, True), _ARRAY_STATUS)
+            lines += [*section, *ARRAY_NOTES.get(name, [])]
+        else:
+            lines += _section(ann, (name,), field, optional)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -177,6 +177,8 @@ def allowed_text(info: FieldInfo | None, annotation: Any) -> str:
     elif (number := _number_or_response(base)) is not None:
         numbers = _range_text(_bounds(number), integer=False)
         text = f"{numbers}, or a response {{x = [...], y = [...]}}"
+    elif typing.get_origin(base) is dict:
+        text = "a table of at least one key and its value"
     elif is_model(base):
         text = f"a table with keys {', '.join(base.model_fields)}"
     elif item is not None:

@@ -22,15 +22,25 @@ from typing import Any
 
 import tomli_w
 
+from flysim.scenario.changes import check_changes
 from flysim.scenario.errors import Loc, Origin, ScenarioError, format_value
 from flysim.scenario.overrides import Overrides, apply_parsed, parse_overrides
 from flysim.scenario.schema import Scenario
-from flysim.scenario.tree import MAX_DEPTH, depth, drop_empty, leaves, merge, merge_origins
+from flysim.scenario.tree import (
+    MAX_DEPTH,
+    depth,
+    drop_empty,
+    leaves,
+    merge,
+    merge_origins,
+    thaw,
+)
 from flysim.scenario.validation import validate_tree
 
 __all__ = [
     "MAX_EXTENDS",
     "MAX_FILE_BYTES",
+    "apply_overrides",
     "load_scenario",
     "resolved_dict",
     "scenario_hash",
@@ -85,7 +95,38 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides | None = No
         apply_parsed(data, parse_overrides(overrides, display), origins, display)
     scenario = validate_tree(data, origins, display)
     scenario._source = display
+    check_changes(scenario)
     return scenario
+
+
+def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
+    """A new scenario with dotted keys changed, validated like a file.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Left unchanged (it is frozen).
+    overrides : mapping or iterable of str
+        As for :func:`~flysim.scenario.loader.load_scenario`.
+
+    Returns
+    -------
+    Scenario
+        The changed scenario, with the same ``source``.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown key (with the nearest known key) or a value the schema rejects.
+    """
+    display = scenario.source or "<scenario>"
+    data = thaw(scenario.model_dump())
+    origins: dict[Loc, Origin] = {}
+    apply_parsed(data, parse_overrides(overrides, display), origins, display)
+    changed = validate_tree(data, origins, display)
+    changed._source = scenario.source
+    check_changes(changed)
+    return changed
 
 
 def resolved_dict(scenario: Scenario) -> dict[str, Any]:

@@ -25,46 +25,15 @@ from flysim.scenario.errors import (
     unknown_key_message,
 )
 from flysim.scenario.fields import field_at
-from flysim.scenario.schema import Scenario
-from flysim.scenario.tree import leaves, merge, thaw
-from flysim.scenario.validation import validate_tree
+from flysim.scenario.tree import leaves, merge
 
-__all__ = ["Overrides", "apply_overrides", "apply_parsed", "parse_overrides", "split_key"]
+__all__ = ["Overrides", "apply_parsed", "parse_overrides", "split_key"]
 
 #: Overrides: a mapping of dotted key to value, or ``"KEY=VALUE"`` strings (values in TOML).
 Overrides = Mapping[str, Any] | Iterable[str]
 
 _EXAMPLE = "e.g. attract.paid.budget_per_month=3000"
 _SEGMENT = re.compile(r"^([A-Za-z0-9_-]+)((?:\[\d+\])*)$")
-
-
-def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
-    """A new scenario with dotted keys changed, validated like a file.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Left unchanged (it is frozen).
-    overrides : mapping or iterable of str
-        As for :func:`~flysim.scenario.loader.load_scenario`.
-
-    Returns
-    -------
-    Scenario
-        The changed scenario, with the same ``source``.
-
-    Raises
-    ------
-    ScenarioError
-        For an unknown key (with the nearest known key) or a value the schema rejects.
-    """
-    display = scenario.source or "<scenario>"
-    data = thaw(scenario.model_dump())
-    origins: dict[Loc, Origin] = {}
-    apply_parsed(data, parse_overrides(overrides, display), origins, display)
-    changed = validate_tree(data, origins, display)
-    changed._source = scenario.source
-    return changed
 
 
 # -- parsing ---------------------------------------------------------------------------------

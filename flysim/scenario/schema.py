@@ -13,6 +13,7 @@ off. Field descriptions double as the per-key documentation in
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -31,6 +32,7 @@ from flysim.scenario.bounds import (
     check_organic_growth,
     check_paid_leads,
 )
+from flysim.scenario.change_schema import Change
 from flysim.scenario.health_schema import (
     TRIGGER_NAMES,
     CountByHealth,
@@ -50,6 +52,7 @@ from flysim.scenario.section import Section
 __all__ = [
     "TRIGGER_NAMES",
     "Attract",
+    "Change",
     "Costs",
     "CountByHealth",
     "Delight",
@@ -76,6 +79,7 @@ __all__ = [
     "Triggers",
     "UsageByHealth",
 ]
+
 
 class ScenarioMeta(Section):
     """``[scenario]``: identity, horizon and Monte Carlo defaults."""
@@ -334,10 +338,15 @@ class Scenario(Section):
     delight: Delight | None = None
     evolve: Evolve | None = None
     costs: Costs = Costs()
+    changes: tuple[Change, ...] = Field(
+        (), description="Dated changes of the plan ([[changes]] tables), in any order."
+    )
 
     # Where the scenario was loaded from; set by the loader, not part of the
     # scenario's content (nor of its hash).
     _source: str | None = PrivateAttr(default=None)
+    # The dated scenarios of ``changes`` (flysim.scenario.changes.timeline), built once.
+    _timeline: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> Scenario:
@@ -357,6 +366,12 @@ class Scenario(Section):
             base = o.leads_per_month
             top = max(base.y) if isinstance(base, LeadsResponse) else base
             check_organic_growth(top, o.growth_per_month, self.horizon_months)
+        for i, change in enumerate(self.changes):
+            if change.last_month > self.horizon_months:
+                raise ValueError(
+                    f"changes[{i}] ({change.label}) is past the horizon "
+                    f"(horizon_months = {self.horizon_months})"
+                )
         if self.evolve is not None:
             e = self.evolve
             check_evolve_gain(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -405,13 +406,14 @@ def test_docs_list_every_key(reference: Path) -> None:
     text = generate()
     documented = set(re.findall(r"^\| `([^`]+)` \|", text, flags=re.MULTILINE))
     for path in leaves(resolved_dict(load_scenario(reference))):
-        assert ".".join(path) in documented or path[-1] == "tiers"
+        assert ".".join(path) in documented or path[-1] in ("tiers", "changes")
+    assert "changes[].set" in documented
     assert "revenue.tiers[].mrr" in documented
 
 
 def test_docs_examples_load(tmp_path: Path) -> None:
     blocks = re.findall(r"```toml\n(.*?)```", generate(), flags=re.DOTALL)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     named = {re.search(r'name = "([^"]+)"', b).group(1): b for b in blocks}  # type: ignore[union-attr]
     minimal = load_scenario(write(tmp_path, "minimal.toml", named["minimal"]))
     bigger = load_scenario(write(tmp_path, "bigger-budget.toml", named["bigger-budget"]))
@@ -420,3 +422,6 @@ def test_docs_examples_load(tmp_path: Path) -> None:
     assert bigger.attract.paid is not None and minimal.attract.paid is not None
     assert bigger.attract.paid.budget_per_month == 2 * minimal.attract.paid.budget_per_month
     assert bigger.attract.paid.conversion == minimal.attract.paid.conversion
+    shutil.copy(REPO / "scenarios" / "startup.toml", tmp_path / "startup.toml")
+    plan = load_scenario(write(tmp_path, "plan.toml", named["startup-plan"]))
+    assert [c.first_month for c in plan.changes] == [4, 6, 7]
