@@ -58,12 +58,24 @@ class World:
         Horizon in months.
     log : list or None
         Event-log rows are appended here when given.
+    changes : tuple of (int, ModelRates)
+        The rates in force from the start of later months (0-based), in time
+        order: a dated change applies at its exact time (``apply``).
     """
 
     def __init__(
-        self, rates: ModelRates, seed: int, run: int, months: int, log: list[tuple] | None = None
+        self,
+        rates: ModelRates,
+        seed: int,
+        run: int,
+        months: int,
+        log: list[tuple] | None = None,
+        *,
+        changes: tuple[tuple[int, ModelRates], ...] = (),
     ) -> None:
         self.rates = rates
+        self.changes = dict(changes)
+        self._seed = seed
         self.run_index = run
         self.env = simpy.Environment()
         self.horizon_days = months * DAYS_PER_MONTH
@@ -87,6 +99,11 @@ class World:
         self.at_risk = 0
         self.nps_counts = [0, 0, 0]
         self.active: dict[int, Customer] = {}
+        # Every customer (onboarding or active) and every lead still deciding,
+        # for a change to reprice or redraw: (channel, uniform, timeout).
+        self.alive: dict[int, Customer] = {}
+        self.pending: dict[int, tuple[str, float, simpy.Event]] = {}
+        self._experiment_process: simpy.Process | None = None
         self._next_id = 0
         self.sources: list[LeadSource] = []
         self._populate()
@@ -98,7 +115,7 @@ class World:
         if rates.health is not None:
             self.env.process(weekly_checks(self))
         if rates.experiments > 0:
-            self.env.process(self._experiments())
+            self._experiment_process = self.env.process(self._experiments())
 
     # -- setup ---------------------------------------------------------------
 
@@ -118,6 +135,7 @@ class World:
             c.phase = ACTIVE
             self.healthy += 1
             self.active[c.id] = c
+            self.alive[c.id] = c
             category: int | None = None
             if i < r.initial_advocates:
                 c.ask = ACCEPTED
@@ -147,7 +165,19 @@ class World:
         if delay == 0.0:
             self._decide(lid, source.name, u)
         else:
-            self.env.timeout(delay).callbacks.append(lambda _e: self._decide(lid, source.name, u))
+            self._wait_decision(lid, source.name, u, delay)
+
+    def _wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
+        event = self.env.timeout(delay)
+        self.pending[lid] = (channel, u, event)
+        event.callbacks.append(lambda e: self._decide_if_due(lid, e))
+
+    def _decide_if_due(self, lid: int, event: simpy.Event) -> None:
+        # A change may have redrawn the wait: only the latest timeout decides.
+        found = self.pending.get(lid)
+        if found is not None and found[2] is event:
+            del self.pending[lid]
+            self._decide(lid, found[0], found[1])
 
     def _decide(self, lid: int, channel: str, u: float) -> None:
         r, now = self.rates, self.env.now
@@ -166,6 +196,7 @@ class World:
             self._event(lid, ev.REWARD, channel, c, r.reward)
         self._gain_mrr(c, r.tier_mrr[0])
         self.onboarding += 1
+        self.alive[c.id] = c
         if r.value_rate == math.inf:
             self.activate(c)
         c.process = self.env.process(life(self, c))
@@ -257,6 +288,7 @@ class World:
             del self.active[c.id]
         else:
             self.onboarding -= 1
+        del self.alive[c.id]
         self.reached -= 1
         self._rates_may_rise()
 
@@ -275,9 +307,14 @@ class World:
     # -- evolve --------------------------------------------------------------
 
     def _experiments(self) -> Generator[simpy.Event, object, None]:
-        r, draws = self.rates, self._evolve_draws
+        draws = self._evolve_draws
         while True:
-            yield self.env.timeout(draws.exponential(r.experiments))
+            r = self.rates
+            wait = draws.exponential(r.experiments) if r.experiments > 0 else math.inf
+            try:
+                yield self.env.timeout(wait)
+            except simpy.Interrupt:
+                continue  # a change of the experiment rate: redraw (exact: Poisson)
             now = self.env.now
             self.books.add("spend_experiments", now, r.cost_per_experiment)
             won = draws.uniform() < r.win_rate
@@ -294,9 +331,7 @@ class World:
         """Simulate to the horizon; return the raw monthly array and the events processed."""
         env, books, r = self.env, self.books, self.rates
         books.set_start(0, self.onboarding + self.healthy + self.at_risk, self.mrr)
-        books.set_every_month("spend_paid", r.budget_paid)
-        books.set_every_month("spend_content", r.content_cost)
-        books.set_every_month("spend_stack", r.stack_cost)
+        self._book_fixed(r, 0)
         n_events = 0
         for month in range(books.months):
             # Stocks are read just before the first event at or after the
@@ -307,8 +342,59 @@ class World:
                 n_events += 1
             books.accrue(end, self.mrr)
             books.snapshot(month, self._stocks())
+            if month + 1 in self.changes:
+                if env.now < end:
+                    env.run(until=end)
+                self.apply(self.changes[month + 1], month + 1)
             books.set_start(month + 1, self.onboarding + self.healthy + self.at_risk, self.mrr)
         return books.raw, n_events
+
+    def _book_fixed(self, r: ModelRates, month: int) -> None:
+        self.books.set_every_month("spend_paid", r.budget_paid, month)
+        self.books.set_every_month("spend_content", r.content_cost, month)
+        self.books.set_every_month("spend_stack", r.stack_cost, month)
+
+    def apply(self, rates: ModelRates, month: int) -> None:
+        """A dated change: ``rates`` hold from now (the start of 0-based ``month``).
+
+        Every wait in progress is redrawn under the new rates, which is exact
+        because every delay is exponential: customers' next events, leads'
+        decisions (whose conversion is read when they decide), arrivals and
+        experiments. A new price reprices every customer at once.
+        """
+        old, self.rates = self.rates, rates
+        self._book_fixed(rates, month)
+        if rates.tier_mrr != old.tier_mrr:
+            self.books.accrue(self.env.now, self.mrr)
+            self.mrr = sum(rates.tier_mrr[c.tier] for c in self.alive.values())
+            self.mrr_referral = sum(
+                rates.tier_mrr[c.tier] for c in self.alive.values() if c.channel == "referral"
+            )
+        for c in self.alive.values():
+            if c.process is not None and c.process.is_alive:
+                c.process.interrupt()
+        by_name = {s.name: s for s in self.sources}
+        for lid, (channel, u, _event) in list(self.pending.items()):
+            rate = rates.channels[channel].decide_rate
+            if rate == old.channels[channel].decide_rate:
+                continue
+            delay = by_name[channel].draws.exponential(rate)
+            if delay == 0.0:
+                del self.pending[lid]
+                self._decide(lid, channel, u)
+            else:
+                self._wait_decision(lid, channel, u, delay)
+        for s in self.sources:
+            s.restart()
+        for ch in CHANNELS:
+            if rates.channels[ch].enabled and ch not in by_name:
+                draws = Draws(generator(self._seed, self.run_index, ch))
+                self.sources.append(LeadSource(self, ch, draws))
+        self.sources.sort(key=lambda s: s.channel)
+        if self._experiment_process is not None:
+            self._experiment_process.interrupt()
+        elif rates.experiments > 0:
+            self._experiment_process = self.env.process(self._experiments())
 
     def _stocks(self) -> dict[str, float]:
         p, pa, d = self.nps_counts
