@@ -16,6 +16,7 @@ import simpy
 
 from flysim.engines.des import events as ev
 from flysim.engines.des.attract import LeadSource
+from flysim.engines.des.changes import apply_change
 from flysim.engines.des.checks import weekly_checks
 from flysim.engines.des.customer import (
     ACCEPTED,
@@ -60,7 +61,7 @@ class World:
         Event-log rows are appended here when given.
     changes : tuple of (int, ModelRates)
         The rates in force from the start of later months (0-based), in time
-        order: a dated change applies at its exact time (``apply``).
+        order: a dated change applies at its exact time (``flysim.engines.des.changes``).
     """
 
     def __init__(
@@ -75,7 +76,7 @@ class World:
     ) -> None:
         self.rates = rates
         self.changes = dict(changes)
-        self._seed = seed
+        self.seed = seed
         self.run_index = run
         self.env = simpy.Environment()
         self.horizon_days = months * DAYS_PER_MONTH
@@ -103,7 +104,7 @@ class World:
         # for a change to reprice or redraw: (channel, uniform, timeout).
         self.alive: dict[int, Customer] = {}
         self.pending: dict[int, tuple[str, float, simpy.Event]] = {}
-        self._experiment_process: simpy.Process | None = None
+        self.experiment_process: simpy.Process | None = None
         self._next_id = 0
         self.sources: list[LeadSource] = []
         self._populate()
@@ -115,7 +116,7 @@ class World:
         if rates.health is not None:
             self.env.process(weekly_checks(self))
         if rates.experiments > 0:
-            self._experiment_process = self.env.process(self._experiments())
+            self.experiment_process = self.env.process(self.experiments())
 
     # -- setup ---------------------------------------------------------------
 
@@ -163,11 +164,12 @@ class World:
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
         if delay == 0.0:
-            self._decide(lid, source.name, u)
+            self.decide(lid, source.name, u)
         else:
-            self._wait_decision(lid, source.name, u, delay)
+            self.wait_decision(lid, source.name, u, delay)
 
-    def _wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
+    def wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
+        """Lead ``lid`` decides after ``delay`` days, converting if ``u`` < its conversion."""
         event = self.env.timeout(delay)
         self.pending[lid] = (channel, u, event)
         event.callbacks.append(lambda e: self._decide_if_due(lid, e))
@@ -177,9 +179,10 @@ class World:
         found = self.pending.get(lid)
         if found is not None and found[2] is event:
             del self.pending[lid]
-            self._decide(lid, found[0], found[1])
+            self.decide(lid, found[0], found[1])
 
-    def _decide(self, lid: int, channel: str, u: float) -> None:
+    def decide(self, lid: int, channel: str, u: float) -> None:
+        """Lead ``lid`` decides now: it converts if ``u`` < the conversion in force."""
         r, now = self.rates, self.env.now
         self.open_leads -= 1
         if u >= conversion_probability(r.channels[channel].conversion, self.uplift):
@@ -306,7 +309,7 @@ class World:
 
     # -- evolve --------------------------------------------------------------
 
-    def _experiments(self) -> Generator[simpy.Event, object, None]:
+    def experiments(self) -> Generator[simpy.Event, object, None]:
         draws = self._evolve_draws
         while True:
             r = self.rates
@@ -331,7 +334,7 @@ class World:
         """Simulate to the horizon; return the raw monthly array and the events processed."""
         env, books, r = self.env, self.books, self.rates
         books.set_start(0, self.onboarding + self.healthy + self.at_risk, self.mrr)
-        self._book_fixed(r, 0)
+        self.book_fixed(r, 0)
         n_events = 0
         for month in range(books.months):
             # Stocks are read just before the first event at or after the
@@ -345,56 +348,15 @@ class World:
             if month + 1 in self.changes:
                 if env.now < end:
                     env.run(until=end)
-                self.apply(self.changes[month + 1], month + 1)
+                apply_change(self, self.changes[month + 1], month + 1)
             books.set_start(month + 1, self.onboarding + self.healthy + self.at_risk, self.mrr)
         return books.raw, n_events
 
-    def _book_fixed(self, r: ModelRates, month: int) -> None:
+    def book_fixed(self, r: ModelRates, month: int) -> None:
+        """Book the fixed monthly spends of ``r`` from 0-based ``month`` on."""
         self.books.set_every_month("spend_paid", r.budget_paid, month)
         self.books.set_every_month("spend_content", r.content_cost, month)
         self.books.set_every_month("spend_stack", r.stack_cost, month)
-
-    def apply(self, rates: ModelRates, month: int) -> None:
-        """A dated change: ``rates`` hold from now (the start of 0-based ``month``).
-
-        Every wait in progress is redrawn under the new rates, which is exact
-        because every delay is exponential: customers' next events, leads'
-        decisions (whose conversion is read when they decide), arrivals and
-        experiments. A new price reprices every customer at once.
-        """
-        old, self.rates = self.rates, rates
-        self._book_fixed(rates, month)
-        if rates.tier_mrr != old.tier_mrr:
-            self.books.accrue(self.env.now, self.mrr)
-            self.mrr = sum(rates.tier_mrr[c.tier] for c in self.alive.values())
-            self.mrr_referral = sum(
-                rates.tier_mrr[c.tier] for c in self.alive.values() if c.channel == "referral"
-            )
-        for c in self.alive.values():
-            if c.process is not None and c.process.is_alive:
-                c.process.interrupt()
-        by_name = {s.name: s for s in self.sources}
-        for lid, (channel, u, _event) in list(self.pending.items()):
-            rate = rates.channels[channel].decide_rate
-            if rate == old.channels[channel].decide_rate:
-                continue
-            delay = by_name[channel].draws.exponential(rate)
-            if delay == 0.0:
-                del self.pending[lid]
-                self._decide(lid, channel, u)
-            else:
-                self._wait_decision(lid, channel, u, delay)
-        for s in self.sources:
-            s.restart()
-        for ch in CHANNELS:
-            if rates.channels[ch].enabled and ch not in by_name:
-                draws = Draws(generator(self._seed, self.run_index, ch))
-                self.sources.append(LeadSource(self, ch, draws))
-        self.sources.sort(key=lambda s: s.channel)
-        if self._experiment_process is not None:
-            self._experiment_process.interrupt()
-        elif rates.experiments > 0:
-            self._experiment_process = self.env.process(self._experiments())
 
     def _stocks(self) -> dict[str, float]:
         p, pa, d = self.nps_counts
