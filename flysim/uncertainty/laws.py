@@ -125,8 +125,8 @@ def _dist_name(spec: Mapping[str, Any]) -> str:
     guess = _ALIASES.get(name.lower()) or next(
         iter(difflib.get_close_matches(name.lower(), DISTS, n=1, cutoff=0.5)), None
     )
-    hint = f"did you mean {guess!r}? " if guess else ""
-    raise LawError(f"unknown dist {name!r}: {hint}allowed are {allowed}")
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    raise LawError(f"unknown dist {name!r}{hint}; allowed are {allowed}")
 
 
 def _parameter_set(name: str, given: set[str]) -> tuple[str, ...]:
