@@ -19,10 +19,19 @@ from flysim.uncertainty.copula import Correlation, CorrelationError, correlation
 from flysim.uncertainty.draws import draw_inputs, fixed_inputs, input_uniforms
 from flysim.uncertainty.drivers import DriversError, variance_shares
 from flysim.uncertainty.evppi import EvppiError, evpi, evppi, evppi_table
-from flysim.uncertainty.laws import DISTS, Law, LawError, check_support, is_law, parse_law
+from flysim.uncertainty.laws import (
+    DISTS,
+    DRAW_QUANTILES,
+    Law,
+    LawError,
+    check_support,
+    is_law,
+    parse_law,
+)
 
 __all__ = [
     "DISTS",
+    "DRAW_QUANTILES",
     "Correlation",
     "CorrelationError",
     "DriversError",

@@ -5,7 +5,8 @@ Run ``r``'s uniform for key path ``k`` is the first 64-bit word of
     ``SeedSequence(entropy=seed, spawn_key=(r, stream_key("input:" + k)))``
     ``.generate_state(1, uint64)``
 
-(its top 53 bits, at the midpoint of their cell, so the uniform is never 0 or 1),
+(its top 52 bits, at the midpoint of their cell: a uniform in [2**-53, 1 - 2**-53],
+never 0 or 1, so that an unbounded law's ``ppf`` stays finite),
 which follows :mod:`flysim.rng`'s convention of one ``SeedSequence`` per run
 and named stream. A value therefore depends on the seed, the run's index and
 the key's path alone: not on how runs are split into blocks, on which other
@@ -32,7 +33,7 @@ from scipy import special
 
 from flysim.rng import stream_key
 from flysim.uncertainty.copula import Correlation
-from flysim.uncertainty.laws import Law
+from flysim.uncertainty.laws import DRAW_QUANTILES, Law
 
 __all__ = ["draw_inputs", "fixed_inputs", "input_stream", "input_uniforms"]
 
@@ -120,8 +121,9 @@ def input_uniforms(seed: int, runs: np.ndarray, key: str) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        float64, one per run: ``((w >> 11) + 0.5) / 2**53`` with ``w`` the first
-        64-bit word of the run's ``SeedSequence`` for this key.
+        float64, one per run: ``((w >> 12) + 0.5) / 2**52`` with ``w`` the first
+        64-bit word of the run's ``SeedSequence`` for this key. 52 bits, not 53:
+        ``2**53 - 0.5`` is not a float64, and would round the top cell to 1.
     """
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
@@ -136,12 +138,12 @@ def input_uniforms(seed: int, runs: np.ndarray, key: str) -> np.ndarray:
     for i in np.flatnonzero(~small):
         ss = np.random.SeedSequence(entropy=seed, spawn_key=(int(runs[i]), tag))
         words[i] = ss.generate_state(1, np.uint64)[0]
-    return ((words >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0**-52
 
 
-# Phi(z) rounds to exactly 1 from z ~ 8.3; keep every uniform inside (0, 1)
-# so that an unbounded law's ppf stays finite.
-_U_LOW, _U_HIGH = 2.0**-54, 1.0 - 2.0**-53
+# Phi(z) rounds to exactly 1 from z ~ 8.3; a correlated key's uniform is kept
+# in the same range as a free key's.
+_U_LOW, _U_HIGH = DRAW_QUANTILES
 
 
 def draw_inputs(

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["DISTS", "Law", "LawError", "check_support", "is_law", "parse_law"]
+__all__ = ["DISTS", "DRAW_QUANTILES", "Law", "LawError", "check_support", "is_law", "parse_law"]
 
 #: The accepted parameter sets of each law; a law with two entries takes either.
 DISTS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -45,6 +45,10 @@ DISTS: dict[str, tuple[tuple[str, ...], ...]] = {
 _ALIASES = {"gaussian": "normal", "norm": "normal", "lognorm": "lognormal", "triang": "triangular"}
 
 _Z95 = float(stats.norm.ppf(0.95))
+
+#: The lowest and highest quantile a draw can take (see ``draws.input_uniforms``):
+#: a law is only ever evaluated between them, so its draws are finite.
+DRAW_QUANTILES: tuple[float, float] = (2.0**-53, 1.0 - 2.0**-53)
 
 
 class LawError(ValueError):
@@ -273,6 +277,7 @@ def check_support(
     *,
     low_open: bool = False,
     high_open: bool = False,
+    cap: float | None = None,
 ) -> str | None:
     """Whether a law's values can leave a key's allowed range.
 
@@ -286,6 +291,11 @@ def check_support(
         Whether the bound itself is excluded. Continuous laws put no mass on an
         end of their support, so a beta on a key in (0, 1) is fine; the flags
         only shape the message.
+    cap : float, optional
+        A sanity limit above, rather than a bound of the key's meaning (such as
+        flysim's ``MAX_MONEY`` or ``MAX_HAZARD``): a law unbounded above may
+        hold the key if its largest possible draw, ``ppf(DRAW_QUANTILES[1])``,
+        stays within it. Give it instead of ``high``.
 
     Returns
     -------
@@ -297,6 +307,12 @@ def check_support(
     hi = math.inf if high is None else float(high)
     s_lo, s_hi = law.support()
     below, above = s_lo < lo, s_hi > hi
+    if cap is not None:
+        top = float(law.ppf(DRAW_QUANTILES[1]))
+        if top > cap:
+            return (
+                f"{law} can draw up to {top:.4g}, above this key's limit of {cap:g}: narrow the law"
+            )
     if not (below or above):
         return None
     allowed = _describe_range(lo, hi, low_open, high_open)

@@ -10,7 +10,7 @@ import pytest
 
 from flysim.uncertainty.copula import CorrelationError, correlation_from_spec
 from flysim.uncertainty.draws import draw_inputs, fixed_inputs, input_uniforms
-from flysim.uncertainty.laws import LawError, parse_law
+from flysim.uncertainty.laws import DRAW_QUANTILES, LawError, parse_law
 
 KEYS = ["attract.paid.conversion", "attract.paid.cost_per_lead", "engage.churn.healthy"]
 A, B, C = KEYS
@@ -95,13 +95,17 @@ def test_uniforms_are_numpys_seed_sequence_bit_for_bit(seed: int) -> None:
             for r in runs
         ]
     )
-    expected = ((words >> np.uint64(11)).astype(float) + 0.5) * 2.0**-53
+    expected = ((words >> np.uint64(12)).astype(float) + 0.5) * 2.0**-52
     np.testing.assert_array_equal(input_uniforms(seed, runs, A), expected)
 
 
 def test_uniforms_stay_inside_the_unit_interval() -> None:
     u = input_uniforms(7, np.arange(10_000), A)
     assert u.min() > 0 and u.max() < 1
+    # The extreme cells map to the extreme quantiles, both float64 numbers inside (0, 1).
+    top, bottom = (np.uint64(2**52 - 1), np.uint64(0))
+    assert (top.astype(float) + 0.5) * 2.0**-52 == DRAW_QUANTILES[1] < 1.0
+    assert (bottom.astype(float) + 0.5) * 2.0**-52 == DRAW_QUANTILES[0] > 0.0
 
 
 def test_a_run_draws_the_same_value_in_any_block() -> None:

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from flysim.uncertainty.laws import DISTS, Law, LawError, check_support, is_law, parse_law
+from flysim.uncertainty.laws import (
+    DISTS,
+    DRAW_QUANTILES,
+    Law,
+    LawError,
+    check_support,
+    is_law,
+    parse_law,
+)
 
 Z95 = stats.norm.ppf(0.95)
 
@@ -177,3 +185,17 @@ def test_bounded_laws_that_leave_the_range() -> None:
 def test_open_bound_shapes_the_message() -> None:
     problem = check_support(_law(dist="normal", mean=1, sd=1), 0, None, low_open=True)
     assert problem is not None and "the key allows values above 0" in problem
+
+
+def test_a_sanity_cap_admits_an_unbounded_tail_that_stays_below_it() -> None:
+    churn = _law(dist="lognormal", median=0.008, p95=0.02)
+    assert check_support(churn, 0, None, cap=100.0) is None
+    assert check_support(_law(dist="gamma", mean=30, sd=5), 0, None, cap=1e9) is None
+    wild = _law(dist="lognormal", median=1, p95=100)
+    problem = check_support(wild, 0, None, cap=100.0)
+    assert problem is not None
+    assert problem.startswith("lognormal(median=1, p95=100) can draw up to")
+    assert "above this key's limit of 100" in problem
+    # The law's largest draw is its quantile at the draws' top uniform.
+    top = float(wild.ppf(DRAW_QUANTILES[1]))
+    assert math.isfinite(top) and top > 100
