@@ -189,8 +189,13 @@ def variance_shares(
         share = np.array([_share(ya, b, m, ones, True) for b in bin_index])
         if n_boot > 0:
             rng = np.random.default_rng(seed)
-            weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-            boot = np.array([[_share(ya, b, m, w, True) for b in bin_index] for w in weights])
+            p = np.full(n, 1.0 / n)
+            # One resample at a time: all at once would hold n_boot x n weights
+            # (160 MB for 200 resamples of 100,000 runs).
+            boot = np.empty((n_boot, len(names)))
+            for r in range(n_boot):
+                w = rng.multinomial(n, p).astype(float)
+                boot[r] = [_share(ya, b, m, w, True) for b in bin_index]
             # A normal interval on the bootstrap's spread, as SALib's S1_conf: the
             # resamples' duplicated runs shift the estimate (they look like
             # signal to the bins), so their percentiles would not bracket it.
