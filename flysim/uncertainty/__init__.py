@@ -18,7 +18,9 @@ from __future__ import annotations
 from flysim.uncertainty.copula import Correlation, CorrelationError, correlation_from_spec
 from flysim.uncertainty.draws import draw_inputs, fixed_inputs, input_uniforms
 from flysim.uncertainty.drivers import DriversError, variance_shares
-from flysim.uncertainty.evppi import EvppiError, evpi, evppi, evppi_table
+
+# The function evppi is not re-exported: it would shadow the module of the same name.
+from flysim.uncertainty.evppi import EvppiError, evpi, evppi_table
 from flysim.uncertainty.laws import (
     DISTS,
     DRAW_QUANTILES,
@@ -42,7 +44,6 @@ __all__ = [
     "correlation_from_spec",
     "draw_inputs",
     "evpi",
-    "evppi",
     "evppi_table",
     "fixed_inputs",
     "input_uniforms",

@@ -21,13 +21,18 @@ Two practical choices, both for the spline's sake:
 - only the increments ``NB_d - NB_0`` are regressed (``D - 1`` fits for ``D``
   options, as the paper suggests): ``max_d g_d = g_0 + max(0, max_d (g_d - g_0))``
   and ``g_0``'s terms cancel;
+- the spline is fitted on ``theta``'s mid-ranks ``(rank - 1/2) / runs`` rather
+  than on ``theta``: conditioning on a monotone transform of ``theta`` is
+  conditioning on ``theta``, and equally spaced abscissae keep the fit well
+  posed whatever the input's law (on ``theta`` itself, an input with a
+  lognormal's long tail gave 0.14 for a true EVPPI of 0.46, or no fit at all);
 - the runs are first pooled into at most ``groups`` (default 400) groups of
-  neighbouring ``theta`` (equal count, ties always together) and the spline is
+  neighbouring ranks (equal count, ties always together) and the spline is
   fitted to the groups' means weighted by their counts. A spline with a knot
   per run costs seconds for a thousand runs and is numerically ill-posed by
   twenty thousand; the pooled fit is the same penalised least squares up to the
   within-group spread, and the spline is still evaluated at each run's own
-  ``theta``. With fewer than 5 distinct values of ``theta`` the group means are
+  rank. With fewer than 5 distinct values of ``theta`` the group means are
   ``E[NB | theta]`` themselves.
 """
 
@@ -38,6 +43,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy import stats
 from scipy.interpolate import make_smoothing_spline
 
 __all__ = ["EvppiError", "conditional_mean", "evpi", "evppi", "evppi_table"]
@@ -120,10 +126,19 @@ def conditional_mean(y: ArrayLike, theta: ArrayLike, *, groups: int = 400) -> np
         if k < _MIN_SPLINE_POINTS:
             return y_mean[label]
         return ya.copy()
-    t_mean = np.bincount(label, weights=ta, minlength=k) / count
-    # Relative weights: GCV is scale-free in them, and unit mean keeps lambda tame.
-    spline = make_smoothing_spline(t_mean, y_mean, w=count / count.mean())
-    return np.asarray(spline(ta), dtype=float)
+    # Fit on mid-ranks, not theta: E[y | theta] = E[y | F(theta)] for the
+    # empirical CDF F, a monotone map, and equally spaced abscissae keep the
+    # spline well posed. On theta itself a lognormal's long tail squashes most
+    # runs into a sliver where the spline cannot bend (an EVPPI of 0.14 for a
+    # true 0.46) or makes the fit fail outright.
+    u = (stats.rankdata(ta, method="average") - 0.5) / len(ta)
+    u_mean = np.bincount(label, weights=u, minlength=k) / count
+    try:
+        # Relative weights: GCV is scale-free in them, and unit mean keeps lambda tame.
+        spline = make_smoothing_spline(u_mean, y_mean, w=count / count.mean())
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise EvppiError(f"the smoothing spline could not be fitted ({exc})") from exc
+    return np.asarray(spline(u), dtype=float)
 
 
 def _evppi(a: np.ndarray, theta: np.ndarray, groups: int) -> float:

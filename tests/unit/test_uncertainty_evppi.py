@@ -59,6 +59,20 @@ def test_evpi_matches_the_closed_form(case: dict[str, np.ndarray]) -> None:
     assert_within(evpi(case["nb"]), expected, se, what="EVPI")
 
 
+def test_a_long_tailed_input_is_fitted_on_its_ranks() -> None:
+    # theta = exp(1.5 z) and NB_1 = log(theta) - 0.3 + eps: the same closed form
+    # with mean -0.3 and sd 1.5, whatever the tail of theta itself. With a
+    # negative mean the option's mean term is 0, and the noise's sample mean
+    # moves the first term by P(NB_1's fit > 0) times itself.
+    rng = np.random.default_rng(11)
+    z, eps = rng.standard_normal((2, N))
+    nb = np.column_stack([np.zeros(N), 1.5 * z - 0.3 + eps])
+    terms = np.maximum(1.5 * z - 0.3, 0.0) + stats.norm.sf(0.3 / 1.5) * eps
+    se = float(terms.std(ddof=1) / math.sqrt(N))
+    expected = _value_of_knowing(-0.3, 1.5)
+    assert_within(evppi(nb, np.exp(1.5 * z)), expected, se, what="EVPPI(lognormal theta)")
+
+
 def test_an_irrelevant_input_is_worth_nothing(case: dict[str, np.ndarray]) -> None:
     # Its fitted increments are flat at their mean, so the estimate is ~0; allow
     # the noise of a spline that wiggles: Z SE of a mean of NB_1.
