@@ -176,6 +176,8 @@ def variance_shares(
             f"shares of variance need at least {_MIN_RUNS}"
         )
     m = bin_count(n) if bins is None else int(bins)
+    if not 2 <= m <= n // 2:
+        raise DriversError(f"bins must lie between 2 and half the runs ({n // 2}), got {m}")
     constant = bool(np.ptp(ya) == 0)
     names = [str(c) for c in frame.columns]
     share = np.zeros(len(names))

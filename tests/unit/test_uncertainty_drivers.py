@@ -140,6 +140,7 @@ def test_same_seed_same_table(inputs: dict[str, np.ndarray]) -> None:
         ({"a": np.arange(50.0)}, np.r_[np.zeros(10), np.full(40, np.nan)], {}, "only 10 runs"),
         ({"a": np.arange(50.0)}, np.r_[np.zeros(49), np.inf], {}, "infinite"),
         ({"a": np.arange(50.0)}, np.zeros(50), {"conf_level": 1.0}, "conf_level"),
+        ({"a": np.arange(50.0)}, np.zeros(50), {"bins": 1}, "bins must lie between 2 and"),
     ],
 )
 def test_unusable_data_fail_in_one_sentence(
