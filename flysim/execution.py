@@ -79,24 +79,30 @@ def _run_task(
     n_runs: int,
     months: int,
     record_events: bool,
-    job: tuple[Task, int, ParameterTable],
+    job: tuple[Task, int, ParameterTable, bool],
 ) -> RawBlock:
     """Simulate one chunk: its rows of the table from ``first`` on; ``sets`` come back global."""
-    task, first, table = job
+    task, first, table, by_run = job
     sets, runs = task.sets_and_runs(n_runs)
-    block = engine.run_block(table, seed, sets - first, runs, months, record_events=record_events)
+    # With a row per run (uncertain inputs), ``first`` is the chunk's first row.
+    rows = (sets * n_runs + runs if by_run else sets) - first
+    block = engine.run_block(table, seed, rows, runs, months, record_events=record_events)
     block.sets = sets
     return block
 
 
 def _jobs(
     table: ParameterTable, tasks: list[Task], n_runs: int
-) -> Iterator[tuple[Task, int, ParameterTable]]:
+) -> Iterator[tuple[Task, int, ParameterTable, bool]]:
     # Each chunk carries only its own rows of the table: the whole table, pickled
     # with every chunk of a study of hundreds of parameter sets, would not be free.
     for task in tasks:
+        if table.runs_per_set:
+            # Rows are runs: the chunk's rows are its own rows of the table.
+            yield task, task.start, table.subset(range(task.start, task.stop)), True
+            continue
         first, last = task.start // n_runs, (task.stop - 1) // n_runs
-        yield task, first, table.subset(range(first, last + 1))
+        yield task, first, table.subset(range(first, last + 1)), False
 
 
 def iter_blocks(
@@ -138,10 +144,10 @@ def iter_blocks(
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    n_rows = len(table) * n_runs
+    n_rows = table.n_sets * n_runs
     if chunk_size is None:
         chunk_size = default_chunk_size(engine, n_rows, workers)
-    tasks = plan_tasks(len(table), n_runs, chunk_size)
+    tasks = plan_tasks(table.n_sets, n_runs, chunk_size)
     run = partial(_run_task, engine, seed, n_runs, months, record_events)
     if workers == 1 or len(tasks) == 1:
         for job in _jobs(table, tasks, n_runs):

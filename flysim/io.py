@@ -61,6 +61,8 @@ MANIFEST_FILE = "manifest.json"
 SUMMARY_FILE = "summary.csv"
 RUNS_FILE = "runs.parquet"
 EVENTS_FILE = "events.parquet"
+#: Each run's draws of the uncertain inputs: ``run`` and one column per key.
+INPUTS_FILE = "inputs.parquet"
 #: Marks a folder as a flysim result; ``format_version`` changes when the layout does.
 FORMAT = "flysim-result"
 FORMAT_VERSION = 1
@@ -327,6 +329,9 @@ def write_result(
             # horizon, seed, scenario, engine: SimulationResult puts them in attrs
             write_table(result.events, tmp / EVENTS_FILE, result.events.attrs.get("flysim"))
             files.append(EVENTS_FILE)
+        if result.inputs is not None:
+            write_table(result.inputs.reset_index(), tmp / INPUTS_FILE, {"provenance": stable})
+            files.append(INPUTS_FILE)
         plots = _figures(figures, tmp)
         write_manifest(tmp, build_manifest(result, files=[*files, MANIFEST_FILE], plots=plots))
     log.info("saved %r to %s", result.provenance.scenario_name, target)

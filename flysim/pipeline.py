@@ -27,8 +27,9 @@ from flysim._args import check_int
 from flysim._version import __version__
 from flysim.engines import EVENT_COLUMNS, Engine, resolve_engine
 from flysim.execution import iter_blocks
+from flysim.inputs import draw_frame, is_uncertain, run_scenarios
 from flysim.limits import check_job
-from flysim.metrics.derive import derive_metrics
+from flysim.metrics.derive import derive_metrics, derive_run_metrics
 from flysim.metrics.names import METRICS
 from flysim.model.params import compile_table
 from flysim.progress import ProgressArg, progress_callback
@@ -64,6 +65,9 @@ class Batch:
         by the whole batch.
     events : pandas.DataFrame or None
         The event log, when asked for (one variant, agent model).
+    inputs : tuple of (pandas.DataFrame or None)
+        Per variant, each run's draws of its uncertain inputs (None: none, or
+        ``fix_inputs``).
     """
 
     data: np.ndarray
@@ -76,6 +80,7 @@ class Batch:
     created: str
     n_events: int = 0
     events: pd.DataFrame | None = None
+    inputs: tuple[pd.DataFrame | None, ...] = ()
 
     def provenance(self, scenario: Scenario) -> Provenance:
         """Provenance of one variant: its scenario's hash; the batch's seed, wall time, events."""
@@ -130,6 +135,7 @@ def run_variants(
     progress: ProgressArg = None,
     label: str = "study",
     unit: str = "points",
+    fix_inputs: bool = False,
 ) -> Batch:
     """Simulate every variant with the same runs and seed, keeping the metrics asked for.
 
@@ -158,6 +164,9 @@ def run_variants(
         variants completed.
     label, unit : str
         The progress bar's label, and what it counts for several variants.
+    fix_inputs : bool
+        Run every uncertain input at its law's median (the scenario as
+        loaded) instead of a draw per run.
 
     Returns
     -------
@@ -195,7 +204,15 @@ def run_variants(
             points=len(variants),
             metrics=len(metrics),
         )
-    table = compile_table(variants)
+    frames: list[pd.DataFrame | None] = [None] * len(variants)
+    runs_of: list[Scenario] | None = None
+    if not fix_inputs and any(is_uncertain(v) for v in variants):
+        # Every run has its own parameters: one table row per run.
+        frames = [draw_frame(v, seed, runs) for v in variants]
+        runs_of = run_scenarios(variants, frames, runs)
+        table = compile_table(runs_of, runs_per_set=runs)
+    else:
+        table = compile_table(variants)
     log.info(
         "simulating %d variant(s) x %d runs: engine=%s months=%d seed=%d",
         len(variants),
@@ -231,7 +248,12 @@ def run_variants(
         for block in blocks:
             for s in np.unique(block.sets):
                 rows = block.sets == s
-                derived = derive_metrics(block.raw[rows], variants[s])
+                if runs_of is not None and frames[s] is not None:
+                    # Each run's own scenario: a drawn gross margin is the run's.
+                    own = [runs_of[s * runs + r] for r in block.runs[rows]]
+                    derived = derive_run_metrics(block.raw[rows], own)
+                else:
+                    derived = derive_metrics(block.raw[rows], variants[s])
                 data[s, block.runs[rows]] = derived[..., columns]
                 remaining[s] -= int(rows.sum())
                 if advance is not None and not one and remaining[s] == 0:
@@ -257,4 +279,5 @@ def run_variants(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         n_events=n_events,
         events=event_frame,
+        inputs=tuple(frames),
     )

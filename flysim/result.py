@@ -84,6 +84,10 @@ class SimulationResult:
     events : pandas.DataFrame or None, optional
         The event log, when one was recorded. Its ``attrs["flysim"]`` is set
         to ``flysim.events.event_metadata(provenance)``.
+    inputs : pandas.DataFrame or None, optional
+        Each run's draws of the scenario's uncertain inputs: index ``run``,
+        one column per key path (None: no uncertain input, or they were fixed
+        at their medians).
     """
 
     def __init__(
@@ -93,6 +97,7 @@ class SimulationResult:
         provenance: Provenance,
         metrics: tuple[str, ...] = METRICS,
         events: pd.DataFrame | None = None,
+        inputs: pd.DataFrame | None = None,
     ) -> None:
         data = np.asarray(data, dtype=np.float64)
         if data.ndim != 3 or data.shape[2] != len(metrics):
@@ -108,6 +113,7 @@ class SimulationResult:
             # the file written from it and ``flysim.lifetimes`` need nothing else.
             events.attrs[ATTRS_KEY] = event_metadata(provenance)
         self.events = events
+        self.inputs = inputs
         self._index = {m: i for i, m in enumerate(self.metrics)}
 
     @property
@@ -325,4 +331,8 @@ class SimulationResult:
         events = None
         if io.EVENTS_FILE in manifest.get("files", ()):
             events, _ = io.read_table(folder / io.EVENTS_FILE)
-        return cls(data, scenario, provenance, metrics=metrics, events=events)
+        inputs = None
+        if io.INPUTS_FILE in manifest.get("files", ()):
+            table, _ = io.read_table(folder / io.INPUTS_FILE)
+            inputs = table.set_index("run")
+        return cls(data, scenario, provenance, metrics=metrics, events=events, inputs=inputs)

@@ -25,6 +25,7 @@ def simulate(
     workers: int | None = None,
     chunk_size: int | None = None,
     progress: ProgressArg = None,
+    fix_inputs: bool = False,
 ) -> SimulationResult:
     """Simulate a scenario ``runs`` times and return every metric of every run and month.
 
@@ -58,6 +59,10 @@ def simulate(
     progress : bool or callable, optional
         True shows a progress bar; a callable is called with the number of
         runs each finished chunk completed.
+    fix_inputs : bool
+        Run every uncertain input (a key holding a distribution) at its
+        median instead of one draw per run, to see how much of a band is the
+        unknown inputs and how much is chance.
 
     Returns
     -------
@@ -89,7 +94,12 @@ def simulate(
         chunk_size=chunk_size,
         events=events,
         progress=progress,
+        fix_inputs=fix_inputs,
     )
     return SimulationResult(
-        batch.data[0], scenario, batch.provenance(scenario), events=batch.events
+        batch.data[0],
+        scenario,
+        batch.provenance(scenario),
+        events=batch.events,
+        inputs=batch.inputs[0],
     )

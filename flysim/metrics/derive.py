@@ -8,6 +8,7 @@ is NaN, never infinite, and never raises or warns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from flysim.scenario.schema import Scenario
 
-__all__ = ["break_even_month", "derive_metrics", "ratio"]
+__all__ = ["break_even_month", "derive_metrics", "derive_run_metrics", "ratio"]
 
 _NEW_CUSTOMERS = ("new_customers_paid", "new_customers_organic", "new_customers_referral")
 _ACQUISITION_SPENDS = ("spend_paid", "spend_content", "spend_rewards")
@@ -78,6 +79,17 @@ def _margins(scenario: Scenario, months: int) -> np.ndarray:
     return margin
 
 
+def derive_run_metrics(raw: ArrayLike, scenarios: Sequence[Scenario]) -> np.ndarray:
+    """``derive_metrics`` of runs that each simulated their own scenario (drawn inputs).
+
+    Only the gross margin of a run's scenario enters the derived metrics, so
+    runs that share it are derived together.
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    margins = np.stack([_margins(s, raw.shape[1]) for s in scenarios])
+    return _derive(raw, margins)
+
+
 def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     """Compute every public metric from the engines' raw monthly quantities.
 
@@ -114,7 +126,10 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
         raise ValueError(f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}")
-    margin = _margins(scenario, raw.shape[1])
+    return _derive(raw, _margins(scenario, raw.shape[1]))
+
+
+def _derive(raw: np.ndarray, margin: np.ndarray) -> np.ndarray:
 
     def f(name: str) -> np.ndarray:
         return raw[:, :, RAW_INDEX[name]]

@@ -44,6 +44,9 @@ class ParameterTable:
 
     rows: tuple[ModelRates, ...]
     changes: tuple[tuple[tuple[int, ModelRates], ...], ...] = ()
+    #: With uncertain inputs every run has its own parameters: row
+    #: ``s * runs_per_set + r`` is run ``r`` of parameter set ``s`` (0: a row per set).
+    runs_per_set: int = 0
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +54,20 @@ class ParameterTable:
             raise ValueError("a parameter table needs at least one row")
         if self.changes and len(self.changes) != len(self.rows):
             raise ValueError("a parameter table needs one tuple of changes per row, or none")
+
+    @property
+    def n_sets(self) -> int:
+        """Parameter sets (variants): rows, or rows over runs with ``runs_per_set``."""
+        return len(self.rows) // self.runs_per_set if self.runs_per_set else len(self.rows)
+
+    def row_of(self, sets: np.ndarray, runs: np.ndarray) -> np.ndarray:
+        """The row of each (set, run) pair."""
+        sets = np.asarray(sets, dtype=np.int64)
+        return (
+            sets * self.runs_per_set + np.asarray(runs, dtype=np.int64)
+            if self.runs_per_set
+            else sets
+        )
 
     def timeline(self, row: int) -> tuple[tuple[int, ModelRates], ...]:
         """Row ``row``'s parameters over time: ``((0, rates), (month, rates), ...)``."""
@@ -136,15 +153,16 @@ class RunParameters:
         return self.table.channel_column("conversion")[self.sets]
 
 
-def compile_table(scenarios: Sequence[Scenario]) -> ParameterTable:
+def compile_table(scenarios: Sequence[Scenario], runs_per_set: int = 0) -> ParameterTable:
     """A parameter table with one row per scenario (``compile_rates`` of each).
 
     A scenario's dated changes become the row's later entries, one per month
     in which its timeline (``flysim.scenario.changes.timeline``) has a segment.
+    With ``runs_per_set``, ``scenarios`` are the runs' own, set by set.
     """
     rows, changes = [], []
     for scenario in scenarios:
         segments = timeline(scenario)
         rows.append(compile_rates(segments[0].scenario))
         changes.append(tuple((seg.month, compile_rates(seg.scenario)) for seg in segments[1:]))
-    return ParameterTable(tuple(rows), tuple(changes) if any(changes) else ())
+    return ParameterTable(tuple(rows), tuple(changes) if any(changes) else (), runs_per_set)

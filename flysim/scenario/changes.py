@@ -138,7 +138,8 @@ def _build(scenario: Scenario) -> tuple[Segment, ...]:
         return (Segment(0, scenario),)
     display = scenario.source or "<scenario>"
     base = thaw(scenario.model_dump(exclude_none=True))
-    base.pop("changes", None)
+    for static in ("changes", "uncertain", "correlations"):
+        base.pop(static, None)  # a segment is one static scenario at the medians
     steps = _steps(scenario, display)
     _check_overlaps(steps, display)
     segments = [Segment(0, scenario)]

@@ -22,6 +22,7 @@ from flysim.scenario.schema import Scenario
 __all__ = [
     "Loc",
     "allowed_text",
+    "bounds_of",
     "field_at",
     "format_number",
     "is_model",
@@ -121,6 +122,14 @@ def _bounds(metadata: Sequence[Any]) -> dict[str, float]:
             if (v := getattr(m, name, None)) is not None:
                 out[name] = v
     return out
+
+
+def bounds_of(info: FieldInfo, annotation: Any = None) -> dict[str, float]:
+    """A numeric key's bounds (``ge``, ``gt``, ``le``, ``lt``), also for number-or-response keys."""
+    found = _bounds(info.metadata)
+    if not found and annotation is not None and (number := _number_or_response(annotation)):
+        found = _bounds(number)
+    return found
 
 
 def _range_text(b: dict[str, float], integer: bool) -> str:

@@ -48,6 +48,7 @@ from flysim.scenario.health_schema import (
 )
 from flysim.scenario.responses import LeadsResponse, RateResponse, ShareResponse
 from flysim.scenario.section import Section
+from flysim.scenario.uncertainty_schema import RankCorrelation
 
 __all__ = [
     "TRIGGER_NAMES",
@@ -68,6 +69,7 @@ __all__ = [
     "OrganicChannel",
     "PaidChannel",
     "ProbByHealth",
+    "RankCorrelation",
     "RateByHealth",
     "ReferralChannel",
     "Retention",
@@ -340,6 +342,16 @@ class Scenario(Section):
     costs: Costs = Costs()
     changes: tuple[Change, ...] = Field(
         (), description="Dated changes of the plan ([[changes]] tables), in any order."
+    )
+    uncertain: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=(
+            "Distributions of uncertain keys, by key path; filled in from the laws "
+            "written in place, whose medians the keys then hold."
+        ),
+    )
+    correlations: tuple[RankCorrelation, ...] = Field(
+        (), description="Rank correlations between uncertain keys ([[correlations]] tables)."
     )
 
     # Where the scenario was loaded from; set by the loader, not part of the

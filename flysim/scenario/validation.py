@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from flysim.scenario.errors import Loc, Origin, ScenarioError
 from flysim.scenario.schema import Scenario
 from flysim.scenario.tree import freeze
+from flysim.scenario.uncertain import extract_laws
 
 __all__ = ["validate_tree"]
 
@@ -39,6 +40,9 @@ def validate_tree(data: dict[str, Any], origins: dict[Loc, Origin], display: str
     ScenarioError
         One line per problem, each located at the file or override that set the key.
     """
+    data, problems = extract_laws(data, origins, display)
+    if problems:
+        raise ScenarioError(problems)
     try:
         # Strict: TOML has real types, so "18" is not silently an integer nor true a 1.
         return Scenario.model_validate(freeze(data), strict=True)

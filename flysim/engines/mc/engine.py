@@ -34,6 +34,7 @@ from flysim.engines.mc.schedule import Schedule, schedule
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
 from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
+from flysim.model.hazards import hazard_probability
 from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
 from flysim.rng import STREAMS, run_keys
@@ -53,6 +54,10 @@ _STEP_FLOWS: tuple[str, ...] = tuple(
     for f in RAW_FIELDS
     if f not in (*STOCKS, "customers_start", "mrr_start", "mrr_referral", *_FIXED_SPENDS)
 )
+
+
+#: Parameter sets advanced together in one pass at most.
+_MAX_SETS = 256
 
 
 class MCEngine:
@@ -134,14 +139,19 @@ class MCEngine:
             rows = [r for _, r in table.timeline(int(s))]
             st = union_structure(rows, self.classes)
             grid = schedule(months, self.steps_per_month, st.checks)
-            keys[int(s)] = (st, _ask_months(table.timeline(int(s)), grid, self.classes, st, months))
+            keys[int(s)] = (st, _ask_months(table.timeline(int(s)), grid, months))
         by_key: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for s, key in keys.items():
             by_key[key].append(s)
         out = []
         for members in by_key.values():
-            m = np.asarray(sorted(members), dtype=np.int64)
-            out.append((np.flatnonzero(np.isin(sets, m)), m))
+            # A pass stacks each set's step plans; runs with their own parameters
+            # (uncertain inputs) would stack thousands, so a pass takes at most
+            # _MAX_SETS of them (a few tens of MB).
+            ordered = sorted(members)
+            for i in range(0, len(ordered), _MAX_SETS):
+                m = np.asarray(ordered[i : i + _MAX_SETS], dtype=np.int64)
+                out.append((np.flatnonzero(np.isin(sets, m)), m))
         return out
 
     def _compiled(self, table: ParameterTable, months: int) -> tuple[Schedule, list[_Epoch]]:
@@ -195,17 +205,20 @@ def _plans(rates: ModelRates, grid: Schedule, classes: int, st: Structure) -> di
 
 
 def _ask_months(
-    timeline: tuple[tuple[int, ModelRates], ...],
-    grid: Schedule,
-    classes: int,
-    st: Structure,
-    months: int,
+    timeline: tuple[tuple[int, ModelRates], ...], grid: Schedule, months: int
 ) -> tuple[tuple[bool, ...], ...]:
-    """Per month, at which step lengths the ask is certain within a step (asked on arrival)."""
-    patterns = []
-    for _, rates in timeline:
-        plans = _plans(rates, grid, classes, replace(st, instant_ask=False))
-        patterns.append(tuple(plans[dt].p_ask >= 1.0 for dt in sorted(plans)))
+    """Per month, at which step lengths the ask is certain within a step (asked on arrival).
+
+    It is the plan's ``p_ask`` reaching 1, read off the hazard directly so
+    that grouping rows compiles nothing.
+    """
+    lengths = _step_lengths(grid)
+    patterns = [
+        tuple(bool(hazard_probability(rates.ask_rate, dt) >= 1.0) for dt in lengths)
+        if rates.nps_on
+        else (False,) * len(lengths)
+        for _, rates in timeline
+    ]
     starts = [m for m, _ in timeline]
     return tuple(patterns[int(np.searchsorted(starts, m, side="right")) - 1] for m in range(months))
 

@@ -393,9 +393,7 @@ class Plans:
         return self.structure.nps_on
 
 
-def stack_plans(
-    table: ParameterTable, plans: Sequence[Plan], st: Structure | None = None
-) -> Plans:
+def stack_plans(table: ParameterTable, plans: Sequence[Plan], st: Structure | None = None) -> Plans:
     """Stack the plans of every row of ``table`` (one step length, one structure ``st``)."""
     stacked = {
         f.name: np.stack([np.asarray(getattr(p, f.name), dtype=float) for p in plans])
