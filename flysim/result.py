@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,6 @@ from flysim.metrics.names import METRICS
 from flysim.metrics.summary import quantile_bands, summarize
 from flysim.scenario.change_list import change_marks
 from flysim.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = ["Provenance", "SimulationResult"]
 
@@ -157,27 +153,9 @@ class SimulationResult:
         ``[(0-based month, label), ...]`` in time order, as
         :func:`flysim.scenario.change_list.change_marks` gives them (a change
         written ``month = 4`` is ``(3, "month 4: ...")``); what the charts and
-        the KPI table mark.
+        the KPI table mark: ``fan_chart(result, "mrr", changes=result.changes)``.
         """
         return change_marks(self.scenario, self.n_months)
-
-    def plot(self, metric: str = "mrr", ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """A fan chart of one metric (:func:`flysim.plots.fan_chart`), the changes marked.
-
-        ``kwargs`` go to :func:`~flysim.plots.fan.fan_chart` (``bands``, ``title``...).
-        """
-        from flysim.plots.fan import fan_chart  # matplotlib only when plotting
-
-        self.metric(metric)  # an unknown name fails here, with a suggestion
-        kwargs.setdefault("changes", self.changes)
-        return fan_chart(self, metric, ax=ax, **kwargs)
-
-    def dashboard(self, fig: Figure | None = None, **kwargs: Any) -> Figure:
-        """The KPI dashboard (:func:`flysim.plots.dashboard`), the changes marked."""
-        from flysim.plots.dashboard import dashboard
-
-        kwargs.setdefault("changes", self.changes)
-        return dashboard(self, fig=fig, **kwargs)
 
     def metric(self, name: str) -> np.ndarray:
         """One metric's values, shape ``(runs, months)``.
@@ -315,7 +293,13 @@ class SimulationResult:
         if figures:
             from flysim.plots.output import save_figures  # matplotlib only when figures are wanted
 
-            writer = partial(save_figures, self, changes=self.changes)
+            # The figures mark the plan's dated changes, when it has any.
+            changes = self.changes
+            writer = (
+                partial(save_figures, self, changes=changes)
+                if changes
+                else partial(save_figures, self)
+            )
         return io.write_result(self, directory, figures=io.combine_writers(writer, extra))
 
     @classmethod
