@@ -15,6 +15,7 @@ from flysim import io
 from flysim.events import ATTRS_KEY, event_metadata
 from flysim.metrics.names import METRICS
 from flysim.metrics.summary import quantile_bands, summarize
+from flysim.scenario.change_list import change_marks
 from flysim.scenario.schema import Scenario
 
 __all__ = ["Provenance", "SimulationResult"]
@@ -150,6 +151,17 @@ class SimulationResult:
     def months(self) -> np.ndarray:
         """Month numbers ``1..n_months``."""
         return np.arange(1, self.n_months + 1)
+
+    @property
+    def changes(self) -> list[tuple[int, str]]:
+        """The scenario's dated changes that fall within the months simulated.
+
+        ``[(0-based month, label), ...]`` in time order, as
+        :func:`flysim.scenario.change_list.change_marks` gives them (a change
+        written ``month = 4`` is ``(3, "month 4: ...")``); what the charts and
+        the KPI table mark: ``fan_chart(result, "mrr", changes=result.changes)``.
+        """
+        return change_marks(self.scenario, self.n_months)
 
     def metric(self, name: str) -> np.ndarray:
         """One metric's values, shape ``(runs, months)``.
@@ -287,7 +299,13 @@ class SimulationResult:
         if figures:
             from flysim.plots.output import save_figures  # matplotlib only when figures are wanted
 
-            writer = partial(save_figures, self)
+            # The figures mark the plan's dated changes, when it has any.
+            changes = self.changes
+            writer = (
+                partial(save_figures, self, changes=changes)
+                if changes
+                else partial(save_figures, self)
+            )
         return io.write_result(self, directory, figures=io.combine_writers(writer, extra))
 
     @classmethod

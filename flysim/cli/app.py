@@ -20,6 +20,7 @@ from flysim.events import event_format, write_events
 from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
 from flysim.scenario import ScenarioError, load_scenario
+from flysim.scenario.change_list import change_listing
 from flysim.simulate import simulate
 
 from .common import (
@@ -203,16 +204,22 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
     currency = result.scenario.scenario.currency
     summary = result.summary()
     be = format_break_even(break_even(result.metric("roi_cumulative")))
-    if output_format is OutputFormat.csv:
-        frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
-        stdout.out(frame_csv(frame), end="")
-        return
-    if output_format is OutputFormat.json:
-        frame = kpi_frame(summary, result.n_months, currency=currency, metrics=kpis)
+    changes = result.changes
+    if output_format in (OutputFormat.csv, OutputFormat.json):
+        frame = kpi_frame(
+            summary, result.n_months, currency=currency, metrics=kpis, changes=changes
+        )
+        if output_format is OutputFormat.csv:
+            stdout.out(frame_csv(frame), end="")
+            return
         header = {**p.to_dict(), "break_even": be, "roi_note": ROI_NOTE}
+        if changes:
+            header["changes"] = [{"month": i + 1, "label": label} for i, label in changes]
         stdout.out(frame_json(header, {"kpis": frame}), end="")
         return
-    layouts = kpi_layouts(summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis)
+    layouts = kpi_layouts(
+        summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis, changes=changes
+    )
     if output_format is OutputFormat.markdown:
         stdout.out(f"**{header_line(p)}**\n")
         for table in layouts[0]:
@@ -248,6 +255,9 @@ def validate(
 ) -> None:
     """Check each SCENARIO and print it resolved (extends and --set applied), or its errors.
 
+    A scenario's dated changes are listed first, one line each (month, note,
+    keys set), as TOML comments.
+
     Exits 2 if any scenario has an error.
 
     Examples:
@@ -271,6 +281,9 @@ def validate(
                 stdout.print(Text(f"{path}  ok  sha256 {digest}"), soft_wrap=True)
                 continue
             stdout.rule(Text(f"{path}  ok  sha256 {digest}"), align="left")
+            # TOML comments, so what follows stays valid TOML to copy or redirect.
+            for line in change_listing(loaded):
+                stdout.print(Text(f"# {line}"), soft_wrap=True)
             # Plain and never cropped or wrapped, so the output is valid TOML
             # to copy or redirect, whatever the terminal's width.
             stdout.print(

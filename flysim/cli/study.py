@@ -51,7 +51,13 @@ from .common import (
 )
 from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
 from .options import Format, Kpis, Report
-from .study_tables import compare_layouts, decisions_table, sensitivity_table, sweep_table
+from .study_tables import (
+    changes_note,
+    compare_layouts,
+    decisions_table,
+    sensitivity_table,
+    sweep_table,
+)
 
 __all__ = ["Method", "compare_command", "sensitivity_command", "sweep_command"]
 
@@ -180,6 +186,12 @@ def _print_comparison(comparison: Comparison, kpis: list[str], output_format: Ou
             "months": comparison.months,
             "seed": comparison.seed,
         }
+        changes = comparison.changes()
+        if any(changes.values()):
+            about["changes"] = {
+                name: [{"month": i + 1, "label": label} for i, label in marks]
+                for name, marks in changes.items()
+            }
         stdout.out(frame_json(about, {"kpis": frame, "decisions": decisions}), end="")
         return
     p = comparison.results[0].provenance
@@ -190,15 +202,20 @@ def _print_comparison(comparison: Comparison, kpis: list[str], output_format: Ou
     )
     months = comparison.report_months()
     layouts = compare_layouts(frame, months, comparison.names)
+    notes = changes_note(comparison.changes(), months)
     if output_format is OutputFormat.markdown:
         stdout.out(f"**{header}**\n")
         for table in [*layouts[0], decisions_table(decisions)]:
             stdout.out(table_markdown(table))
+        if notes:
+            stdout.out("\n" + "\n\n".join(line.strip() for line in notes) + "\n")
         return
     stdout.print(Text(header, style="bold"))
     decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]
     for table in fit_tables(layouts, stdout.width) + fit_tables(decision_layouts, stdout.width):
         stdout.print(table)
+    for line in notes:
+        stdout.print(Text(line))
 
 
 @app.command("sweep")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from flysim.metrics.formatting import (
 )
 
 __all__ = [
+    "changes_note",
     "compare_layouts",
     "compare_long_table",
     "compare_table",
@@ -151,6 +152,48 @@ def compare_layouts(
         [compare_table(frame, m, names, part=p) for m in months for p in ("levels", "diffs")],
         [compare_long_table(frame, m, names, part=p) for m in months for p in ("levels", "diffs")],
     ]
+
+
+def _span(first: int, last: int) -> str:
+    return f"month {first}" if first == last else f"months {first}-{last}"
+
+
+def changes_note(
+    changes: Mapping[str, Sequence[tuple[int, str]]], months: Sequence[int]
+) -> list[str]:
+    """Lines under a comparison on its scenarios' dated changes; none when no scenario has any.
+
+    Says which months come before the first change, each scenario's changes,
+    and where the reported ``months`` and the decisions stand against them.
+
+    >>> changes_note({"base": [], "plan": [(3, "month 4: referral")]}, [12, 18])[0]
+    'Before the first change: months 1-3 (plan changes from month 4; base has none).'
+    """
+    firsts = {name: marks[0][0] for name, marks in changes.items() if marks}
+    if not firsts:
+        return []
+    before = min(firsts.values())
+    whose = [f"{name} changes from month {i + 1}" for name, i in firsts.items()]
+    none = [name for name in changes if name not in firsts]
+    if none:
+        whose.append(f"{', '.join(none)} {'has' if len(none) == 1 else 'have'} none")
+    head = (
+        f"Before the first change: {_span(1, before)} ({'; '.join(whose)})."
+        if before > 0
+        else f"A change holds from month 1 ({'; '.join(whose)})."
+    )
+    lines = [head]
+    for name, marks in changes.items():
+        lines += [f"  {name} ▸ {label}" for _, label in marks]
+    early = [m for m in months if m <= before]
+    if early:
+        shown = ", ".join(str(m) for m in early)
+        lines.append(f"Month {shown} of the tables is before any change.")
+    lines.append(
+        "The decision probabilities read the whole horizon, the months before the first "
+        "change included."
+    )
+    return lines
 
 
 def decisions_table(frame: pd.DataFrame, *, long: bool = False) -> Table:

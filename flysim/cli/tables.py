@@ -8,6 +8,7 @@ a rich ``Table``, so it can be tested exactly without running a simulation.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -34,6 +35,8 @@ __all__ = [
     "ROI_NOTE",
     "BreakEven",
     "break_even",
+    "change_caption",
+    "change_header",
     "format_break_even",
     "format_cell",
     "format_value",
@@ -75,14 +78,79 @@ KPI_LABELS: dict[str, str] = {m: metric_info(m).label for m in KPIS}
 #: Months the table reports, before clipping to the horizon.
 REPORT_MONTHS: tuple[int, ...] = (3, 6, 12)
 
+#: A plan's dated changes: ``(0-based month, label)``, as ``SimulationResult.changes``.
+Changes = Sequence[tuple[int, str]]
 
-def table_months(horizon: int) -> list[int]:
-    """Months 3, 6, 12 and the horizon, keeping only those within the horizon.
+#: Marks the first month a change affects, in headers and the caption.
+CHANGE_MARK = "▸"
+#: Characters of a change's note shown under its month's header (a cell's width).
+_HEADER_NOTE = 17
+
+
+def table_months(horizon: int, changes: Changes = ()) -> list[int]:
+    """Months 3, 6, 12 and the horizon, and the months before and after each change.
+
+    A change at 0-based month ``i`` (written ``month = i + 1``) adds month
+    ``i``, the last before it, and month ``i + 1``, the first it affects.
+    Only months within the horizon are kept.
 
     >>> table_months(18), table_months(12), table_months(4)
     ([3, 6, 12, 18], [3, 6, 12], [3, 4])
+    >>> table_months(18, [(3, "month 4: referral"), (8, "month 9: price")])
+    [3, 4, 6, 8, 9, 12, 18]
     """
-    return sorted({m for m in (*REPORT_MONTHS, horizon) if 1 <= m <= horizon})
+    around = {m for i, _ in changes for m in (int(i), int(i) + 1)}
+    return sorted({m for m in (*REPORT_MONTHS, horizon, *around) if 1 <= m <= horizon})
+
+
+def _numbered_changes(changes: Changes) -> dict[int, list[tuple[int, str]]]:
+    """First month affected (1-based) -> ``[(number, label), ...]``, numbered in time order."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    ordered = sorted(((int(i), str(label)) for i, label in changes), key=lambda c: c[0])
+    for number, (i, label) in enumerate(ordered, start=1):
+        out.setdefault(i + 1, []).append((number, label))
+    return out
+
+
+def _short_note(label: str) -> str:
+    """A label without its ``month 4: `` prefix, cut to a cell's width."""
+    note = re.sub(r"^months? [0-9-]+: ", "", label)
+    return note if len(note) <= _HEADER_NOTE else note[: _HEADER_NOTE - 1].rstrip() + "…"
+
+
+def change_header(month: int, changes: Changes = ()) -> str:
+    """A month's column header; the first month a change affects gets its number and note.
+
+    >>> change_header(3, [(3, "month 4: move ads into referral rewards")])
+    'Month 3'
+    >>> print(change_header(4, [(3, "month 4: move ads into referral rewards")]))
+    Month 4
+    ▸1 move ads into re…
+    """
+    here = _numbered_changes(changes).get(month, [])
+    if not here:
+        return f"Month {month}"
+    if len(here) == 1:
+        number, label = here[0]
+        return f"Month {month}\n{CHANGE_MARK}{number} {_short_note(label)}"
+    return f"Month {month}\n" + " ".join(f"{CHANGE_MARK}{n}" for n, _ in here)
+
+
+def change_caption(changes: Changes = ()) -> list[str]:
+    """The caption's lines on changes: each change's number and full label, then what they show.
+
+    >>> change_caption([(3, "month 4: referral")])[0]
+    '▸1 month 4: referral'
+    """
+    numbered = _numbered_changes(changes)
+    if not numbered:
+        return []
+    lines = [f"{CHANGE_MARK}{n} {label}" for rows in numbered.values() for n, label in rows]
+    lines.append(
+        f"{CHANGE_MARK} marks the first month a change affects; the column before it is the "
+        "month before."
+    )
+    return lines
 
 
 def kpi_table(
@@ -94,6 +162,7 @@ def kpi_table(
     metrics: Sequence[str] = KPIS,
     title: str | None = None,
     months: Sequence[int] | None = None,
+    changes: Changes = (),
 ) -> Table:
     """The KPI table: one row per metric, one column per reported month.
 
@@ -113,7 +182,12 @@ def kpi_table(
     title : str, optional
         The table's title.
     months : sequence of int, optional
-        The month columns (default: :func:`table_months` of ``horizon``).
+        The month columns (default: :func:`table_months` of ``horizon`` and
+        ``changes``).
+    changes : sequence of (int, str), optional
+        The scenario's dated changes, ``[(0-based month, label), ...]``: the
+        header of the first month each affects shows ``▸`` with its number
+        and note (:func:`change_header`), the caption its full label.
 
     Returns
     -------
@@ -124,14 +198,14 @@ def kpi_table(
     required = {"metric", "month", "p5", "p50", "p95", "missing"}
     if not required <= set(summary.columns):
         raise ValueError(f"summary lacks columns {sorted(required - set(summary.columns))}")
-    months = table_months(horizon) if months is None else list(months)
+    months = table_months(horizon, changes) if months is None else list(months)
     rows = summary.set_index(["metric", "month"])
     present = set(summary["metric"])
 
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("KPI", no_wrap=True)
     for m in months:
-        table.add_column(f"Month {m}", justify="right")
+        table.add_column(change_header(m, changes), justify="right")
 
     worst_missing = 0
     for metric in metrics:
@@ -158,6 +232,7 @@ def kpi_table(
     if worst_missing:
         of_runs = f" of {runs}" if runs is not None else ""
         notes.append(f"* missing in up to {worst_missing}{of_runs} runs (a zero denominator)")
+    notes += change_caption(changes)
     table.caption = "\n".join(notes)
     table.caption_justify = "left"
     return table
@@ -170,19 +245,28 @@ def kpi_layouts(
     currency: str = "EUR",
     runs: int | None = None,
     metrics: Sequence[str] = KPIS,
+    changes: Changes = (),
 ) -> list[list[Table]]:
     """The KPI table in layouts from widest to narrowest, for :func:`~flysim.cli.layout.fit_tables`.
 
     Every reported month side by side; then two months per table; then one
-    table per month. The caption is printed once, under the last table.
+    table per month. The months before and after a change stay in one table
+    where the layout allows. The caption is printed once, under the last table.
     """
-    months = table_months(horizon)
+    months = table_months(horizon, changes)
     layouts = []
     for per_table in dict.fromkeys((len(months), 2, 1)):
-        groups = [months[i : i + per_table] for i in range(0, len(months), per_table)]
         tables = [
-            kpi_table(summary, horizon, currency=currency, runs=runs, metrics=metrics, months=g)
-            for g in groups
+            kpi_table(
+                summary,
+                horizon,
+                currency=currency,
+                runs=runs,
+                metrics=metrics,
+                months=g,
+                changes=changes,
+            )
+            for g in _groups(months, per_table, changes)
         ]
         for table in tables[:-1]:
             table.caption = None
@@ -190,15 +274,43 @@ def kpi_layouts(
     return layouts
 
 
+def _groups(months: list[int], size: int, changes: Changes) -> list[list[int]]:
+    """``months`` in tables of at most ``size``, the month before a change kept with the next.
+
+    >>> _groups([3, 5, 6, 12, 18], 2, [(5, "month 6: x")])
+    [[3], [5, 6], [12, 18]]
+    """
+    firsts = set(_numbered_changes(changes))
+    units: list[list[int]] = []
+    for m in months:
+        if units and m in firsts and units[-1][-1] == m - 1 and len(units[-1]) < size:
+            units[-1].append(m)
+        else:
+            units.append([m])
+    groups: list[list[int]] = []
+    for unit in units:
+        if groups and len(groups[-1]) + len(unit) <= size:
+            groups[-1] += unit
+        else:
+            groups.append(list(unit))
+    return groups
+
+
 def kpi_frame(
-    summary: pd.DataFrame, horizon: int, *, currency: str = "EUR", metrics: Sequence[str] = KPIS
+    summary: pd.DataFrame,
+    horizon: int,
+    *,
+    currency: str = "EUR",
+    metrics: Sequence[str] = KPIS,
+    changes: Changes = (),
 ) -> pd.DataFrame:
     """The KPI table as data: one row per KPI and reported month, the summary's statistics.
 
     Columns ``metric, label, unit, month`` then the summary's statistics
-    (``mean, p5, p25, p50, p75, p95, missing`` where present), unrounded.
+    (``mean, p5, p25, p50, p75, p95, missing`` where present), unrounded. The
+    months are those of the table (:func:`table_months` with ``changes``).
     """
-    months = table_months(horizon)
+    months = table_months(horizon, changes)
     picked = summary[summary["metric"].isin(metrics) & summary["month"].isin(months)].copy()
     order = {m: i for i, m in enumerate(metrics)}
     picked = picked.sort_values(

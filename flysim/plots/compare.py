@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from flysim.plots.changes import Changes, mark_changes
 from flysim.plots.data import ResultLike
 from flysim.plots.fan import fan_chart
 from flysim.plots.flow import FLOW_SIZE, flow_diagram, flow_scale
 from flysim.plots.style import PALETTE, metric_style, months_text, new_figure, plot_style
 
-__all__ = ["COMPARE_FAN_SIZE", "compare_fan", "compare_flows", "flows_size"]
+__all__ = ["COMPARE_FAN_SIZE", "compare_fan", "compare_flows", "flows_size", "merged_changes"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,32 @@ def _checked(results: Mapping[str, ResultLike]) -> dict[str, ResultLike]:
     return dict(results)
 
 
-def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None = None) -> Axes:
+def merged_changes(changes: Mapping[str, Changes] | None) -> list[tuple[int, str]]:
+    """Every scenario's changes as one list: a change every scenario has once, others named.
+
+    >>> merged_changes({"base": [], "plan": [(3, "month 4: referral")]})
+    [(3, 'plan: month 4: referral')]
+    """
+    if not changes:
+        return []
+    owners: dict[tuple[int, str], list[str]] = {}
+    for name, marks in changes.items():
+        for month, label in marks or ():
+            owners.setdefault((int(month), str(label)), []).append(name)
+    out = []
+    for (month, label), names in owners.items():
+        shared = len(names) == len(changes)
+        out.append((month, label if shared else f"{', '.join(names)}: {label}"))
+    return sorted(out, key=lambda c: c[0])
+
+
+def compare_fan(
+    results: Mapping[str, ResultLike],
+    metric: str,
+    ax: Axes | None = None,
+    *,
+    changes: Mapping[str, Changes] | None = None,
+) -> Axes:
     """One metric of every scenario on one axes: a median line and a P5-P95 band each.
 
     Parameters
@@ -48,6 +74,10 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
         A metric name (:data:`flysim.metrics.catalogue.CATALOGUE`).
     ax : matplotlib.axes.Axes or None, optional
         Axes to draw on; ``None`` makes a new figure.
+    changes : mapping of str to sequence of (int, str), optional
+        Each scenario's dated changes (``change_months``), by name: a thin line
+        at each change's time with its number, and the key under the axes; a
+        change not every scenario has is named after the ones that have it.
 
     Returns
     -------
@@ -78,6 +108,7 @@ def compare_fan(results: Mapping[str, ResultLike], metric: str, ax: Axes | None 
                 # Past two scenarios shaded bands blend; their P5/P95 lines stay apart.
                 band_lines=len(results) > _SHADED_MAX,
             )
+        mark_changes(ax, merged_changes(changes))
     return ax
 
 

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from flysim.plots.changes import Changes, change_footnote, mark_changes
 from flysim.plots.data import ResultLike
 from flysim.plots.fan import fan_chart, legend_entries
-from flysim.plots.style import months_text, new_figure, plot_style
+from flysim.plots.style import MUTED, months_text, new_figure, plot_style
 
 __all__ = ["DASHBOARD_METRICS", "dashboard"]
 
@@ -45,6 +46,7 @@ def dashboard(
     metrics: Sequence[str] = DASHBOARD_METRICS,
     *,
     ncols: int = 3,
+    changes: Changes | None = None,
 ) -> Figure:
     """One figure of fan charts of the flywheel's key metrics.
 
@@ -58,6 +60,12 @@ def dashboard(
         Metrics to chart, one panel each; default :data:`DASHBOARD_METRICS`.
     ncols : int, optional
         Panels per row (4 gives a 2 x 4 grid for the default eight metrics).
+    changes : sequence of (int, str) or None, optional
+        A plan's dated changes, ``[(0-based month, label), ...]`` as
+        :func:`flysim.scenario.changes.change_months` gives them: every panel
+        gets a thin line at each change's time with its number, and the
+        figure one key to the numbers along its bottom edge. ``None`` or empty
+        draws nothing.
 
     Returns
     -------
@@ -87,6 +95,7 @@ def dashboard(
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, metric in zip(axes, metrics, strict=False):
             fan_chart(result, metric, ax=ax, legend=False)
+            mark_changes(ax, changes, footnote=False)
         for ax in axes[len(metrics) :]:
             ax.set_visible(False)
 
@@ -98,6 +107,10 @@ def dashboard(
             ncols=len(labels),
             fontsize=10,
         )
+        note = change_footnote(changes, width=230)
+        if note:
+            # A supxlabel, so the constrained layout makes room for it.
+            fig.supxlabel(note, x=0.01, ha="left", fontsize=9.5, color=MUTED)
         fig.suptitle(_title(result), x=0.01, ha="left", fontsize=15, fontweight="bold")
         engine = fig.get_layout_engine()
         # Both branches above gave the figure a constrained layout.

@@ -20,6 +20,7 @@ from matplotlib.ticker import (
 
 from flysim.metrics.catalogue import Metric
 from flysim.metrics.summary import quantile_bands
+from flysim.plots.changes import CHANGE_GID, Changes, mark_changes
 from flysim.plots.data import ResultLike
 from flysim.plots.formatting import value_formatter
 from flysim.plots.style import (
@@ -209,6 +210,7 @@ def fan_chart(
     legend: bool = True,
     title: str | None = None,
     band_lines: bool = False,
+    changes: Changes | None = None,
 ) -> Axes:
     """Plot one metric's distribution across runs over the months.
 
@@ -242,6 +244,12 @@ def fan_chart(
     band_lines : bool, optional
         Draw the widest band's edges as thin dashed lines instead of shading
         every band: several scenarios on one axes stay readable.
+    changes : sequence of (int, str) or None, optional
+        A plan's dated changes, ``[(0-based month, label), ...]`` as
+        :func:`flysim.scenario.changes.change_months` gives them: a thin line at
+        each change's time (``month = 4`` is drawn at t = 3, between months 3
+        and 4) with a numbered badge, and the numbers' key under the axes
+        (:func:`flysim.plots.changes.mark_changes`). Drawn once per axes.
 
     Pure ratios (LTV:CAC, flywheel velocity), whose runs and scenarios span
     decades, go on a log axis that keeps their benchmark lines in view.
@@ -314,6 +322,8 @@ def fan_chart(
             ax.set_title(title or style.title, loc="left")
         if benchmarks:
             _draw_benchmarks(ax, style)
+        if changes and not any(line.get_gid() == CHANGE_GID for line in ax.get_lines()):
+            mark_changes(ax, changes)
         finite = values[np.isfinite(values)]
         if finite.size == 0 and first_on_axes:
             ax.text(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from flysim.plots.changes import Changes
 from flysim.plots.compare import COMPARE_FAN_SIZE, compare_fan, compare_flows, flows_size
 from flysim.plots.dashboard import DASHBOARD_METRICS, DASHBOARD_SIZE, dashboard
 from flysim.plots.data import ResultLike
@@ -75,7 +76,9 @@ def _folder(folder: str | Path) -> Path:
     return path
 
 
-def save_figures(result: ResultLike, folder: str | Path) -> list[Path]:
+def save_figures(
+    result: ResultLike, folder: str | Path, *, changes: Changes | None = None
+) -> list[Path]:
     """Write a run's figures: ``dashboard.png``, ``flow.png`` and ``fan-<metric>.png``.
 
     One fan chart for each of :data:`~flysim.plots.dashboard.DASHBOARD_METRICS`.
@@ -86,6 +89,9 @@ def save_figures(result: ResultLike, folder: str | Path) -> list[Path]:
         The simulation to draw (a :class:`flysim.SimulationResult`).
     folder : str or pathlib.Path
         Existing or new folder (created with its parents).
+    changes : sequence of (int, str) or None, optional
+        The scenario's dated changes, ``[(0-based month, label), ...]``
+        (``SimulationResult.changes``), marked on the dashboard and fan charts.
 
     Returns
     -------
@@ -97,7 +103,9 @@ def save_figures(result: ResultLike, folder: str | Path) -> list[Path]:
     # Figures and axes are made inside the style: axes read rcParams when created.
     with plot_style():
         fig = Figure(figsize=DASHBOARD_SIZE, layout="constrained")
-        written.append(save_figure(dashboard(result, fig=fig), folder / "dashboard.png"))
+        written.append(
+            save_figure(dashboard(result, fig=fig, changes=changes), folder / "dashboard.png")
+        )
 
         fig = Figure(figsize=FLOW_SIZE, layout="constrained")
         flow_diagram(result, ax=fig.add_subplot())
@@ -107,13 +115,17 @@ def save_figures(result: ResultLike, folder: str | Path) -> list[Path]:
             fig = Figure(figsize=FAN_SIZE, layout="constrained")
             # Alone on a slide, a chart says which scenario, how many runs, which seed.
             title = f"{metric_style(metric).title}\n{run_context(result)}"
-            fan_chart(result, metric, ax=fig.add_subplot(), title=title)
+            fan_chart(result, metric, ax=fig.add_subplot(), title=title, changes=changes)
             written.append(save_figure(fig, folder / fan_file(metric)))
     return written
 
 
 def save_compare_figures(
-    results: Mapping[str, ResultLike], folder: str | Path, *, metrics: Sequence[str]
+    results: Mapping[str, ResultLike],
+    folder: str | Path,
+    *,
+    metrics: Sequence[str],
+    changes: Mapping[str, Changes] | None = None,
 ) -> list[Path]:
     """Write a comparison's figures: ``fan-<metric>.png`` overlays and ``flow.png`` side by side.
 
@@ -125,6 +137,8 @@ def save_compare_figures(
         Existing or new folder.
     metrics : sequence of str
         One overlaid fan chart each.
+    changes : mapping of str to sequence of (int, str), optional
+        Each scenario's dated changes by name, marked on the fan charts.
 
     Returns
     -------
@@ -135,7 +149,7 @@ def save_compare_figures(
     with plot_style():
         for metric in metrics:
             fig = Figure(figsize=COMPARE_FAN_SIZE, layout="constrained")
-            compare_fan(results, metric, ax=fig.add_subplot())
+            compare_fan(results, metric, ax=fig.add_subplot(), changes=changes)
             written.append(save_figure(fig, folder / fan_file(metric)))
         fig = Figure(figsize=flows_size(len(results)), layout="constrained")
         written.append(save_figure(compare_flows(results, fig=fig), folder / FLOW_FILE))

@@ -18,6 +18,7 @@ from flysim.metrics.catalogue import metric_info
 from flysim.metrics.formatting import MISSING, format_cell, format_diff
 from flysim.result import SimulationResult
 from flysim.scenario import resolved_dict
+from flysim.scenario.change_list import change_rows
 from flysim.study.compare import COMPARE_KPIS, Comparison
 from flysim.study.decisions import Thresholds, decisions
 
@@ -66,6 +67,7 @@ class ReportContent:
     decisions: Table
     provenance: Table
     descriptions: dict[str, str] = field(default_factory=dict)
+    changes: Table | None = None
 
 
 def flat_keys(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -160,6 +162,26 @@ def _scenarios(results: Mapping[str, SimulationResult]) -> Table:
         s = r.scenario.scenario
         rows.append([name, s.description or "", r.provenance.scenario_hash[:12]])
     return Table("Scenarios", ["Scenario", "Description", "sha256"], rows, numeric_from=99)
+
+
+def _changes(results: Mapping[str, SimulationResult]) -> Table | None:
+    """Each scenario's dated changes (month, note, keys set); ``None`` when none has any."""
+    rows = []
+    for name, r in results.items():
+        for row in change_rows(r.scenario):
+            rows.append([name, row.when, row.note or "–", ", ".join(row.keys)])
+    if not rows:
+        return None
+    horizon = next(iter(results.values())).n_months
+    return Table(
+        "Dated changes",
+        ["Scenario", "From", "Note", "Keys set"],
+        rows,
+        "A change written month 4 holds from the start of month 4 (t = 3 months): months 1 "
+        "to 3 are as before it. A ramp (months 7-12) moves its keys one step a month to "
+        f"their target. Changes after month {horizon} fall outside this run.",
+        numeric_from=99,
+    )
 
 
 def _differences(results: Mapping[str, SimulationResult]) -> Table:
@@ -286,4 +308,5 @@ def report_content(subject: SimulationResult | Comparison) -> ReportContent:
         decisions=_decisions_table(decision_frame),
         provenance=_provenance(results),
         descriptions={n: r.scenario.scenario.description for n, r in results.items()},
+        changes=_changes(results),
     )

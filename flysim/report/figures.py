@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from flysim.plots import compare_fan, compare_flows, dashboard, flow_diagram
+from flysim.plots.changes import Changes
 from flysim.plots.data import ResultLike
 from flysim.plots.flow import FLOW_SIZE
 from flysim.plots.style import plot_style
@@ -39,10 +40,10 @@ def data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def run_figures(result: ResultLike) -> list[EmbeddedFigure]:
-    """The dashboard and the flow diagram of one simulation."""
+def run_figures(result: ResultLike, changes: Changes | None = None) -> list[EmbeddedFigure]:
+    """The dashboard and the flow diagram of one simulation, its dated ``changes`` marked."""
     with plot_style():
-        dash = data_uri(dashboard(result))
+        dash = data_uri(dashboard(result, changes=changes))
         flow_ax = flow_diagram(
             result, ax=Figure(figsize=FLOW_SIZE, layout="constrained").add_subplot()
         )
@@ -58,16 +59,26 @@ def run_figures(result: ResultLike) -> list[EmbeddedFigure]:
     ]
 
 
-def comparison_figures(results: Mapping[str, ResultLike]) -> list[EmbeddedFigure]:
-    """Overlaid fan charts of the headline KPIs, each scenario's dashboard, and the flows."""
+def comparison_figures(
+    results: Mapping[str, ResultLike], changes: Mapping[str, Changes] | None = None
+) -> list[EmbeddedFigure]:
+    """Overlaid fan charts of the headline KPIs, each scenario's dashboard, and the flows.
+
+    ``changes`` are each scenario's dated changes by name, marked on the charts.
+    """
+    changes = changes or {}
     out = []
     with plot_style():
         for metric in COMPARE_FIGURE_KPIS:
             fig = Figure(figsize=(8.0, 4.5), layout="constrained")
-            compare_fan(results, metric, ax=fig.add_subplot())
+            compare_fan(results, metric, ax=fig.add_subplot(), changes=changes)
             out.append(EmbeddedFigure(f"fan-{metric}", data_uri(fig)))
         for name, result in results.items():
-            out.append(EmbeddedFigure(f"Dashboard: {name}", data_uri(dashboard(result))))
+            out.append(
+                EmbeddedFigure(
+                    f"Dashboard: {name}", data_uri(dashboard(result, changes=changes.get(name)))
+                )
+            )
         out.append(
             EmbeddedFigure(
                 "Flows",

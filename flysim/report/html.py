@@ -82,6 +82,8 @@ def render_html(content: ReportContent, figures: Sequence[EmbeddedFigure], versi
         f'<p class="question">{escape(content.question)}</p>',
         _table(content.scenarios, table_id="scenarios"),
     ]
+    if content.changes is not None:
+        parts.append(_table(content.changes, table_id="changes"))
     for i, kpis in enumerate(content.kpis):
         parts.append(_table(kpis, table_id=f"kpis-{i}"))
     parts.append(_table(content.decisions, table_id="decisions"))

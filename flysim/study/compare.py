@@ -179,10 +179,30 @@ class Comparison:
                 yield frame
 
     def plot(self, metric: str = "mrr", ax: Axes | None = None) -> Axes:
-        """Overlaid fan charts of one metric, one colour per scenario, named in the legend."""
+        """Overlaid fan charts of one metric, one colour per scenario, named in the legend.
+
+        Each scenario's dated changes are marked (:meth:`changes`).
+        """
         from flysim.plots.compare import compare_fan
 
-        return compare_fan(self.by_name(), check_metric(metric), ax=ax)
+        return compare_fan(self.by_name(), check_metric(metric), ax=ax, changes=self.changes())
+
+    def changes(self) -> dict[str, list[tuple[int, str]]]:
+        """Each scenario's dated changes within the months simulated, by name.
+
+        ``[(0-based month, label), ...]`` (see :attr:`SimulationResult.changes`);
+        an empty list for a scenario without changes.
+        """
+        return {name: r.changes for name, r in self.by_name().items()}
+
+    def months_before_changes(self) -> int:
+        """How many months come before any scenario's first change (all of them if none).
+
+        A change written ``month = 4`` leaves months 1 to 3 as they were: this
+        is then 3.
+        """
+        firsts = [marks[0][0] for marks in self.changes().values() if marks]
+        return min(firsts, default=self.months)
 
     def plot_flows(self, fig: Figure | None = None) -> Figure:
         """The flywheel flow diagrams of every scenario side by side, on one scale."""

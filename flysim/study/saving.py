@@ -178,7 +178,8 @@ def save_comparison(
     if figures:
         from flysim.plots.output import save_compare_figures
 
-        writer = partial(save_compare_figures, results, metrics=kpis)
+        changes = {name: r.changes for name, r in results.items()}
+        writer = partial(save_compare_figures, results, metrics=kpis, changes=changes)
     return write_folder(
         folder,
         manifest,
