@@ -135,7 +135,17 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
     Absent optional sections and keys are ``None``. This is what the manifest
     records and what :func:`scenario_hash` hashes; the source path is not part of it.
     """
-    return scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json")
+    # A plan with no changes and no uncertain inputs resolves (and hashes) as
+    # it did before those keys existed.
+    for key in _EMPTY_WHEN_STATIC:
+        if not data.get(key):
+            data.pop(key, None)
+    return data
+
+
+#: Top-level keys left out of a resolved scenario when empty.
+_EMPTY_WHEN_STATIC = ("changes", "uncertain", "correlations")
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -72,7 +72,8 @@ def _plans() -> dict[str, tuple[Scenario, Scenario, int]]:
             startup,
             _with(
                 startup,
-                'month = 3\nset = { "attract.paid.days_to_decide" = 5.0, "attract.paid.conversion" = 0.06 }',
+                'month = 3\nset = { "attract.paid.days_to_decide" = 5.0, '
+                '"attract.paid.conversion" = 0.06 }',
             ),
             2,
         ),
