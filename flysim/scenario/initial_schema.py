@@ -87,7 +87,7 @@ class Initial(Section):
         le=MAX_INITIAL,
         description="Of the initial customers, healthy promoters who already accepted the ask.",
     )
-    customers_per_tier: tuple[Count, ...] | None = Field(
+    customers_per_tier: tuple[int, ...] | None = Field(
         None,
         description=(
             "Active customers in each tier of revenue.tiers, in order, summing to customers; "
@@ -132,6 +132,11 @@ class Initial(Section):
         n, a = self.customers, self.advocates
         if a > n:
             raise ValueError(f"advocates ({a}) cannot exceed customers ({n})")
+        for i, count in enumerate(self.customers_per_tier or ()):
+            if not 0 <= count <= MAX_INITIAL:
+                raise ValueError(
+                    f"customers_per_tier[{i}] = {count} must be an integer from 0 to 1e7"
+                )
         if self.customers_per_tier is not None and sum(self.customers_per_tier) != n:
             raise ValueError(
                 f"customers_per_tier {list(self.customers_per_tier)} sums to "

@@ -9,7 +9,7 @@ decide *when* things happen and call it.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
@@ -207,9 +207,11 @@ class World:
                 if delay == 0.0:
                     self._decide(lid, name, u)
                 else:
-                    self.env.timeout(delay).callbacks.append(
-                        lambda _e, lid=lid, name=name, u=u: self._decide(lid, name, u)
-                    )
+                    self.env.timeout(delay).callbacks.append(self._decision(lid, name, u))
+
+    def _decision(self, lid: int, channel: str, u: float) -> Callable[[simpy.Event], None]:
+        """The callback that makes an open lead decide, when its delay ends."""
+        return lambda _e: self._decide(lid, channel, u)
 
     # -- attract -------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from flysim.model.health import (
     recovery_probability,
     score_variance,
 )
+from flysim.model.initial import tiers_used
 from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS, Health
@@ -194,7 +195,7 @@ def _set_constants(rates: ModelRates, classes: int) -> _SetConstants:
     share = np.where(np.isinf(out_rate), 1.0, 0.0)
     fin = np.isfinite(out_rate) & (out_rate > 0)
     share[fin] = value_rate / out_rate[fin]
-    tiers = rates.n_tiers if rates.upsell > 0 else 1
+    tiers = tiers_used(rates.n_tiers, rates.upsell, rates.initial.per_tier)
     health = rates.health
     if health is not None and health.triggers:
         fire = np.stack([fire_probabilities(health, h) for h in Health])
@@ -297,7 +298,7 @@ def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
     return Structure(
         groups=2 if rates.channels["referral"].enabled else 1,
         classes=classes if gamma_shape(rates.churn_cv) is not None else 1,
-        tiers=rates.n_tiers if rates.upsell > 0 else 1,
+        tiers=tiers_used(rates.n_tiers, rates.upsell, rates.initial.per_tier),
         nps_on=rates.nps_on,
         checks=health is not None,
         triggers=tuple(t.name for t in health.triggers) if health is not None else (),
