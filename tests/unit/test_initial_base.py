@@ -166,6 +166,23 @@ def test_des_initial_counts_are_exact() -> None:
     assert world.mrr == pytest.approx(200 * 39.0 + 80 * 99.0 + 20 * 249.0 + 15 * 39.0)
 
 
+def test_a_runs_base_depends_on_its_own_parameters_only() -> None:
+    """In a block of two parameter sets, each run starts as it would alone (same uniforms)."""
+    rows = (compile_rates(load_scenario(STARTUP)), compile_rates(startup()))
+    table = ParameterTable(rows)
+    plans = stack_plans(table, [make_plan(r, 7.0) for r in rows])
+    keys = run_keys(5, np.arange(40))[:, 0]
+    sets = np.arange(40) % 2
+    mixed = initial_state(plans, sets, Stream(keys))
+    for s in (0, 1):
+        alone = table.subset([s])
+        one = stack_plans(alone, [make_plan(rows[s], 7.0)])
+        rows_s = sets == s
+        state = initial_state(one, np.zeros(rows_s.sum(), dtype=np.int64), Stream(keys[rows_s]))
+        for name in ("value", "delight", "onboard", "leads"):
+            np.testing.assert_array_equal(getattr(mixed, name)[rows_s], getattr(state, name))
+
+
 def test_defaults_start_as_before() -> None:
     """Without the new keys: healthy, first tier, never asked (and the pins hold the draws)."""
     scenario = load_scenario(STARTUP)
