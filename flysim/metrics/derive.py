@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from flysim.engines.record import RAW_FIELDS, RAW_INDEX, SPEND_LINES
 from flysim.metrics.names import METRICS
+from flysim.scenario.changes import timeline
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -68,6 +69,15 @@ def _trailing_product(x: np.ndarray, window: int) -> np.ndarray:
     return sliding_window_view(padded, window, axis=1).prod(axis=-1)
 
 
+def _margins(scenario: Scenario, months: int) -> np.ndarray:
+    """The gross margin in force in each month, ``(months,)`` (a dated change may set it)."""
+    segments = timeline(scenario)
+    margin = np.full(months, float(segments[0].scenario.revenue.gross_margin))
+    for seg in segments[1:]:
+        margin[seg.month :] = seg.scenario.revenue.gross_margin
+    return margin
+
+
 def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     """Compute every public metric from the engines' raw monthly quantities.
 
@@ -77,7 +87,7 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
         Shape ``(runs, months, len(RAW_FIELDS))`` in ``RAW_FIELDS`` order (see
         ``flysim.engines.record``).
     scenario : Scenario
-        The simulated scenario; its ``revenue.gross_margin`` is used.
+        The simulated scenario; its ``revenue.gross_margin`` in force each month is used.
 
     Returns
     -------
@@ -104,7 +114,7 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
         raise ValueError(f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}")
-    margin = float(scenario.revenue.gross_margin)
+    margin = _margins(scenario, raw.shape[1])
 
     def f(name: str) -> np.ndarray:
         return raw[:, :, RAW_INDEX[name]]

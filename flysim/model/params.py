@@ -7,9 +7,11 @@ row of a ``ParameterTable``. The agent model reads a run's row as it is (a
 one per run of its block (``ParameterTable.per_run``), and advances runs with
 different parameters in one vectorised pass.
 
-A row is a ``ModelRates``, constant over a run. The plans-over-time work turns
-a row into a sequence of ``(start, ModelRates)`` segments; the table's
-interface (rows by index, columns per run) stays.
+A row is the ``ModelRates`` in force at t = 0. A scenario with dated changes
+(``[[changes]]``) adds the rows in force from later months: ``changes[i]``
+holds ``(month, ModelRates)`` pairs, month 0-based, in time order
+(``timeline(i)`` gives both). ``at_month(m)`` is the table of the rows in
+force during month ``m``, which is what an engine reads while it simulates it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 
 from flysim.model.rates import ModelRates, compile_rates
 from flysim.model.states import CHANNELS
+from flysim.scenario.changes import timeline
 from flysim.scenario.schema import Scenario
 
 __all__ = ["ParameterTable", "RunParameters", "compile_table"]
@@ -40,11 +43,41 @@ class ParameterTable:
     """
 
     rows: tuple[ModelRates, ...]
+    changes: tuple[tuple[tuple[int, ModelRates], ...], ...] = ()
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.rows:
             raise ValueError("a parameter table needs at least one row")
+        if self.changes and len(self.changes) != len(self.rows):
+            raise ValueError("a parameter table needs one tuple of changes per row, or none")
+
+    def timeline(self, row: int) -> tuple[tuple[int, ModelRates], ...]:
+        """Row ``row``'s parameters over time: ``((0, rates), (month, rates), ...)``."""
+        later = self.changes[row] if self.changes else ()
+        return ((0, self.rows[row]), *later)
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether any row's parameters change during a run."""
+        return any(self.changes)
+
+    def change_months(self) -> tuple[int, ...]:
+        """The months (0-based) at whose start some row's parameters change."""
+        return tuple(sorted({m for row in self.changes for m, _ in row}))
+
+    def at_month(self, month: int) -> ParameterTable:
+        """The table of the rows in force during month ``month`` (0-based), with no changes."""
+        if not self.has_changes:
+            return self
+        rows = []
+        for i in range(len(self.rows)):
+            now = self.rows[i]
+            for m, rates in self.timeline(i):
+                if m <= month:
+                    now = rates
+            rows.append(now)
+        return ParameterTable(tuple(rows))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -69,7 +102,9 @@ class ParameterTable:
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> ParameterTable:
         """The table of the given rows, in that order."""
-        return ParameterTable(tuple(self.rows[int(i)] for i in rows))
+        picked = [int(i) for i in rows]
+        changes = tuple(self.changes[i] for i in picked) if self.changes else ()
+        return ParameterTable(tuple(self.rows[i] for i in picked), changes)
 
     def per_run(self, sets: np.ndarray) -> RunParameters:
         """Every parameter with one value per run, for runs pointing at rows ``sets``."""
@@ -102,5 +137,14 @@ class RunParameters:
 
 
 def compile_table(scenarios: Sequence[Scenario]) -> ParameterTable:
-    """A parameter table with one row per scenario (``compile_rates`` of each)."""
-    return ParameterTable(tuple(compile_rates(s) for s in scenarios))
+    """A parameter table with one row per scenario (``compile_rates`` of each).
+
+    A scenario's dated changes become the row's later entries, one per month
+    in which its timeline (``flysim.scenario.changes.timeline``) has a segment.
+    """
+    rows, changes = [], []
+    for scenario in scenarios:
+        segments = timeline(scenario)
+        rows.append(compile_rates(segments[0].scenario))
+        changes.append(tuple((seg.month, compile_rates(seg.scenario)) for seg in segments[1:]))
+    return ParameterTable(tuple(rows), tuple(changes) if any(changes) else ())

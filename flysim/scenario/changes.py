@@ -165,7 +165,11 @@ def _build(scenario: Scenario) -> tuple[Segment, ...]:
         notes = tuple(
             dict.fromkeys(s.change.label for s in here if s.month == s.change.first_month - 1)
         )
-        segments.append(Segment(month, changed, notes))
+        if month == 0:
+            # A change from month 1 holds from t = 0: it is the scenario simulated.
+            segments[0] = Segment(0, changed, notes)
+        else:
+            segments.append(Segment(month, changed, notes))
     return tuple(segments)
 
 
@@ -204,7 +208,9 @@ def _problem(where: str, loc: Loc, value: Any, text: str) -> ScenarioError:
 
 def _check_key(loc: Loc, value: Any, where: str, *, ramp: bool) -> None:
     for fixed, why in _FIXED.items():
-        if loc[: len(fixed)] == fixed:
+        # The tiers' list as a whole is fixed; an item's mrr may change.
+        whole = fixed == ("revenue", "tiers")
+        if loc == fixed if whole else loc[: len(fixed)] == fixed:
             raise _problem(where, loc, value, f"cannot change mid-run ({why})")
     if loc[:3] == ("revenue", "tiers", loc[2] if len(loc) > 2 else None) and loc[3:] == ("name",):
         raise _problem(where, loc, value, "cannot change mid-run (tier names are fixed)")

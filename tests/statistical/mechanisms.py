@@ -13,9 +13,13 @@ short name to its builder.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from flysim.scenario import load_scenario
 from flysim.scenario.schema import Scenario
+
+_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 __all__ = [
     "CHURN_PER_MONTH",
@@ -23,6 +27,7 @@ __all__ = [
     "churn_only",
     "evolve",
     "heterogeneity",
+    "plan",
     "referrals",
     "saturation",
     "triggers",
@@ -239,3 +244,33 @@ MECHANISMS: dict[str, Callable[[], Scenario]] = {
     "upsell": upsell,
     "churn": churn_only,
 }
+
+
+def plan() -> Scenario:
+    """levers.toml as a plan over time: every kind of change, on response curves.
+
+    A step of the ad budget and of the paid decision time (leads already
+    deciding redraw their wait), a ramp of the budget along its
+    diminishing-returns curve, a reward raised on the acceptance curve, a
+    trigger switched off and on again with other settings, and a price change.
+    """
+    data = load_scenario(_SCENARIOS / "levers.toml").model_dump(exclude_none=True)
+    data["scenario"]["name"] = "plan"
+    data["changes"] = [
+        {
+            "month": 4,
+            "note": "ads cut",
+            "set": {"attract.paid.budget_per_month": 400.0, "attract.paid.days_to_decide": 7.0},
+        },
+        {"from_month": 8, "to_month": 12, "set": {"attract.paid.budget_per_month": 2500.0}},
+        {"month": 5, "set": {"delight.reward": 150.0}},
+        {"month": 6, "set": {"engage.triggers.risk_alert": "off"}},
+        {
+            "month": 10,
+            "set": {
+                "engage.triggers.risk_alert": {"logins_below": 3, "cost": 10.0, "success": 0.5},
+                "revenue.tiers[0].mrr": 59.0,
+            },
+        },
+    ]
+    return Scenario.model_validate(data)

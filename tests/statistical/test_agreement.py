@@ -114,6 +114,11 @@ CASES: dict[str, Case] = {
     # Response curves (issue 12): paid leads, acceptance and referrals per
     # advocate read off their curves, at the start-up's size.
     "levers": Case(_shipped("levers"), 360, 1080, 1080),
+    # Plans over time (issue 9): the funnel switching to the flywheel in month
+    # 4, and levers.toml with a stop, a ramp, a reward raise, a trigger off
+    # and on, a decision-time change and a price change.
+    "transition": Case(_shipped("transition"), 120, 360, 360),
+    "plan": Case(mechanisms.plan, 160, 480, 480),
     "saturation": Case(mechanisms.saturation, 250, 2500, 2500),
     "triggers": Case(mechanisms.triggers, 200, 2000, 2000),
     "heterogeneity": Case(mechanisms.heterogeneity, 150, 1500, 1500),

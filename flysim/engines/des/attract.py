@@ -65,6 +65,13 @@ class LeadSource:
         # at one of its ends.
         return max(self.rate(t), self.rate(min(t + WINDOW_DAYS, horizon))) * HEADROOM
 
+    def restart(self) -> None:
+        """Redraw the next arrival under rates a dated change has just replaced (exact: Poisson)."""
+        r = self.world.rates
+        self.time_varying = self.channel == Channel.ORGANIC and r.organic_log_growth != 0.0
+        self.bound = math.inf
+        self.process.interrupt()
+
     def maybe_restart(self) -> None:
         """Restart the source if the state has pushed the rate above its bound."""
         env = self.world.env

@@ -27,13 +27,14 @@ def weekly_checks(world: World) -> Generator[simpy.Event, object, None]:
     any success brings the customer back to healthy. On a healthy customer the
     action costs the same and changes nothing.
     """
-    env, params, rng, books = world.env, world.rates.health, world.health_rng, world.books
-    assert params is not None
+    env, rng, books = world.env, world.health_rng, world.books
     k = 1
     while k * DAYS_PER_WEEK < world.horizon_days:
         yield env.timeout(k * DAYS_PER_WEEK - env.now)
         k += 1
         now = env.now
+        params = world.rates.health  # the triggers in force this week
+        assert params is not None
         by_state: dict[int, list[Customer]] = {HEALTHY: [], AT_RISK: []}
         for c in world.active.values():
             by_state[c.health].append(c)

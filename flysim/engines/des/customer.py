@@ -80,9 +80,10 @@ class Customer:
 
 def life(world: World, c: Customer) -> Generator[simpy.Event, object, None]:
     """The customer's process: wait for the next hazard, apply it, until churn."""
-    env, r, draws = world.env, world.rates, world.customer_draws
-    top_tier = r.n_tiers - 1
+    env, draws = world.env, world.customer_draws
+    top_tier = world.rates.n_tiers - 1
     while True:
+        r = world.rates  # a dated change replaces them (and interrupts the wait)
         if c.phase == ONBOARDING:
             h_churn, h_value = onboarding_hazards(r, c.mult)
             h_risk = h_recover = h_upsell = h_ask = 0.0

@@ -39,7 +39,8 @@ class AgentEngine:
         log: list[tuple] | None = [] if record_events else None
         n_events = 0
         for i, (s, run) in enumerate(zip(sets, run_ids, strict=True)):
-            world = World(table.rows[s], seed, int(run), months, log)
+            first, *later = table.timeline(int(s))
+            world = World(first[1], seed, int(run), months, log, changes=tuple(later))
             raw[i], n = world.run()
             n_events += n
         return RawBlock(runs=run_ids, raw=raw, sets=sets, events=log, n_events=n_events)

@@ -60,6 +60,6 @@ class Ledger:
             self.raw[month, RAW_INDEX["customers_start"]] = customers
             self.raw[month, RAW_INDEX["mrr_start"]] = mrr
 
-    def set_every_month(self, field: str, amount: float) -> None:
-        """Set a constant monthly amount (fixed costs spent continuously)."""
-        self.raw[:, RAW_INDEX[field]] = amount
+    def set_every_month(self, field: str, amount: float, start: int = 0) -> None:
+        """Set a constant monthly amount (fixed costs spent continuously) from month ``start``."""
+        self.raw[start:, RAW_INDEX[field]] = amount

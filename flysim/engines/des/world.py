@@ -9,13 +9,14 @@ decide *when* things happen and call it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 
 import numpy as np
 import simpy
 
 from flysim.engines.des import events as ev
 from flysim.engines.des.attract import LeadSource
+from flysim.engines.des.changes import apply_change
 from flysim.engines.des.checks import weekly_checks
 from flysim.engines.des.customer import (
     ACCEPTED,
@@ -61,12 +62,24 @@ class World:
         Horizon in months.
     log : list or None
         Event-log rows are appended here when given.
+    changes : tuple of (int, ModelRates)
+        The rates in force from the start of later months (0-based), in time
+        order: a dated change applies at its exact time (``flysim.engines.des.changes``).
     """
 
     def __init__(
-        self, rates: ModelRates, seed: int, run: int, months: int, log: list[tuple] | None = None
+        self,
+        rates: ModelRates,
+        seed: int,
+        run: int,
+        months: int,
+        log: list[tuple] | None = None,
+        *,
+        changes: tuple[tuple[int, ModelRates], ...] = (),
     ) -> None:
         self.rates = rates
+        self.changes = dict(changes)
+        self.seed = seed
         self.run_index = run
         self.env = simpy.Environment()
         self.horizon_days = months * DAYS_PER_MONTH
@@ -90,6 +103,11 @@ class World:
         self.at_risk = 0
         self.nps_counts = [0, 0, 0]
         self.active: dict[int, Customer] = {}
+        # Every customer (onboarding or active) and every lead still deciding,
+        # for a change to reprice or redraw: (channel, uniform, timeout).
+        self.alive: dict[int, Customer] = {}
+        self.pending: dict[int, tuple[str, float, simpy.Event]] = {}
+        self.experiment_process: simpy.Process | None = None
         self._next_id = 0
         self.sources: list[LeadSource] = []
         self._populate()
@@ -101,7 +119,7 @@ class World:
         if rates.health is not None:
             self.env.process(weekly_checks(self))
         if rates.experiments > 0:
-            self.env.process(self._experiments())
+            self.experiment_process = self.env.process(self.experiments())
 
     # -- setup ---------------------------------------------------------------
 
@@ -165,6 +183,7 @@ class World:
             else:
                 self.healthy += 1
             self.active[c.id] = c
+            self.alive[c.id] = c
             if i < n_adv:
                 c.ask = ACCEPTED
             elif i in declined:
@@ -188,6 +207,7 @@ class World:
             self.reached += 1
             self._gain_mrr(c, r.tier_mrr[0])
             self.onboarding += 1
+            self.alive[c.id] = c
             self._event(c.id, ev.START, c.channel, c, r.tier_mrr[0])
             if r.value_rate == math.inf:
                 self.activate(c)
@@ -205,13 +225,9 @@ class World:
                 delay = 0.0 if rate == math.inf else float(rng.exponential(1.0 / rate))
                 u = float(rng.random())
                 if delay == 0.0:
-                    self._decide(lid, name, u)
+                    self.decide(lid, name, u)
                 else:
-                    self.env.timeout(delay).callbacks.append(self._decision(lid, name, u))
-
-    def _decision(self, lid: int, channel: str, u: float) -> Callable[[simpy.Event], None]:
-        """The callback that makes an open lead decide, when its delay ends."""
-        return lambda _e: self._decide(lid, channel, u)
+                    self.wait_decision(lid, name, u, delay)
 
     # -- attract -------------------------------------------------------------
 
@@ -226,11 +242,25 @@ class World:
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
         if delay == 0.0:
-            self._decide(lid, source.name, u)
+            self.decide(lid, source.name, u)
         else:
-            self.env.timeout(delay).callbacks.append(lambda _e: self._decide(lid, source.name, u))
+            self.wait_decision(lid, source.name, u, delay)
 
-    def _decide(self, lid: int, channel: str, u: float) -> None:
+    def wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
+        """Lead ``lid`` decides after ``delay`` days, converting if ``u`` < its conversion."""
+        event = self.env.timeout(delay)
+        self.pending[lid] = (channel, u, event)
+        event.callbacks.append(lambda e: self._decide_if_due(lid, e))
+
+    def _decide_if_due(self, lid: int, event: simpy.Event) -> None:
+        # A change may have redrawn the wait: only the latest timeout decides.
+        found = self.pending.get(lid)
+        if found is not None and found[2] is event:
+            del self.pending[lid]
+            self.decide(lid, found[0], found[1])
+
+    def decide(self, lid: int, channel: str, u: float) -> None:
+        """Lead ``lid`` decides now: it converts if ``u`` < the conversion in force."""
         r, now = self.rates, self.env.now
         self.open_leads -= 1
         if u >= conversion_probability(r.channels[channel].conversion, self.uplift):
@@ -247,6 +277,7 @@ class World:
             self._event(lid, ev.REWARD, channel, c, r.reward)
         self._gain_mrr(c, r.tier_mrr[0])
         self.onboarding += 1
+        self.alive[c.id] = c
         if r.value_rate == math.inf:
             self.activate(c)
         c.process = self.env.process(life(self, c))
@@ -338,6 +369,7 @@ class World:
             del self.active[c.id]
         else:
             self.onboarding -= 1
+        del self.alive[c.id]
         self.reached -= 1
         self._rates_may_rise()
 
@@ -355,10 +387,15 @@ class World:
 
     # -- evolve --------------------------------------------------------------
 
-    def _experiments(self) -> Generator[simpy.Event, object, None]:
-        r, draws = self.rates, self._evolve_draws
+    def experiments(self) -> Generator[simpy.Event, object, None]:
+        draws = self._evolve_draws
         while True:
-            yield self.env.timeout(draws.exponential(r.experiments))
+            r = self.rates
+            wait = draws.exponential(r.experiments) if r.experiments > 0 else math.inf
+            try:
+                yield self.env.timeout(wait)
+            except simpy.Interrupt:
+                continue  # a change of the experiment rate: redraw (exact: Poisson)
             now = self.env.now
             self.books.add("spend_experiments", now, r.cost_per_experiment)
             won = draws.uniform() < r.win_rate
@@ -375,9 +412,7 @@ class World:
         """Simulate to the horizon; return the raw monthly array and the events processed."""
         env, books, r = self.env, self.books, self.rates
         books.set_start(0, self.onboarding + self.healthy + self.at_risk, self.mrr)
-        books.set_every_month("spend_paid", r.budget_paid)
-        books.set_every_month("spend_content", r.content_cost)
-        books.set_every_month("spend_stack", r.stack_cost)
+        self.book_fixed(r, 0)
         n_events = 0
         for month in range(books.months):
             # Stocks are read just before the first event at or after the
@@ -388,8 +423,18 @@ class World:
                 n_events += 1
             books.accrue(end, self.mrr)
             books.snapshot(month, self._stocks())
+            if month + 1 in self.changes:
+                if env.now < end:
+                    env.run(until=end)
+                apply_change(self, self.changes[month + 1], month + 1)
             books.set_start(month + 1, self.onboarding + self.healthy + self.at_risk, self.mrr)
         return books.raw, n_events
+
+    def book_fixed(self, r: ModelRates, month: int) -> None:
+        """Book the fixed monthly spends of ``r`` from 0-based ``month`` on."""
+        self.books.set_every_month("spend_paid", r.budget_paid, month)
+        self.books.set_every_month("spend_content", r.content_cost, month)
+        self.books.set_every_month("spend_stack", r.stack_cost, month)
 
     def _stocks(self) -> dict[str, float]:
         p, pa, d = self.nps_counts

@@ -11,6 +11,7 @@ its cost does not grow with the number of customers. What each step does is in
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -23,9 +24,11 @@ from flysim.engines.mc.plan import (
     DEFAULT_STEPS_PER_MONTH,
     Plan,
     Plans,
+    Structure,
     make_plans,
     stack_plans,
     structure,
+    union_structure,
 )
 from flysim.engines.mc.schedule import Schedule, schedule
 from flysim.engines.mc.state import State, initial_state
@@ -117,8 +120,8 @@ class MCEngine:
             for rows, members in self._groups(table, sets, months):
                 sub = table.subset(members)
                 local = np.searchsorted(members, sets[rows])
-                grid, plans = self._compiled(sub, months)
-                raw[rows] = _simulate(plans, grid, seed, run_ids[rows], local, months)
+                grid, epochs = self._compiled(sub, months)
+                raw[rows] = _simulate(epochs, grid, seed, run_ids[rows], local, months)
                 n_steps += len(grid.ends) * len(rows)
         return RawBlock(runs=run_ids, raw=raw, sets=sets, events=None, n_events=n_steps)
 
@@ -128,10 +131,10 @@ class MCEngine:
         """Rows of the block by structure: ``(rows, parameter sets among them)`` each."""
         keys: dict[int, tuple[object, ...]] = {}
         for s in np.unique(sets):
-            r = table.rows[s]
-            st = structure(r, self.classes)
+            rows = [r for _, r in table.timeline(int(s))]
+            st = union_structure(rows, self.classes)
             grid = schedule(months, self.steps_per_month, st.checks)
-            keys[int(s)] = (st, _ask_pattern(r, grid, self.classes))
+            keys[int(s)] = (st, _ask_months(table.timeline(int(s)), grid, self.classes, st, months))
         by_key: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for s, key in keys.items():
             by_key[key].append(s)
@@ -141,61 +144,95 @@ class MCEngine:
             out.append((np.flatnonzero(np.isin(sets, m)), m))
         return out
 
-    def _compiled(self, table: ParameterTable, months: int) -> tuple[Schedule, dict[float, Plans]]:
-        """The grid, and the stacked plan of every step length, of one structure's sets."""
-        first = structure(table.rows[0], self.classes)
-        grid = schedule(months, self.steps_per_month, first.checks)
-        per_set = [_plans(r, grid, self.classes) for r in table.rows]
-        plans = {dt: stack_plans(table, [p[dt] for p in per_set]) for dt in per_set[0]}
-        return grid, plans
+    def _compiled(self, table: ParameterTable, months: int) -> tuple[Schedule, list[_Epoch]]:
+        """The grid, and the stacked plans of one structure's sets in each epoch.
+
+        An epoch runs from a month in which some set's parameters change (or
+        month 0) to the next such month; in it every set has one row in force.
+        """
+        st = union_structure(
+            [r for i in range(len(table)) for _, r in table.timeline(i)], self.classes
+        )
+        grid = schedule(months, self.steps_per_month, st.checks)
+        epochs = []
+        for start in (0, *(m for m in table.change_months() if 0 < m < months)):
+            now = table.at_month(start)
+            here = replace(st, instant_ask=structure(now.rows[0], self.classes).instant_ask)
+            per_set = [_plans(r, grid, self.classes, here) for r in now.rows]
+            plans = {dt: stack_plans(now, [p[dt] for p in per_set], here) for dt in per_set[0]}
+            epochs.append(_Epoch(start, plans, now))
+        return grid, epochs
+
+
+@dataclass(frozen=True)
+class _Epoch:
+    """The months from ``start`` to the next epoch: the step plans and the rows in force."""
+
+    start: int
+    plans: dict[float, Plans]
+    table: ParameterTable
 
 
 def _step_lengths(grid: Schedule) -> list[float]:
     return sorted({float(dt) for dt in np.round(grid.ends - grid.starts, 9)})
 
 
-#: Compiled step plans by (parameter row, classes, step lengths): a worker
-#: simulating many chunks of one scenario compiles it once.
-_COMPILED: dict[tuple[str, int, tuple[float, ...]], dict[float, Plan]] = {}
+#: Compiled step plans by (parameter row, classes, step lengths, structure): a
+#: worker simulating many chunks of one scenario compiles it once. A plan over
+#: time has a row per changed month, so the cache holds a few hundred.
+_COMPILED: dict[tuple[str, int, tuple[float, ...], Structure], dict[float, Plan]] = {}
 
 
-def _plans(rates: ModelRates, grid: Schedule, classes: int) -> dict[float, Plan]:
+def _plans(rates: ModelRates, grid: Schedule, classes: int, st: Structure) -> dict[float, Plan]:
     """The plan of every step length of ``grid`` for one row of parameters, cached."""
     lengths = _step_lengths(grid)
-    key = (repr(rates), classes, tuple(lengths))
+    key = (repr(rates), classes, tuple(lengths), st)
     if key not in _COMPILED:
-        if len(_COMPILED) >= 64:
+        if len(_COMPILED) >= 512:
             _COMPILED.clear()
-        _COMPILED[key] = make_plans(rates, lengths, classes)
+        _COMPILED[key] = make_plans(rates, lengths, classes, st)
     return _COMPILED[key]
 
 
-def _ask_pattern(rates: ModelRates, grid: Schedule, classes: int) -> tuple[bool, ...]:
-    """At which step lengths the ask is certain within the step (asked on arrival)."""
-    plans = _plans(rates, grid, classes)
-    return tuple(plans[dt].p_ask >= 1.0 for dt in sorted(plans))
+def _ask_months(
+    timeline: tuple[tuple[int, ModelRates], ...],
+    grid: Schedule,
+    classes: int,
+    st: Structure,
+    months: int,
+) -> tuple[tuple[bool, ...], ...]:
+    """Per month, at which step lengths the ask is certain within a step (asked on arrival)."""
+    patterns = []
+    for _, rates in timeline:
+        plans = _plans(rates, grid, classes, replace(st, instant_ask=False))
+        patterns.append(tuple(plans[dt].p_ask >= 1.0 for dt in sorted(plans)))
+    starts = [m for m, _ in timeline]
+    return tuple(patterns[int(np.searchsorted(starts, m, side="right")) - 1] for m in range(months))
 
 
 def _simulate(
-    plans: dict[float, Plans],
+    epochs: list[_Epoch],
     grid: Schedule,
     seed: int,
     run_ids: np.ndarray,
     sets: np.ndarray,
     months: int,
 ) -> np.ndarray:
-    any_plan = next(iter(plans.values()))
-    table = any_plan.table
-    params = table.per_run(sets)
     n = len(run_ids)
     keys = run_keys(seed, run_ids)
     streams = {name: Stream(keys[:, j]) for j, name in enumerate(STREAMS)}
+    epoch = 0
+    plans, params = epochs[0].plans, epochs[0].table.per_run(sets)
+    any_plan = next(iter(plans.values()))
     state = initial_state(any_plan, sets, streams["initial"])
     tier_mrr = any_plan.tier_mrr
 
     raw = np.zeros((n, months, len(RAW_FIELDS)))
-    for name, column in _FIXED_SPENDS.items():
-        raw[:, :, RAW_INDEX[name]] = getattr(params, column)[:, None]
+    starts = [e.start for e in epochs]
+    for m in range(months):
+        in_force = epochs[int(np.searchsorted(starts, m, side="right")) - 1].table.per_run(sets)
+        for name, column in _FIXED_SPENDS.items():
+            raw[:, m, RAW_INDEX[name]] = getattr(in_force, column)
     raw[:, 0, RAW_INDEX["customers_start"]] = state.customers()
     mrr, _ = state.mrr(tier_mrr)
     raw[:, 0, RAW_INDEX["mrr_start"]] = mrr
@@ -228,11 +265,18 @@ def _simulate(
                 value[:] = 0.0
             _snapshot(row, state, mrr, mrr_referral)
             month += 1
+            if epoch + 1 < len(epochs) and epochs[epoch + 1].start == month:
+                # A change takes effect at the month's start, before its
+                # opening stocks are read: a new price reprices the base.
+                epoch += 1
+                plans, params = epochs[epoch].plans, epochs[epoch].table.per_run(sets)
+                tier_mrr = next(iter(plans.values())).tier_mrr
+                mrr, _ = state.mrr(tier_mrr)
             if month < months:
                 raw[:, month, RAW_INDEX["customers_start"]] = state.customers()
                 raw[:, month, RAW_INDEX["mrr_start"]] = mrr
             if grid.check[step]:
-                check(plan, state, streams["health"])
+                check(plans[float(np.round(t1 - t0, 9))], state, streams["health"])
     return raw
 
 

@@ -41,6 +41,7 @@ from flysim.model.initial import tiers_used
 from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS, Health
+from flysim.scenario.schema import TRIGGER_NAMES
 
 __all__ = [
     "DEFAULT_CLASSES",
@@ -54,6 +55,7 @@ __all__ = [
     "schedule",
     "stack_plans",
     "structure",
+    "union_structure",
 ]
 
 #: Steps end at every month's end and every weekly check; a stretch between
@@ -188,21 +190,23 @@ class _SetConstants:
     score_var: np.ndarray
 
 
-def _set_constants(rates: ModelRates, classes: int) -> _SetConstants:
+def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConstants:
     mult = gamma_classes(rates.churn_cv, classes)
     churn_on, value_rate = onboarding_hazards(rates, mult)
     out_rate = value_rate + churn_on
     share = np.where(np.isinf(out_rate), 1.0, 0.0)
     fin = np.isfinite(out_rate) & (out_rate > 0)
     share[fin] = value_rate / out_rate[fin]
-    tiers = tiers_used(rates.n_tiers, rates.upsell, rates.initial.per_tier)
+    tiers = st.tiers
     health = rates.health
+    # The block's triggers (st.triggers) are those any of its rows has at any
+    # time; one not in force here fires with probability 0 and costs nothing.
+    fire, cost, p_rec = np.zeros((2, len(st.triggers))), np.zeros(len(st.triggers)), 0.0
     if health is not None and health.triggers:
-        fire = np.stack([fire_probabilities(health, h) for h in Health])
-        cost = np.array([t.cost for t in health.triggers])
+        where = [st.triggers.index(t.name) for t in health.triggers]
+        fire[:, where] = np.stack([fire_probabilities(health, h) for h in Health])
+        cost[where] = [t.cost for t in health.triggers]
         p_rec = recovery_probability(health)
-    else:
-        fire, cost, p_rec = np.zeros((2, 0)), np.zeros(0), 0.0
     if health is not None:
         s_mean = np.array([expected_score(health, h) for h in Health])
         s_var = np.array([score_variance(health, h) for h in Health])
@@ -224,16 +228,22 @@ def _set_constants(rates: ModelRates, classes: int) -> _SetConstants:
 
 
 def make_plans(
-    rates: ModelRates, lengths: Sequence[float], classes: int = DEFAULT_CLASSES
+    rates: ModelRates,
+    lengths: Sequence[float],
+    classes: int = DEFAULT_CLASSES,
+    st: Structure | None = None,
 ) -> dict[float, Plan]:
     """Compile the constants of a step of each length (days) for one row of parameters.
 
     What does not depend on the step length (the health score's moments,
     the triggers' firing probabilities, the chain's generators) is computed
-    once for all lengths.
+    once for all lengths. ``st`` is the block's structure (by default the
+    row's own): a row with changes is compiled in the union of the
+    structures it has over time (``union_structure``).
     """
-    c = _set_constants(rates, classes)
-    return {dt: _plan(rates, c, dt) for dt in lengths}
+    st = st if st is not None else structure(rates, classes)
+    c = _set_constants(rates, classes, st)
+    return {dt: _plan(rates, c, dt, st) for dt in lengths}
 
 
 def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> Plan:
@@ -241,16 +251,16 @@ def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> P
     return make_plans(rates, [dt], classes)[dt]
 
 
-def _plan(rates: ModelRates, c: _SetConstants, dt: float) -> Plan:
+def _plan(rates: ModelRates, c: _SetConstants, dt: float, st: Structure) -> Plan:
     p_exit, moves = _value_moves(c.generators, c.tiers, dt)
     ages_old, ages_new, stay_new = _exit_ages(c.out_rate, dt)
     return Plan(
         rates=rates,
         dt=dt,
-        groups=2 if rates.channels["referral"].enabled else 1,
+        groups=st.groups,
         classes=c.mult,
         tiers=c.tiers,
-        nps_on=rates.nps_on,
+        nps_on=st.nps_on,
         tier_mrr=np.asarray(rates.tier_mrr[: c.tiers], dtype=float),
         decide_old=hazard_probability(c.decide, dt),
         decide_new=entrant_probability(c.decide, dt),
@@ -308,6 +318,29 @@ def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
     )
 
 
+def union_structure(rows: Sequence[ModelRates], classes: int = DEFAULT_CLASSES) -> Structure:
+    """The structure of a row over time: every dimension, trigger and channel it ever has.
+
+    The parts a change cannot switch (classes, NPS, checks) are the same in
+    every row (``flysim.scenario.changes`` refuses the rest); the ask pattern
+    (``instant_ask``) is the first row's, and a block keeps it per month.
+    """
+    each = [structure(r, classes) for r in rows]
+    first = each[0]
+    names = {n for s in each for n in s.triggers}
+    return Structure(
+        groups=max(s.groups for s in each),
+        classes=first.classes,
+        tiers=max(s.tiers for s in each),
+        nps_on=first.nps_on,
+        checks=first.checks,
+        triggers=tuple(n for n in TRIGGER_NAMES if n in names),
+        instant_ask=first.instant_ask,
+        channels=tuple(any(s.channels[i] for s in each) for i in range(len(first.channels))),
+        experiments=any(s.experiments for s in each),
+    )
+
+
 #: Plan fields that describe the block as a whole, not one parameter set.
 _SHARED: tuple[str, ...] = ("rates", "dt", "groups", "tiers", "nps_on")
 
@@ -361,8 +394,10 @@ class Plans:
         return self.structure.nps_on
 
 
-def stack_plans(table: ParameterTable, plans: Sequence[Plan]) -> Plans:
-    """Stack the plans of every row of ``table`` (one step length, one structure)."""
+def stack_plans(
+    table: ParameterTable, plans: Sequence[Plan], st: Structure | None = None
+) -> Plans:
+    """Stack the plans of every row of ``table`` (one step length, one structure ``st``)."""
     stacked = {
         f.name: np.stack([np.asarray(getattr(p, f.name), dtype=float) for p in plans])
         for f in fields(Plan)
@@ -370,7 +405,7 @@ def stack_plans(table: ParameterTable, plans: Sequence[Plan]) -> Plans:
     }
     return Plans(
         table=table,
-        structure=structure(plans[0].rates, plans[0].classes.size),
+        structure=st if st is not None else structure(plans[0].rates, plans[0].classes.size),
         dt=plans[0].dt,
         **stacked,
     )
