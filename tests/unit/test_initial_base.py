@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import flysim
 from flysim.engines.des.world import World
 from flysim.engines.mc.plan import make_plan, stack_plans
 from flysim.engines.mc.state import ACCEPTED, DECLINED, NOT_ASKED, PROMOTER, initial_state
@@ -300,3 +301,15 @@ def test_nps_shares_and_asked_need_delight() -> None:
     data["initial"]["nps_shares"] = None
     with pytest.raises(ValueError, match=r"initial.asked = 0.5 needs a \[delight\] section"):
         Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("engine", ["des", "mc"])
+def test_a_plan_on_todays_business_is_identical_before_its_change(engine: str) -> None:
+    base = startup(**{"scenario.horizon_months": 3})
+    data = base.model_dump()
+    data["changes"] = [{"month": 3, "set": {"attract.paid.budget_per_month": 3000.0}}]
+    plan = Scenario.model_validate(data)
+    a = flysim.simulate(base, 8, 3, engine=engine, workers=1).data
+    b = flysim.simulate(plan, 8, 3, engine=engine, workers=1).data
+    np.testing.assert_array_equal(a[:, :2], b[:, :2])
+    assert not np.array_equal(a[:, 2], b[:, 2])
