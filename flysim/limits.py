@@ -311,7 +311,7 @@ def _projected_customers(s: Scenario, months: int) -> list[float]:
     keep = math.exp(-churn) * (1.0 + _loop_growth(s))
     cap = float(s.market.size) if s.market.size is not None else math.inf
     conv = _conversion(s)
-    n = float(s.initial.customers)
+    n = float(s.initial.customers + s.initial.onboarding)
     out = []
     for m in range(1, months + 1):
         n = min(cap, n * keep + _lead_rate(s, m) * conv, 1e300)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from flysim.model.health import HealthParams, compile_health
+from flysim.model.initial import InitialBase, share_counts, whole
 from flysim.model.responses import level
 from flysim.model.states import CHANNELS
 from flysim.scenario.schema import PaidChannel, Scenario
@@ -86,6 +87,7 @@ class ModelRates:
     content_cost: float
     stack_cost: float
     onboarding_cost: float
+    initial: InitialBase
 
     @property
     def n_tiers(self) -> int:
@@ -99,6 +101,27 @@ def _paid_leads(paid: PaidChannel) -> float:
         return level(paid.leads_per_month, paid.budget_per_month)
     assert paid.cost_per_lead is not None  # the schema asks for one or the other
     return paid.budget_per_month / paid.cost_per_lead
+
+
+def _initial_base(scenario: Scenario) -> InitialBase:
+    """``[initial]`` beyond customers and advocates, as whole counts."""
+    i, n = scenario.initial, scenario.initial.customers
+    per_tier = i.customers_per_tier
+    if per_tier is None:
+        per_tier = (n,) + (0,) * (len(scenario.revenue.tiers) - 1)
+    nps = None
+    if i.nps_shares is not None and scenario.delight is not None:
+        p, pa, d = share_counts(i.nps_shares.as_tuple(), n)
+        nps = (p, pa, d)
+    return InitialBase(
+        per_tier=tuple(per_tier),
+        at_risk=int(whole(i.at_risk_share, n)),
+        nps=nps,
+        asked=i.asked,
+        onboarding=i.onboarding,
+        open_leads=i.open_leads.as_tuple(),
+        survived=scenario.engage.churn_per_month.healthy * i.tenure_months,
+    )
 
 
 def compile_rates(scenario: Scenario) -> ModelRates:
@@ -162,4 +185,5 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         content_cost=org.cost_per_month if org else 0.0,
         stack_cost=scenario.costs.stack_per_month,
         onboarding_cost=scenario.costs.onboarding_per_customer,
+        initial=_initial_base(scenario),
     )

@@ -35,6 +35,14 @@ UNITS: dict[str, str] = {
     "size": "accounts",
     "customers": "customers",
     "advocates": "customers",
+    "customers_per_tier": "customers per tier",
+    "at_risk_share": "fraction of customers",
+    "asked": "fraction of promoters",
+    "onboarding": "customers",
+    "paid": "leads",
+    "organic": "leads",
+    "referral": "leads",
+    "tenure_months": "months",
     "gross_margin": "fraction of revenue",
     "tiers": "array of tables",
     "mrr": "currency / month",
@@ -164,6 +172,7 @@ A section that is omitted switches its part of the model off:
 | `[engage.triggers.<name>]` | that trigger never fires |
 | `[delight]` | no NPS categories and no referral programme |
 | `[evolve]` | no experiments; conversion stays as written |
+| `initial.nps_shares` | initial customers draw their NPS categories from `delight.nps` by health |
 
 `[initial]`, `[engage]` and `[costs]` may be omitted too: every key then takes
 its default (no initial customers; instant onboarding, no churn, no upsell;

@@ -12,13 +12,11 @@ off. Field descriptions double as the per-key documentation in
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
 from flysim.scenario.bounds import (
-    MAX_INITIAL,
     MAX_MARKET,
     MAX_MONEY,
     MAX_MRR,
@@ -46,6 +44,7 @@ from flysim.scenario.health_schema import (
     Triggers,
     UsageByHealth,
 )
+from flysim.scenario.initial_schema import Initial, NpsShares, OpenLeads, check_initial
 from flysim.scenario.responses import LeadsResponse, RateResponse, ShareResponse
 from flysim.scenario.section import Section
 from flysim.scenario.uncertainty_schema import RankCorrelation
@@ -66,6 +65,7 @@ __all__ = [
     "Market",
     "Nps",
     "NpsShares",
+    "OpenLeads",
     "OrganicChannel",
     "PaidChannel",
     "ProbByHealth",
@@ -107,28 +107,6 @@ class Market(Section):
     size: int | None = Field(
         None, ge=1, le=MAX_MARKET, description="Addressable accounts M; omitted means unlimited."
     )
-
-
-class Initial(Section):
-    """``[initial]``: the customer base at t = 0."""
-
-    customers: int = Field(
-        0, ge=0, le=MAX_INITIAL, description="Active, healthy, first-tier customers at t = 0."
-    )
-    advocates: int = Field(
-        0,
-        ge=0,
-        le=MAX_INITIAL,
-        description="Of the initial customers, promoters who already accepted the ask.",
-    )
-
-    @model_validator(mode="after")
-    def _advocates_within_customers(self) -> Initial:
-        if self.advocates > self.customers:
-            raise ValueError(
-                f"advocates ({self.advocates}) cannot exceed customers ({self.customers})"
-            )
-        return self
 
 
 class Tier(Section):
@@ -261,25 +239,6 @@ class Engage(Section):
         return self
 
 
-class NpsShares(Section):
-    """Shares of promoters, passives and detractors; they sum to 1."""
-
-    promoter: Probability
-    passive: Probability
-    detractor: Probability
-
-    @model_validator(mode="after")
-    def _sum_to_one(self) -> NpsShares:
-        total = self.promoter + self.passive + self.detractor
-        if not math.isclose(total, 1.0, abs_tol=1e-9):
-            raise ValueError(f"promoter + passive + detractor must sum to 1, got {total:g}")
-        return self
-
-    def as_tuple(self) -> tuple[float, float, float]:
-        """Shares in the fixed order promoter, passive, detractor."""
-        return (self.promoter, self.passive, self.detractor)
-
-
 class Nps(Section):
     """NPS category distributions by health state."""
 
@@ -373,6 +332,7 @@ class Scenario(Section):
             raise ValueError(
                 "initial.advocates > 0 needs a [delight] section (advocates are promoters)"
             )
+        check_initial(self)
         o = self.attract.organic
         if o is not None:
             base = o.leads_per_month

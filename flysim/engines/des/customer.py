@@ -22,7 +22,16 @@ from flysim.model.states import Ask, Health, Nps, Phase
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
 
-__all__ = ["ACCEPTED", "DECLINED", "NOT_ASKED", "PROMOTER", "Customer", "life"]
+__all__ = [
+    "ACCEPTED",
+    "DECLINED",
+    "DETRACTOR",
+    "NOT_ASKED",
+    "PASSIVE",
+    "PROMOTER",
+    "Customer",
+    "life",
+]
 
 # The model's state codes as plain ints: compared per event, where an IntEnum
 # member's comparison costs several times an int's.

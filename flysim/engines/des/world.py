@@ -23,8 +23,10 @@ from flysim.engines.des.customer import (
     ACTIVE,
     AT_RISK,
     DECLINED,
+    DETRACTOR,
     HEALTHY,
     NOT_ASKED,
+    PASSIVE,
     PROMOTER,
     Customer,
     life,
@@ -32,7 +34,8 @@ from flysim.engines.des.customer import (
 from flysim.engines.des.draws import Draws
 from flysim.engines.des.ledger import Ledger
 from flysim.model.attract import conversion_probability, nps_category, uplift_after
-from flysim.model.hazards import draw_multiplier
+from flysim.model.hazards import draw_multiplier, gamma_shape
+from flysim.model.initial import posterior_gamma, whole
 from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS
 from flysim.rng import generator
@@ -128,28 +131,103 @@ class World:
         return draw_multiplier(rng, self.rates.churn_cv)
 
     def _populate(self) -> None:
-        r, rng = self.rates, self._initial_rng
-        for i in range(r.initial_customers):
-            c = Customer(self._new_id(), "initial", 0.0, self._multiplier(rng))
+        """The base at t = 0 (``[initial]``), from the ``initial`` stream only.
+
+        Advocates are the first customers (healthy promoters who accepted);
+        the tiers, the at-risk customers among the others and, with
+        ``nps_shares``, the others' categories are placed at random
+        (``flysim.model.initial``). Without those keys nothing is placed and
+        the draws are one multiplier and one category a customer, in order.
+        """
+        r, rng, b = self.rates, self._initial_rng, self.rates.initial
+        n, n_adv = r.initial_customers, r.initial_advocates
+        tiers = np.repeat(np.arange(len(b.per_tier)), b.per_tier)
+        if np.count_nonzero(b.per_tier) > 1:
+            tiers = rng.permutation(tiers)
+        at_risk = np.zeros(n, dtype=bool)
+        if b.at_risk > 0:
+            at_risk[n_adv + rng.choice(n - n_adv, b.at_risk, replace=False)] = True
+        placed = None  # the non-advocates' categories, with nps_shares
+        if r.nps_on and b.nps is not None:
+            counts = (b.nps[0] - n_adv, b.nps[1], b.nps[2])
+            placed = np.repeat([PROMOTER, PASSIVE, DETRACTOR], counts)
+            if np.count_nonzero(counts) > 1:
+                placed = rng.permutation(placed)
+        tenured = gamma_shape(r.churn_cv) is not None
+        shape, scale = (float(x) for x in posterior_gamma(r.churn_cv, b.survived))
+        mults, categories = [], []
+        for i in range(n):
+            mults.append(float(rng.gamma(shape, scale)) if tenured else 1.0)
+            category: int | None = None
+            if i < n_adv:
+                category = PROMOTER
+            elif placed is not None:
+                category = int(placed[i - n_adv])
+            elif r.nps_on:
+                probs = r.nps_at_risk if at_risk[i] else r.nps_healthy
+                category = nps_category(rng.random(), probs)
+            categories.append(category)
+        waiting = [i for i in range(n_adv, n) if categories[i] == PROMOTER]
+        declined = set()
+        if (q := int(whole(b.asked, len(waiting)))) > 0:
+            declined = {int(i) for i in rng.choice(waiting, q, replace=False)}
+        for i in range(n):
+            c = Customer(self._new_id(), "initial", 0.0, mults[i])
             self.reached += 1
-            self._gain_mrr(c, r.tier_mrr[0])
+            c.tier = int(tiers[i])
+            self._gain_mrr(c, r.tier_mrr[c.tier])
             c.phase = ACTIVE
-            self.healthy += 1
+            if at_risk[i]:
+                c.health = AT_RISK
+                self.at_risk += 1
+            else:
+                self.healthy += 1
             self.active[c.id] = c
             self.alive[c.id] = c
-            category: int | None = None
-            if i < r.initial_advocates:
+            if i < n_adv:
                 c.ask = ACCEPTED
-                category = PROMOTER
-            elif r.nps_on:
-                category = nps_category(rng.random(), r.nps_healthy)
+            elif i in declined:
+                c.ask = DECLINED
+            category = categories[i]
             # Every customer's life starts with a record (won ones: ``convert``),
             # so survival data can be built from the log alone; it comes before
             # the category's own row and already carries the category.
-            self._event(c.id, ev.START, c.channel, c, r.tier_mrr[0], nps=category)
+            self._event(c.id, ev.START, c.channel, c, r.tier_mrr[c.tier], nps=category)
             if category is not None:
                 self.set_nps(c, category)
             c.process = self.env.process(life(self, c))
+        self._populate_onboarding(rng)
+        self._open_leads(rng)
+
+    def _populate_onboarding(self, rng: np.random.Generator) -> None:
+        """Initial customers still onboarding: first tier, no tenure, no onboarding cost."""
+        r = self.rates
+        for _ in range(r.initial.onboarding):
+            c = Customer(self._new_id(), "initial", 0.0, self._multiplier(rng))
+            self.reached += 1
+            self._gain_mrr(c, r.tier_mrr[0])
+            self.onboarding += 1
+            self.alive[c.id] = c
+            self._event(c.id, ev.START, c.channel, c, r.tier_mrr[0])
+            if r.value_rate == math.inf:
+                self.activate(c)
+            c.process = self.env.process(life(self, c))
+
+    def _open_leads(self, rng: np.random.Generator) -> None:
+        """Leads deciding at t = 0: not arrivals of month 1; decided like any lead."""
+        for name, count in zip(CHANNELS, self.rates.initial.open_leads, strict=True):
+            rate = self.rates.channels[name].decide_rate
+            for _ in range(count):
+                lid = self._new_id()
+                self.open_leads += 1
+                self.reached += 1
+                self._event(lid, ev.LEAD, name)
+                delay = 0.0 if rate == math.inf else float(rng.exponential(1.0 / rate))
+                u = float(rng.random())
+                if delay == 0.0:
+                    self.decide(lid, name, u)
+                else:
+                    self.wait_decision(lid, name, u, delay)
 
     # -- attract -------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from flysim.model.health import (
     recovery_probability,
     score_variance,
 )
+from flysim.model.initial import tiers_used
 from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS, Health
@@ -307,7 +308,7 @@ def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
     return Structure(
         groups=2 if rates.channels["referral"].enabled else 1,
         classes=classes if gamma_shape(rates.churn_cv) is not None else 1,
-        tiers=rates.n_tiers if rates.upsell > 0 else 1,
+        tiers=tiers_used(rates.n_tiers, rates.upsell, rates.initial.per_tier),
         nps_on=rates.nps_on,
         checks=health is not None,
         triggers=tuple(t.name for t in health.triggers) if health is not None else (),

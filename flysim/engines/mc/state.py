@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
+from flysim.engines.mc import draws
 from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import split
 from flysim.engines.mc.uniforms import Stream
+from flysim.model.initial import class_weights, whole
+from flysim.model.rates import ModelRates
 from flysim.model.states import Ask, Health, Nps
 
 __all__ = [
@@ -125,32 +130,61 @@ class State:
         return collapse(self.delight, 2, 3)[:, PROMOTER, ACCEPTED]
 
 
-def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
-    """Initial customers: active, healthy, first tier; the first advocates accepted promoters.
+def _per_set(plan: Plans, value: Callable[[ModelRates], Any]) -> np.ndarray:
+    """One value of each parameter set of the block, as a float array (sets first)."""
+    return np.asarray([value(r) for r in plan.table.rows], dtype=float)
 
-    Their churn classes are a multinomial split (each customer draws its
-    multiplier independently); the non-advocates draw an NPS category from
-    ``nps.healthy``. ``sets`` gives each run's parameter set.
+
+def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
+    """The base at t = 0 (``[initial]``), from the ``initial`` stream only.
+
+    Churn classes are multinomial splits (each customer draws its multiplier
+    independently; a tenured base by the class weights of
+    ``flysim.model.initial.class_weights``). Advocates are healthy accepted
+    promoters; the tiers are placed at random over the active customers
+    (hypergeometric), the at-risk among the non-advocates; the non-advocates
+    draw an NPS category from ``nps`` by health, or the counts of
+    ``nps_shares`` are placed at random over them; the declined are placed at
+    random among their promoters. ``sets`` gives each run's parameter set.
+
+    The uniforms of step 0 are laid out in a fixed order whatever the state
+    and the parameters, the defaults' first: a base without the new keys
+    draws exactly what it drew before them.
     """
     runs = sets.size
     g, k, t = plan.groups, plan.classes.shape[1], plan.tiers
-    even = np.full(k, 1.0 / k)
     stream.at_step(0)
     n0 = plan.table.column("initial_customers")[sets]
     a0 = plan.table.column("initial_advocates")[sets] if plan.nps_on else np.zeros(runs)
-    adv = split(stream.uniform(k - 1), a0, even)
-    rest = split(stream.uniform(k - 1), n0 - a0, even)
+    risk0 = _per_set(plan, lambda r: r.initial.at_risk)[sets]
+    weights = class_weights(plan.classes[sets], _per_set(plan, lambda r: r.initial.survived)[sets])
+    # roles: advocates, healthy others, at-risk others; by churn class
+    roles = np.zeros((runs, 3, k))
+    roles[:, 0] = split(stream.uniform(k - 1), a0, weights)
+    roles[:, 1] = split(stream.uniform(k - 1), n0 - a0 - risk0, weights)
+    u_nps = stream.uniform(k, 2)
+    roles[:, 2] = split(stream.uniform(k - 1), risk0, weights)
+    # tiers, placed at random over every active customer (tier 0 keeps the rest)
+    per_tier = np.asarray([_tiers(r.initial.per_tier, t) for r in plan.table.rows])[sets]
+    cells = roles.reshape(runs, 3 * k)
     value = np.zeros((runs, g, k, 2, t))
-    value[:, 0, :, HEALTHY, 0] = adv + rest
+    for j in range(t - 1, 0, -1):
+        placed = draws.allocate(stream, per_tier[:, j], cells).reshape(runs, 3, k)
+        cells = cells - placed.reshape(runs, 3 * k)
+        value[:, 0, :, HEALTHY, j] = placed[:, 0] + placed[:, 1]
+        value[:, 0, :, AT_RISK, j] = placed[:, 2]
+    rest = cells.reshape(runs, 3, k)
+    value[:, 0, :, HEALTHY, 0] = rest[:, 0] + rest[:, 1]
+    value[:, 0, :, AT_RISK, 0] = rest[:, 2]
     delight = None
     if plan.nps_on:
-        delight = np.zeros((runs, k, 2, 3, 3))
-        nps = plan.nps[sets][:, None, HEALTHY]  # (runs, 1, 3)
-        delight[:, :, HEALTHY, :, NOT_ASKED] = split(stream.uniform(k, 2), rest, nps)
-        delight[:, :, HEALTHY, PROMOTER, ACCEPTED] += adv
+        delight = _initial_delight(plan, sets, stream, roles, u_nps)
+    onboard = np.zeros((runs, g, k))
+    onboarding = _per_set(plan, lambda r: r.initial.onboarding)[sets]
+    onboard[:, 0] = split(stream.uniform(k - 1), onboarding, np.full(k, 1.0 / k))
     return State(
-        leads=np.zeros((runs, 3)),
-        onboard=np.zeros((runs, g, k)),
+        leads=_per_set(plan, lambda r: list(r.initial.open_leads)).reshape(-1, 3)[sets],
+        onboard=onboard,
         onboard_age=np.zeros((runs, g, k)),
         value=value,
         delight=delight,
@@ -158,3 +192,45 @@ def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
         exposure=np.zeros((runs, 2)),
         sets=sets,
     )
+
+
+def _tiers(per_tier: tuple[int, ...], tiers: int) -> list[int]:
+    """Initial customers in each of the block's tiers (those past it hold none)."""
+    return list(per_tier[:tiers]) + [0] * (tiers - len(per_tier[:tiers]))
+
+
+def _initial_delight(
+    plan: Plans, sets: np.ndarray, stream: Stream, roles: np.ndarray, u_nps: np.ndarray
+) -> np.ndarray:
+    """NPS categories and ask states of the initial active customers, ``(runs, k, h, n, s)``."""
+    runs, k = sets.size, roles.shape[2]
+    delight = np.zeros((runs, k, 2, 3, 3))
+    others = np.stack([roles[:, 1], roles[:, 2]], axis=2)  # (runs, k, h): non-advocates
+    nps = plan.nps[sets]  # (runs, h, 3)
+    drawn = np.zeros((runs, k, 2, 3))
+    drawn[:, :, HEALTHY] = split(u_nps, others[:, :, HEALTHY], nps[:, None, HEALTHY])
+    drawn[:, :, AT_RISK] = split(stream.uniform(k, 2), others[:, :, AT_RISK], nps[:, None, AT_RISK])
+    # nps_shares: its counts (advocates counted as promoters) placed at random
+    shares = np.asarray(
+        [r.initial.nps if r.initial.nps is not None else (0, 0, 0) for r in plan.table.rows],
+        dtype=float,
+    )[sets]
+    placed_on = np.asarray([r.initial.nps is not None for r in plan.table.rows])[sets]
+    a0 = roles[:, 0].sum(axis=1)
+    cells = others.reshape(runs, 2 * k)
+    wanted = np.where(placed_on[:, None], shares - np.stack([a0, 0 * a0, 0 * a0], axis=1), 0.0)
+    placed = np.zeros((runs, 2 * k, 3))
+    for n in (PROMOTER, PASSIVE):
+        placed[:, :, n] = draws.allocate(stream, wanted[:, n], cells)
+        cells = cells - placed[:, :, n]
+    placed[:, :, DETRACTOR] = cells
+    cats = np.where(placed_on[:, None, None, None], placed.reshape(runs, k, 2, 3), drawn)
+    delight[..., NOT_ASKED] = cats
+    # the declined: a share of the non-advocate promoters, placed at random
+    waiting = delight[:, :, :, PROMOTER, NOT_ASKED].reshape(runs, 2 * k)
+    asked = _per_set(plan, lambda r: r.initial.asked)[sets]
+    declined = draws.allocate(stream, whole(asked, waiting.sum(axis=1)), waiting)
+    delight[:, :, :, PROMOTER, NOT_ASKED] -= declined.reshape(runs, k, 2)
+    delight[:, :, :, PROMOTER, DECLINED] += declined.reshape(runs, k, 2)
+    delight[:, :, HEALTHY, PROMOTER, ACCEPTED] += roles[:, 0]
+    return delight
