@@ -38,6 +38,7 @@ __all__ = [
     "EVENTS_FILE",
     "FORMAT",
     "FORMAT_VERSION",
+    "INPUTS_FILE",
     "MANIFEST_FILE",
     "RUNS_FILE",
     "SUMMARY_FILE",
