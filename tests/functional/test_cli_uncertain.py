@@ -1,4 +1,4 @@
-"""``flysim run`` on the shipped scenario with uncertain inputs: drivers printed, saved (issue 10)."""
+"""``flysim run`` on the shipped scenario with uncertain inputs: drivers printed and saved."""
 
 from __future__ import annotations
 
