@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined
 from flysim.scenario.fields import allowed_text, is_model, item_type, unwrap_optional
 from flysim.scenario.responses import Response
 from flysim.scenario.schema import Scenario
+from flysim.scenario.uncertain_doc import UNCERTAIN_NOTES
 
 __all__ = ["UNITS", "generate", "main"]
 
@@ -71,6 +72,8 @@ UNITS: dict[str, str] = {
     "to_month": "month (1-based)",
     "note": "text",
     "set": "table of dotted keys",
+    "keys": "two dotted keys",
+    "rank": "Spearman's rho",
     "logins_below": "logins / week",
     "usage_below": "fraction of features",
     "tickets_above": "tickets / month",
@@ -321,8 +324,11 @@ omitted; a key without one is required when its section is present.
 
 
 _ARRAY_STATUS = "Optional: as many as the plan needs."
+#: Fields the loader fills in rather than the file: the laws found in place.
+_NOT_WRITTEN = frozenset({"uncertain"})
 
-#: Prose after an array of tables' key table: how ``[[changes]]`` reads.
+#: Prose after an array of tables' key table: how ``[[changes]]`` reads, and
+#: distributions in place of numbers with ``[[correlations]]``.
 ARRAY_NOTES: dict[str, list[str]] = {
     "changes": [
         "A change makes the scenario a plan over time. `month = 4` holds from the start of",
@@ -376,6 +382,7 @@ ARRAY_NOTES: dict[str, list[str]] = {
         '  is in `docs/model.md`, "Plans over time".',
         "",
     ],
+    "correlations": UNCERTAIN_NOTES,
 }
 
 
@@ -459,6 +466,8 @@ def generate() -> str:
     """The whole text of ``docs/scenarios.md``."""
     lines = [INTRO]
     for name, field in Scenario.model_fields.items():
+        if name in _NOT_WRITTEN:
+            continue
         ann, optional = unwrap_optional(field.annotation)
         item = item_type(ann)
         if item is not None and is_model(item):

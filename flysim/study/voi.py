@@ -102,8 +102,9 @@ def value_of_information(
             "needs an outcome every run has (contribution_cumulative, say)"
         )
     table = evppi_table(nb, inputs)
-    expected = dict(zip(names, nb.mean(axis=0).tolist(), strict=True))
+    means = nb.mean(axis=0)
+    expected = {str(n): float(v) for n, v in zip(names, means, strict=True)}
     table.attrs.update(
-        outcome=outcome, month=month, expected=expected, best=max(expected, key=expected.get)
+        outcome=outcome, month=month, expected=expected, best=str(names[int(means.argmax())])
     )
     return table
