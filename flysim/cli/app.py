@@ -60,7 +60,7 @@ from .tables import (
     kpi_frame,
     kpi_layouts,
 )
-from .uncertain_tables import FIXED_NOTE, drivers_note, drivers_table
+from .uncertain_tables import DRIVERS_MIN_RUNS, FIXED_NOTE, drivers_note, drivers_table
 
 __all__ = ["app"]
 
@@ -259,6 +259,10 @@ def _print_kpis(
     if drivers is not None:
         stdout.print(drivers_table(drivers))
         stdout.print(Text(drivers_note(drivers, correlated=correlated), style="dim"))
+    elif result.scenario.uncertain and not fixed:
+        stdout.print(
+            Text(f"Too few runs to say what drives the spread: {DRIVERS_MIN_RUNS} or more.")
+        )
 
 
 @app.command()

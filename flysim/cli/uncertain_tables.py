@@ -16,6 +16,7 @@ from flysim.metrics.catalogue import metric_info
 from flysim.metrics.formatting import format_value
 
 __all__ = [
+    "DRIVERS_MIN_RUNS",
     "FIXED_NOTE",
     "drivers_note",
     "drivers_table",
@@ -25,6 +26,9 @@ __all__ = [
 
 #: Printed under the header of a run or comparison whose inputs were fixed.
 FIXED_NOTE = "Uncertain inputs fixed at their medians (--fix-inputs): the bands are chance alone."
+
+#: Runs with a value that the drivers need (``flysim.uncertainty.drivers``).
+DRIVERS_MIN_RUNS = 20
 
 #: Inputs shown at most; the rest are in drivers.csv.
 MAX_DRIVER_ROWS = 8
