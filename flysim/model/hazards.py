@@ -18,30 +18,35 @@ __all__ = [
 ]
 
 
-def hazard_probability(rate_per_day: float | np.ndarray, dt_days: float) -> np.ndarray:
+def hazard_probability(rate_per_day: float | np.ndarray, dt_days: float | np.ndarray) -> np.ndarray:
     """Probability that an event of the given hazard happens within ``dt`` days.
 
-    ``1 - exp(-rate * dt)``, elementwise; an infinite rate gives 1.
+    ``1 - exp(-rate * dt)``, elementwise (rates and step lengths broadcast); an
+    infinite rate gives 1.
     """
     rate = np.asarray(rate_per_day, dtype=float)
     with np.errstate(invalid="ignore"):
         return np.where(np.isinf(rate), 1.0, -np.expm1(-rate * dt_days))
 
 
-def entrant_probability(rate_per_day: float | np.ndarray, dt_days: float) -> np.ndarray:
+def entrant_probability(
+    rate_per_day: float | np.ndarray, dt_days: float | np.ndarray
+) -> np.ndarray:
     """The same for someone who enters at a uniform time within the ``dt`` days.
 
     The mean of ``1 - exp(-rate * (dt - s))`` over ``s`` uniform on
     ``[0, dt]``: ``1 + (exp(-rate dt) - 1) / (rate dt)``; 1 for an infinite
-    rate, 0 for a rate of 0.
+    rate, 0 for a rate of 0. Elementwise: rates and step lengths broadcast.
     """
-    rate = np.atleast_1d(np.asarray(rate_per_day, dtype=float))
-    out = np.ones_like(rate, dtype=float)
+    rate, dt = np.broadcast_arrays(
+        np.asarray(rate_per_day, dtype=float), np.asarray(dt_days, dtype=float)
+    )
+    out = np.ones(rate.shape, dtype=float)
     fin = np.isfinite(rate) & (rate > 0)
-    x = rate[fin] * dt_days
+    x = rate[fin] * dt[fin]
     out[fin] = 1.0 + np.expm1(-x) / x
     out[rate == 0] = 0.0
-    return out.reshape(np.shape(rate_per_day))
+    return out
 
 
 def gamma_shape(cv: float) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import typing
 from typing import Any
 
 from pydantic import BaseModel
@@ -72,8 +73,8 @@ UNITS: dict[str, str] = {
     "to_month": "month (1-based)",
     "note": "text",
     "set": "table of dotted keys",
-    "keys": "two dotted keys",
-    "rank": "Spearman's rho",
+    "keys": "two key paths",
+    "rank": "Spearman rank correlation",
     "logins_below": "logins / week",
     "usage_below": "fraction of features",
     "tickets_above": "tickets / month",
@@ -324,8 +325,6 @@ omitted; a key without one is required when its section is present.
 
 
 _ARRAY_STATUS = "Optional: as many as the plan needs."
-#: Fields the loader fills in rather than the file: the laws found in place.
-_NOT_WRITTEN = frozenset({"uncertain"})
 
 #: Prose after an array of tables' key table: how ``[[changes]]`` reads, and
 #: distributions in place of numbers with ``[[correlations]]``.
@@ -466,11 +465,12 @@ def generate() -> str:
     """The whole text of ``docs/scenarios.md``."""
     lines = [INTRO]
     for name, field in Scenario.model_fields.items():
-        if name in _NOT_WRITTEN:
-            continue
         ann, optional = unwrap_optional(field.annotation)
         item = item_type(ann)
-        if item is not None and is_model(item):
+        if typing.get_origin(ann) is dict:
+            # Filled in by the loader (``uncertain``): a heading and what it holds.
+            lines += [f"## `[{name}]`", "", str(field.description), "", *ARRAY_NOTES.get(name, [])]
+        elif item is not None and is_model(item):
             # An array of tables (``[[changes]]``): its heading says so.
             section = _section(item, (f"{name}[]",), field, True)
             section[0] = f"{section[0].split('`')[0]}`[[{name}]]`"

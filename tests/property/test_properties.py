@@ -142,10 +142,7 @@ KNOWN_EXTREMES = [
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's, on the way to the NaN
 @pytest.mark.parametrize(
     ("path", "value"),
-    [
-        pytest.param(*case)
-        for case in KNOWN_EXTREMES
-    ],
+    [pytest.param(*case) for case in KNOWN_EXTREMES],
     ids=[f"{'.'.join(map(str, p))}={v:g}" for p, v in KNOWN_EXTREMES],
 )
 def test_known_extremes_are_refused_or_computed(path: tuple[Any, ...], value: float) -> None:

@@ -16,14 +16,15 @@ one ``g``; no heterogeneity: one ``k``; no ``[delight]``: no delight array).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import linalg
 
 from flysim.engines.mc.schedule import Schedule, schedule
+from flysim.engines.mc.step_constants import exit_ages, value_moves
 from flysim.model.customer import onboarding_hazards, value_generator
 from flysim.model.hazards import (
     entrant_probability,
@@ -32,6 +33,7 @@ from flysim.model.hazards import (
     hazard_probability,
 )
 from flysim.model.health import (
+    HealthParams,
     expected_score,
     fire_probabilities,
     recovery_probability,
@@ -65,51 +67,6 @@ __all__ = [
 DEFAULT_STEPS_PER_MONTH: int = 4
 #: Equal-probability quantile classes of the Gamma churn multiplier.
 DEFAULT_CLASSES: int = 8
-
-
-#: Gauss-Legendre nodes and weights on [-1, 1]: exact to machine precision for
-#: the smooth integrands over one step below.
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
-
-
-def _integrals(f: np.ndarray, dt: float) -> np.ndarray:
-    """Integrals over ``[0, dt]`` of each row of ``f``, sampled at ``_nodes(dt)``."""
-    return 0.5 * dt * np.sum(_WEIGHTS * f, axis=-1)
-
-
-def _nodes(dt: float) -> np.ndarray:
-    """Gauss-Legendre nodes on ``[0, dt]``."""
-    return 0.5 * dt * (_NODES + 1.0)
-
-
-def _exit_ages(rates: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean times in an exponential pool of each rate, within one step of ``dt`` days.
-
-    Returns, per rate: a member present at the step's start who exits within
-    it, ``E[tau | tau < dt]``; an entrant at a uniform time who exits within
-    it (the exit density weighted by the time left); and the mean age at the
-    step's end of an entrant still in the pool.
-    """
-    t = _nodes(dt)
-    # A rate so high that exp(-rate dt) underflows exits at once, like an
-    # infinite one: its times within the step are 0 to machine precision.
-    fin = np.isfinite(rates) & (rates * dt < 700.0)
-    safe = np.where(fin, rates, 0.0)
-    decay = np.exp(-safe[:, None] * t)
-    left = (dt - t) * decay
-    with np.errstate(invalid="ignore", divide="ignore"):
-        member = _integrals(t * (1.0 * decay), dt) / _integrals(1.0 * decay, dt)
-        entrant = _integrals(t * left, dt) / _integrals(left, dt)
-        stay = _integrals(t * decay, dt) / _integrals(decay, dt)
-    # No hazard to speak of: exits, if any, are uniform over what was there.
-    tiny = fin & (safe * dt < 1e-12)
-    member = np.where(tiny, dt / 2.0, member)
-    entrant = np.where(tiny, dt / 3.0, entrant)
-    return (
-        np.where(fin, member, 0.0),
-        np.where(fin, entrant, 0.0),
-        np.where(fin, stay, 0.0),
-    )
 
 
 @dataclass(frozen=True)
@@ -149,30 +106,6 @@ class Plan:
     score_var: np.ndarray
 
 
-def _value_moves(generators: np.ndarray, tiers: int, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact step transition probabilities of one active customer's chain, per class.
-
-    States are (health, tier) and "churned from tier j"; between checks the
-    chain is time-homogeneous (``flysim.model.customer.value_generator``,
-    one generator per churn class in ``generators``), so the state a step
-    later is a row of ``expm(Q dt)``. Several events of one customer within a
-    step (at risk, then churned) are therefore exact, with no first-order
-    step bias.
-    """
-    n, live = 3 * tiers, np.arange(2 * tiers)
-    step = np.stack([linalg.expm(q * dt) for q in generators])
-    rows = np.clip(step[:, : 2 * tiers, :], 0.0, None)  # (k, 2T, 3T): from each live state
-    stay = rows[:, live, live]
-    rows[:, live, live] = 0.0
-    total = rows.sum(axis=-1, keepdims=True)
-    # Nowhere to go within the step (no hazard at all): "churned from its own
-    # tier", a share no draw uses since nobody leaves.
-    nowhere = np.eye(n)[2 * tiers + live % tiers]
-    moves = np.where(total > 0, rows / np.where(total > 0, total, 1.0), nowhere)
-    k = generators.shape[0]
-    return (1.0 - stay).reshape(k, 2, tiers), moves.reshape(k, 2, tiers, n)
-
-
 @dataclass(frozen=True)
 class _SetConstants:
     """What a plan needs of one row of parameters whatever the step length."""
@@ -190,20 +123,22 @@ class _SetConstants:
     score_var: np.ndarray
 
 
-def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConstants:
-    mult = gamma_classes(rates.churn_cv, classes)
-    churn_on, value_rate = onboarding_hazards(rates, mult)
-    out_rate = value_rate + churn_on
-    share = np.where(np.isinf(out_rate), 1.0, 0.0)
-    fin = np.isfinite(out_rate) & (out_rate > 0)
-    share[fin] = value_rate / out_rate[fin]
-    tiers = st.tiers
-    health = rates.health
-    # The block's triggers (st.triggers) are those any of its rows has at any
+@functools.lru_cache(maxsize=256)
+def _health_constants(
+    health: HealthParams | None, triggers: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
+    """The weekly checks' constants of one row: firing, costs, recovery, score moments.
+
+    They depend on the health signals and triggers alone (not on the step
+    length, the churn classes or the rates), and their scipy distribution
+    calls cost more than the rest of a row's compile, so they are kept per
+    ``(health, triggers)``; the arrays are read-only, as plans share them.
+    """
+    # The block's triggers (``triggers``) are those any of its rows has at any
     # time; one not in force here fires with probability 0 and costs nothing.
-    fire, cost, p_rec = np.zeros((2, len(st.triggers))), np.zeros(len(st.triggers)), 0.0
+    fire, cost, p_rec = np.zeros((2, len(triggers))), np.zeros(len(triggers)), 0.0
     if health is not None and health.triggers:
-        where = [st.triggers.index(t.name) for t in health.triggers]
+        where = [triggers.index(t.name) for t in health.triggers]
         fire[:, where] = np.stack([fire_probabilities(health, h) for h in Health])
         cost[where] = [t.cost for t in health.triggers]
         p_rec = recovery_probability(health)
@@ -212,6 +147,20 @@ def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConsta
         s_var = np.array([score_variance(health, h) for h in Health])
     else:
         s_mean = s_var = np.zeros(2)
+    for a in (fire, cost, s_mean, s_var):
+        a.setflags(write=False)
+    return fire, cost, p_rec, s_mean, s_var
+
+
+def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConstants:
+    mult = gamma_classes(rates.churn_cv, classes)
+    churn_on, value_rate = onboarding_hazards(rates, mult)
+    out_rate = value_rate + churn_on
+    share = np.where(np.isinf(out_rate), 1.0, 0.0)
+    fin = np.isfinite(out_rate) & (out_rate > 0)
+    share[fin] = value_rate / out_rate[fin]
+    tiers = st.tiers
+    fire, cost, p_rec, s_mean, s_var = _health_constants(rates.health, st.triggers)
     return _SetConstants(
         mult=mult,
         decide=np.array([rates.channels[c].decide_rate for c in CHANNELS]),
@@ -237,49 +186,60 @@ def make_plans(
 
     What does not depend on the step length (the health score's moments,
     the triggers' firing probabilities, the chain's generators) is computed
-    once for all lengths. ``st`` is the block's structure (by default the
-    row's own): a row with changes is compiled in the union of the
-    structures it has over time (``union_structure``).
+    once for all lengths; what does is computed for every length at once
+    (``flysim.engines.mc.step_constants``: one stacked ``expm``, the hazards
+    broadcast over a length axis), and each length's ``Plan`` holds its
+    slice. ``st`` is the block's structure (by default the row's own): a row
+    with changes is compiled in the union of the structures it has over time
+    (``union_structure``).
     """
     st = st if st is not None else structure(rates, classes)
     c = _set_constants(rates, classes, st)
-    return {dt: _plan(rates, c, dt, st) for dt in lengths}
+    dts = np.array([float(dt) for dt in lengths], dtype=float).reshape(-1)
+    col = dts[:, None]  # (L, 1): against a per-channel or per-class axis
+    p_exit, moves = value_moves(c.generators, c.tiers, dts)
+    ages_old, ages_new, stay_new = exit_ages(c.out_rate, dts)
+    decide_old = hazard_probability(c.decide, col)
+    decide_new = entrant_probability(c.decide, col)
+    exit_old = hazard_probability(c.out_rate, col)
+    exit_new = entrant_probability(c.out_rate, col)
+    p_ask = hazard_probability(rates.ask_rate, dts) if rates.nps_on else np.zeros(dts.size)
+    tier_mrr = np.asarray(rates.tier_mrr[: c.tiers], dtype=float)
+    nps = np.array([rates.nps_healthy, rates.nps_at_risk])
+    return {
+        dt: Plan(
+            rates=rates,
+            dt=dt,
+            groups=st.groups,
+            classes=c.mult,
+            tiers=c.tiers,
+            nps_on=st.nps_on,
+            tier_mrr=tier_mrr,
+            decide_old=decide_old[i],
+            decide_new=decide_new[i],
+            onboard_exit_old=exit_old[i],
+            onboard_exit_new=exit_new[i],
+            onboard_shares=c.shares,
+            onboard_exit_age_old=ages_old[i],
+            onboard_exit_age_new=ages_new[i],
+            onboard_stay_age_new=stay_new[i],
+            p_exit=p_exit[i],
+            exit_shares=moves[i],
+            p_ask=float(p_ask[i]),
+            nps=nps,
+            fire=c.fire,
+            trigger_cost=c.trigger_cost,
+            p_recover=c.p_recover,
+            score_mean=c.score_mean,
+            score_var=c.score_var,
+        )
+        for i, dt in enumerate(lengths)
+    }
 
 
 def make_plan(rates: ModelRates, dt: float, classes: int = DEFAULT_CLASSES) -> Plan:
     """Compile the constants of one step of ``dt`` days of one row of parameters."""
     return make_plans(rates, [dt], classes)[dt]
-
-
-def _plan(rates: ModelRates, c: _SetConstants, dt: float, st: Structure) -> Plan:
-    p_exit, moves = _value_moves(c.generators, c.tiers, dt)
-    ages_old, ages_new, stay_new = _exit_ages(c.out_rate, dt)
-    return Plan(
-        rates=rates,
-        dt=dt,
-        groups=st.groups,
-        classes=c.mult,
-        tiers=c.tiers,
-        nps_on=st.nps_on,
-        tier_mrr=np.asarray(rates.tier_mrr[: c.tiers], dtype=float),
-        decide_old=hazard_probability(c.decide, dt),
-        decide_new=entrant_probability(c.decide, dt),
-        onboard_exit_old=hazard_probability(c.out_rate, dt),
-        onboard_exit_new=entrant_probability(c.out_rate, dt),
-        onboard_shares=c.shares,
-        onboard_exit_age_old=ages_old,
-        onboard_exit_age_new=ages_new,
-        onboard_stay_age_new=stay_new,
-        p_exit=p_exit,
-        exit_shares=moves,
-        p_ask=float(hazard_probability(rates.ask_rate, dt)) if rates.nps_on else 0.0,
-        nps=np.array([rates.nps_healthy, rates.nps_at_risk]),
-        fire=c.fire,
-        trigger_cost=c.trigger_cost,
-        p_recover=c.p_recover,
-        score_mean=c.score_mean,
-        score_var=c.score_var,
-    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -33,13 +34,14 @@ class Schedule:
     month_end: np.ndarray
 
 
+@functools.lru_cache(maxsize=64)
 def schedule(months: int, steps_per_month: int, checks: bool) -> Schedule:
     """Steps that end at every month's end and (with checks) every weekly check day.
 
     A weekly check happens at its exact time, so the stocks read at a
     month's end have had the right time to move since the last check; a
     stretch longer than ``30.4375 / steps_per_month`` days is cut into equal
-    steps.
+    steps. Cached: a block with a row per run asks for the same grid for each.
     """
     horizon = months * DAYS_PER_MONTH
     marks = [m * DAYS_PER_MONTH for m in range(1, months + 1)]
