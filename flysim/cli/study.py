@@ -59,7 +59,7 @@ from .study_tables import (
     sensitivity_table,
     sweep_table,
 )
-from .uncertain_tables import FIXED_NOTE, voi_note, voi_table
+from .uncertain_tables import FIXED_NOTE, VOI_MIN_RUNS, voi_note, voi_table
 
 __all__ = ["Method", "compare_command", "sensitivity_command", "sweep_command"]
 
@@ -197,6 +197,13 @@ def _print_voi(comparison: Comparison, outcome: str, output_format: OutputFormat
     if output_format not in (OutputFormat.table, OutputFormat.markdown):
         return
     if not comparison.has_inputs():
+        return
+    if comparison.runs < VOI_MIN_RUNS:
+        note = f"Too few runs to value the uncertain inputs: {VOI_MIN_RUNS} or more."
+        if output_format is OutputFormat.markdown:
+            stdout.out(f"\n{note}\n")
+        else:
+            stdout.print(note)
         return
     frame = comparison.value_of_information(outcome)
     currency = comparison.results[0].currency

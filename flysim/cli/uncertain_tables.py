@@ -18,6 +18,7 @@ from flysim.metrics.formatting import format_value
 __all__ = [
     "DRIVERS_MIN_RUNS",
     "FIXED_NOTE",
+    "VOI_MIN_RUNS",
     "drivers_note",
     "drivers_table",
     "voi_note",
@@ -29,6 +30,9 @@ FIXED_NOTE = "Uncertain inputs fixed at their medians (--fix-inputs): the bands 
 
 #: Runs with a value that the drivers need (``flysim.uncertainty.drivers``).
 DRIVERS_MIN_RUNS = 20
+
+#: Runs the value of information needs (``flysim.uncertainty.evppi``).
+VOI_MIN_RUNS = 20
 
 #: Inputs shown at most; the rest are in drivers.csv.
 MAX_DRIVER_ROWS = 8

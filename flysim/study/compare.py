@@ -13,6 +13,7 @@ is better for costs, churn and payback: the metric catalogue's ``direction``,
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Sequence
 from os import PathLike
@@ -34,6 +35,7 @@ from flysim.study.decisions import Thresholds, decisions
 from flysim.study.paired import paired_difference, paired_median
 from flysim.study.saving import load_comparison, save_comparison
 from flysim.study.voi import VOI_OUTCOME, shared_inputs, value_of_information
+from flysim.uncertainty import EvppiError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -267,7 +269,8 @@ class Comparison:
         per KPI (``fan-<kpi>.png``) and the flow diagrams (``flow.png``). When
         scenarios drew uncertain inputs, also ``inputs.parquet`` (``scenario``,
         ``run`` and one column per key) and ``value_of_information.csv``
-        (:meth:`value_of_information` on ``voi_outcome``). An earlier result
+        (:meth:`value_of_information` on ``voi_outcome``, when there are
+        enough runs to estimate it: 20 or more). An earlier result
         in the folder is replaced whole.
 
         Parameters
@@ -283,7 +286,11 @@ class Comparison:
             files it wrote there (a report, say), which the manifest lists.
         """
         folder = Path(directory) if directory is not None else self.default_folder()
-        voi = self.value_of_information(voi_outcome) if self.has_inputs() else None
+        voi = None
+        # Too few runs to value the inputs: no table rather than no folder.
+        if self.has_inputs():
+            with contextlib.suppress(EvppiError):
+                voi = self.value_of_information(voi_outcome)
         return save_comparison(
             self,
             folder,

@@ -77,3 +77,11 @@ def test_cli_compare_prints_the_value_of_information_unless_inputs_are_fixed(
     out = capsys.readouterr().out
     assert "fixed at their medians" in out and "EVPI" not in out
     assert not (tmp_path / "fixed" / VOI_FILE).exists()
+
+
+def test_too_few_runs_to_value_the_inputs_still_compare_and_save(plans, tmp_path, capsys):
+    args = ["compare", *map(str, plans), "--runs", "10", "--months", "2", "--no-plots"]
+    assert _run([*args, "--out", str(tmp_path / "few")]) == 0
+    assert "Too few runs to value the uncertain inputs" in capsys.readouterr().out
+    assert (tmp_path / "few" / "inputs.parquet").is_file()
+    assert not (tmp_path / "few" / VOI_FILE).exists()
