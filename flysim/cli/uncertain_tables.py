@@ -123,15 +123,17 @@ def voi_table(frame: pd.DataFrame, *, outcome: str, month: int, currency: str) -
     table.add_column("Uncertain input", no_wrap=True)
     table.add_column("EVPPI", justify="right")
     table.add_column("Share of EVPI", justify="right")
+    # Whole units in one column: 754 above 73, not 73.48.
+    decimals = 0 if info.display in ("money", "count") else None
     for _, r in frame.iterrows():
         table.add_row(
             str(r["input"]),
-            format_value(outcome, float(r["evppi"])),
+            format_value(outcome, float(r["evppi"]), decimals=decimals),
             f"{r['share_of_evpi']:.0%}",
         )
     table.add_row(
         "All inputs (EVPI)",
-        format_value(outcome, float(frame.attrs.get("evpi", math.nan))),
+        format_value(outcome, float(frame.attrs.get("evpi", math.nan)), decimals=decimals),
         "100%",
         style="bold",
     )
