@@ -146,5 +146,6 @@ def voi_note(frame: pd.DataFrame) -> str:
     return (
         "EVPPI: how much the expected outcome of the best plan would rise if that input were "
         "known before choosing (Strong, Oakley and Brennan 2014, spline regression on "
-        f"{runs:,} paired runs). 0 means learning it would not change the choice."
+        f"{runs:,} paired runs). 0 means learning it would not change the choice; "
+        "the values of single inputs do not add up to EVPI."
     )
