@@ -16,6 +16,7 @@ from rich.text import Text
 
 import flysim.scenario as scenario_api
 from flysim._version import __version__
+from flysim.drivers import saved_drivers
 from flysim.events import event_format, write_events
 from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
@@ -49,7 +50,7 @@ from .common import (
     workers_or_all,
 )
 from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
-from .options import Format, Kpis, Report
+from .options import FixInputs, Format, Kpis, Report
 from .tables import (
     KPIS,
     ROI_NOTE,
@@ -59,6 +60,7 @@ from .tables import (
     kpi_frame,
     kpi_layouts,
 )
+from .uncertain_tables import DRIVERS_MIN_RUNS, FIXED_NOTE, drivers_note, drivers_table
 
 __all__ = ["app"]
 
@@ -122,6 +124,7 @@ def run(
     kpis: Kpis = None,
     output_format: Format = OutputFormat.table,
     report: Report = False,
+    fix_inputs: FixInputs = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -129,6 +132,9 @@ def run(
 
     The KPI table shows each KPI's P50 [P5 to P95] across runs at months 3,
     6, 12 and the horizon, in as many tables as the terminal's width needs.
+    When keys of the scenario hold distributions, each run draws them and a
+    second table says which of them drive the spread of the headline KPIs
+    (also drivers.csv and drivers.png); --fix-inputs runs them at their medians.
 
     Examples:
 
@@ -137,6 +143,8 @@ def run(
       flysim run scenarios/startup.toml --runs 200 --set attract.paid.budget_per_month=3000
 
       flysim run scenarios/startup.toml --kpis mrr,cac,ltv_cac --format markdown --report
+
+      flysim run scenarios/uncertain.toml --fix-inputs
     """
     configure_logging(verbose, quiet)
     with bad_input():
@@ -167,6 +175,7 @@ def run(
                 events=events is not None,
                 workers=workers_or_all(workers),
                 progress=not quiet,
+                fix_inputs=fix_inputs,
             )
         except (ValueError, TypeError) as exc:
             # simulate's argument checks name the argument, its value and what is
@@ -177,7 +186,7 @@ def run(
             # The estimate checked above was too low for this machine at this moment.
             fail(f"ran out of memory simulating {loaded.name!r}; use fewer runs or months")
         if not quiet:
-            _print_kpis(result, picked, output_format)
+            _print_kpis(result, picked, output_format, fixed=fix_inputs)
         try:
             extra = report_writer(result) if report else None
             saved = result.save(out_dir, figures=not no_plots, extra=extra)
@@ -198,9 +207,13 @@ def run(
             console.print(Text(f"wrote {path}"), soft_wrap=True)
 
 
-def _print_kpis(result: SimulationResult, kpis: list[str], output_format: OutputFormat) -> None:
-    """The header line, the KPI table and the break-even line, in ``output_format``."""
+def _print_kpis(
+    result: SimulationResult, kpis: list[str], output_format: OutputFormat, *, fixed: bool = False
+) -> None:
+    """The header line, the KPI table, the break-even line and the drivers, in ``output_format``."""
     p = result.provenance
+    fixed = fixed and bool(result.scenario.uncertain)
+    drivers = saved_drivers(result)
     currency = result.scenario.scenario.currency
     summary = result.summary()
     be = format_break_even(break_even(result.metric("roi_cumulative")))
@@ -215,23 +228,41 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         header = {**p.to_dict(), "break_even": be, "roi_note": ROI_NOTE}
         if changes:
             header["changes"] = [{"month": i + 1, "label": label} for i, label in changes]
-        stdout.out(frame_json(header, {"kpis": frame}), end="")
+        if result.scenario.uncertain:
+            header["inputs"] = "fixed at their medians" if fixed else "drawn once per run"
+        tables = {"kpis": frame} if drivers is None else {"kpis": frame, "drivers": drivers}
+        stdout.out(frame_json(header, tables), end="")
         return
     layouts = kpi_layouts(
         summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis, changes=changes
     )
+    correlated = bool(result.scenario.correlations)
     if output_format is OutputFormat.markdown:
         stdout.out(f"**{header_line(p)}**\n")
+        if fixed:
+            stdout.out(f"{FIXED_NOTE}\n")
         for table in layouts[0]:
             stdout.out(table_markdown(table))
         stdout.out(f"{be}\n\n{ROI_NOTE}\n")
+        if drivers is not None:
+            stdout.out("\n" + table_markdown(drivers_table(drivers)))
+            stdout.out(f"{drivers_note(drivers, correlated=correlated)}\n")
         return
     # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
     stdout.print(Text(header_line(p), style="bold"))
+    if fixed:
+        stdout.print(Text(FIXED_NOTE))
     for table in fit_tables(layouts, stdout.width):
         stdout.print(table)
     stdout.print(Text(be))
     stdout.print(Text(ROI_NOTE, style="dim"))
+    if drivers is not None:
+        stdout.print(drivers_table(drivers))
+        stdout.print(Text(drivers_note(drivers, correlated=correlated), style="dim"))
+    elif result.scenario.uncertain and not fixed:
+        stdout.print(
+            Text(f"Too few runs to say what drives the spread: {DRIVERS_MIN_RUNS} or more.")
+        )
 
 
 @app.command()

@@ -413,7 +413,7 @@ def test_docs_list_every_key(reference: Path) -> None:
 
 def test_docs_examples_load(tmp_path: Path) -> None:
     blocks = re.findall(r"```toml\n(.*?)```", generate(), flags=re.DOTALL)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     named = {re.search(r'name = "([^"]+)"', b).group(1): b for b in blocks}  # type: ignore[union-attr]
     minimal = load_scenario(write(tmp_path, "minimal.toml", named["minimal"]))
     bigger = load_scenario(write(tmp_path, "bigger-budget.toml", named["bigger-budget"]))
@@ -425,3 +425,11 @@ def test_docs_examples_load(tmp_path: Path) -> None:
     shutil.copy(REPO / "scenarios" / "startup.toml", tmp_path / "startup.toml")
     plan = load_scenario(write(tmp_path, "plan.toml", named["startup-plan"]))
     assert [c.first_month for c in plan.changes] == [4, 6, 7]
+    uncertain = load_scenario(write(tmp_path, "unc.toml", named["startup-uncertain"]))
+    assert set(uncertain.uncertain) == {
+        "attract.paid.conversion",
+        "attract.paid.cost_per_lead",
+        "engage.churn_per_month.healthy",
+    }
+    assert len(uncertain.correlations) == 1
+    assert uncertain.engage.churn_per_month.healthy == pytest.approx(0.02)
