@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from flysim._version import __version__
 from flysim.lifetimes import cohorts, lifetimes
-from flysim.result import Provenance, SimulationResult
+from flysim.provenance import Provenance
+from flysim.result import SimulationResult
 from flysim.scenario import Scenario, ScenarioError, load_scenario
 from flysim.simulate import simulate
 from flysim.study import (

@@ -24,7 +24,7 @@ import pandas as pd
 from flysim.units import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
-    from flysim.result import Provenance
+    from flysim.provenance import Provenance
 
 __all__ = [
     "ATTRS_KEY",

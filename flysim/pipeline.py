@@ -33,7 +33,7 @@ from flysim.metrics.derive import derive_metrics, derive_run_metrics
 from flysim.metrics.names import METRICS
 from flysim.model.params import compile_table
 from flysim.progress import ProgressArg, progress_callback
-from flysim.result import Provenance
+from flysim.provenance import Provenance
 from flysim.rng import fresh_seed
 from flysim.scenario import Scenario, scenario_hash
 

@@ -10,6 +10,7 @@ import contextlib
 import enum
 import logging
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from flysim.limits import MAX_RUNS, MAX_WORKERS, JobTooLargeError, check_job
 from flysim.outputs import REPORT_FILE, OutputPathError, check_output_file, check_result_folder
 from flysim.scenario import Scenario, ScenarioError, load_scenario
 
+from .layout import OutputFormat
 from .signals import exit_status
 
 __all__ = [
@@ -255,3 +257,28 @@ def report_writer(subject: Any) -> Callable[[Path], list[Path]]:
         return [write_report(subject, folder / REPORT_FILE)]
 
     return write
+
+
+def slug(text: str) -> str:
+    """``text`` as a file-name part: runs of other characters become ``_``."""
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_")
+
+
+def save_folder(
+    save: Callable[[Path], Path],
+    out: Path | None,
+    default: Path,
+    quiet: bool,
+    output_format: OutputFormat = OutputFormat.table,
+) -> None:
+    """Save through ``save`` into ``out`` (or ``default``); print where, or fail in one line."""
+    try:
+        folder = save(out if out is not None else default)
+    except OSError as exc:
+        fail(f"cannot write results: {exc}")
+    except KeyboardInterrupt:
+        interrupted()
+    if not quiet:
+        # Data formats keep standard output to the data, ready to redirect.
+        console = stdout if output_format is OutputFormat.table else stderr
+        console.print(Text(f"wrote {folder}"), soft_wrap=True)

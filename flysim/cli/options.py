@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,4 +47,17 @@ FixInputs = Annotated[
         help="Run every uncertain input (a key holding a distribution) at its median, so the "
         "bands show chance alone.",
     ),
+]
+
+Out = Annotated[Path | None, typer.Option("--out", help="Output folder.", show_default=False)]
+NoPlots = Annotated[bool, typer.Option("--no-plots", metavar="", help="Skip the PNG charts.")]
+Metric = Annotated[
+    str,
+    typer.Option(
+        "--metric",
+        help="The metric to study, e.g. ltv_cac, clv, mrr ('flysim metrics' lists them).",
+    ),
+]
+Month = Annotated[
+    int | None, typer.Option(min=1, help="Month to read the metric at (default: the horizon).")
 ]

@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import enum
 import math
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from flysim.metrics.names import METRICS
-from flysim.pipeline import check_metric
-from flysim.result import Provenance
-from flysim.study import Comparison, Thresholds, compare, sensitivity, sweep
-from flysim.study.compare import COMPARE_KPIS
+from flysim.provenance import Provenance
+from flysim.study import sensitivity, sweep
 from flysim.study.params import parse_param
 from flysim.study.sensitivity import DEFAULT_SAMPLES
 
 # run and validate register first, so they lead the command list.
 from . import app as _run_commands  # noqa: F401
+from . import compare_command as _compare_command  # noqa: F401
 from . import metrics_command as _metrics_command  # noqa: F401
 from . import report_command as _report_command  # noqa: F401
 from .common import (
@@ -42,26 +38,19 @@ from .common import (
     check_cost,
     check_out_folder,
     configure_logging,
-    fail,
-    interrupted,
     load,
-    report_writer,
-    stderr,
+    save_folder,
+    slug,
     stdout,
     workers_or_all,
 )
-from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
-from .options import FixInputs, Format, Kpis, Report
+from .options import Metric, Month, NoPlots, Out
 from .study_tables import (
-    changes_note,
-    compare_layouts,
-    decisions_table,
     sensitivity_table,
     sweep_table,
 )
-from .uncertain_tables import FIXED_NOTE, VOI_MIN_RUNS, voi_note, voi_table
 
-__all__ = ["Method", "compare_command", "sensitivity_command", "sweep_command"]
+__all__ = ["Method", "sensitivity_command", "sweep_command"]
 
 
 class Method(enum.StrEnum):
@@ -74,201 +63,6 @@ class Method(enum.StrEnum):
 
 #: Most Morris trajectories or Sobol' base samples (2^16: far more than any index needs).
 MAX_SAMPLES = 65_536
-
-Out = Annotated[Path | None, typer.Option("--out", help="Output folder.", show_default=False)]
-NoPlots = Annotated[bool, typer.Option("--no-plots", metavar="", help="Skip the PNG charts.")]
-Metric = Annotated[
-    str,
-    typer.Option(
-        "--metric",
-        help="The metric to study, e.g. ltv_cac, clv, mrr ('flysim metrics' lists them).",
-    ),
-]
-Month = Annotated[
-    int | None, typer.Option(min=1, help="Month to read the metric at (default: the horizon).")
-]
-
-
-@app.command("compare")
-def compare_command(
-    scenarios: Annotated[
-        list[Path],
-        typer.Argument(
-            metavar="SCENARIO...",
-            help="Two or more scenario files; the first is the baseline.",
-            show_default=False,
-        ),
-    ],
-    runs: Runs = None,
-    seed: Seed = None,
-    months: Annotated[
-        int | None, typer.Option(min=1, max=120, help="Months (default: the first's horizon).")
-    ] = None,
-    overrides: Overrides = None,
-    ltv_cac: Annotated[
-        float, typer.Option("--ltv-cac", help="Threshold of P(LTV:CAC >= X).")
-    ] = Thresholds.ltv_cac,
-    break_even: Annotated[
-        int, typer.Option("--break-even", help="Threshold of P(break-even by month M).")
-    ] = Thresholds.break_even_month,
-    payback: Annotated[
-        float, typer.Option("--payback", help="Threshold of P(payback <= M months).")
-    ] = Thresholds.payback_months,
-    out: Out = None,
-    workers: Workers = None,
-    no_plots: NoPlots = False,
-    kpis: Kpis = None,
-    output_format: Format = OutputFormat.table,
-    report: Report = False,
-    fix_inputs: FixInputs = False,
-    voi_outcome: Annotated[
-        str,
-        typer.Option(
-            "--voi-outcome",
-            metavar="METRIC",
-            help="The outcome the value of information judges the plans on, at the horizon "
-            "(scenarios with uncertain inputs); higher is better.",
-        ),
-    ] = "contribution_cumulative",
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-) -> None:
-    """Run every SCENARIO with the same seed and compare them run by run.
-
-    Prints each KPI's P50 [P5 to P95] at month 12 and the horizon, the median
-    and the mean of the run-by-run differences to the first scenario (the
-    mean with its 95 % interval), P(better), and the decision probabilities;
-    writes the table (CSV), overlaid fan charts and the flow diagrams to
-    results/compare-<names>/. When keys hold distributions, it also prints
-    what learning each uncertain input before choosing is worth (EVPPI on
-    --voi-outcome) and writes value_of_information.csv.
-
-    Examples:
-
-      flysim compare scenarios/funnel.toml scenarios/flywheel.toml
-
-      flysim compare scenarios/funnel.toml scenarios/flywheel.toml --runs 300 --report
-
-      flysim compare scenarios/startup.toml scenarios/scaleup.toml --kpis mrr,cac --format csv
-
-      flysim compare scenarios/uncertain.toml plan-b.toml --voi-outcome mrr
-    """
-    configure_logging(verbose, quiet)
-    paths = scenarios or []
-    if len(paths) < 2:
-        fail(f"compare needs at least two scenarios, got {len(paths)}")
-    with bad_input():
-        picked = parse_kpis(kpis, METRICS, COMPARE_KPIS)
-        voi_outcome = check_metric(voi_outcome)
-    loaded = [load(p, overrides) for p in paths]
-    check_cost(loaded[0], runs=runs, months=months, workers=workers, points=len(loaded))
-    # The studies write their files into the folder, replacing nothing else in it.
-    default = Path("results") / f"compare-{'-'.join(_slug(s.name) for s in loaded)}"
-    check_out_folder(out if out is not None else default, replace=False)
-    with bad_input():
-        thresholds = Thresholds(
-            ltv_cac=ltv_cac, break_even_month=break_even, payback_months=payback
-        )
-        comparison = compare(
-            loaded,
-            runs=runs,
-            seed=seed,
-            months=months,
-            thresholds=thresholds,
-            workers=workers_or_all(workers),
-            progress=not quiet,
-            fix_inputs=fix_inputs,
-        )
-    if not quiet:
-        with bad_input():
-            fixed = fix_inputs and any(s.uncertain for s in loaded)
-            _print_comparison(comparison, picked, output_format, fixed=fixed)
-            _print_voi(comparison, voi_outcome, output_format)
-
-    def save(folder: Path) -> Path:
-        extra = report_writer(comparison) if report else None
-        return comparison.save(folder, figures=not no_plots, extra=extra, voi_outcome=voi_outcome)
-
-    _save(save, out, comparison.default_folder(), quiet, output_format)
-
-
-def _print_voi(comparison: Comparison, outcome: str, output_format: OutputFormat) -> None:
-    """The value-of-information table, when any scenario drew uncertain inputs (tables only)."""
-    if output_format not in (OutputFormat.table, OutputFormat.markdown):
-        return
-    if not comparison.has_inputs():
-        return
-    if comparison.runs < VOI_MIN_RUNS:
-        note = f"Too few runs to value the uncertain inputs: {VOI_MIN_RUNS} or more."
-        if output_format is OutputFormat.markdown:
-            stdout.out(f"\n{note}\n")
-        else:
-            stdout.print(note)
-        return
-    frame = comparison.value_of_information(outcome)
-    currency = comparison.results[0].currency
-    table = voi_table(frame, outcome=outcome, month=frame.attrs["month"], currency=currency)
-    expected = ", ".join(f"{name} {value:,.0f}" for name, value in frame.attrs["expected"].items())
-    best = f"Best plan on expected {outcome}: {frame.attrs['best']} ({expected})."
-    if output_format is OutputFormat.markdown:
-        stdout.out("\n" + table_markdown(table))
-        stdout.out(f"{best}\n\n{voi_note(frame)}\n")
-        return
-    stdout.print(table)
-    stdout.print(Text(best))
-    stdout.print(Text(voi_note(frame), style="dim"))
-
-
-def _print_comparison(
-    comparison: Comparison, kpis: list[str], output_format: OutputFormat, *, fixed: bool = False
-) -> None:
-    """The header line, the comparison's tables and its decisions, in ``output_format``."""
-    frame = comparison.table(metrics=kpis)
-    decisions = comparison.decisions()
-    if output_format is OutputFormat.csv:
-        stdout.out(frame_csv(frame), end="")
-        return
-    if output_format is OutputFormat.json:
-        about = {
-            "scenarios": comparison.names,
-            "runs": comparison.runs,
-            "months": comparison.months,
-            "seed": comparison.seed,
-        }
-        changes = comparison.changes()
-        if any(changes.values()):
-            about["changes"] = {
-                name: [{"month": i + 1, "label": label} for i, label in marks]
-                for name, marks in changes.items()
-            }
-        stdout.out(frame_json(about, {"kpis": frame, "decisions": decisions}), end="")
-        return
-    p = comparison.results[0].provenance
-    header = (
-        f"{' vs '.join(comparison.names)} · {comparison.runs:,} runs each · "
-        f"{comparison.months} months · seed {comparison.seed} · common random numbers · "
-        f"{p.wall_time_s:.1f} s"
-    )
-    months = comparison.report_months()
-    layouts = compare_layouts(frame, months, comparison.names)
-    notes = changes_note(comparison.changes(), months)
-    if output_format is OutputFormat.markdown:
-        stdout.out(f"**{header}**\n")
-        if fixed:
-            stdout.out(f"{FIXED_NOTE}\n")
-        for table in [*layouts[0], decisions_table(decisions)]:
-            stdout.out(table_markdown(table))
-        if notes:
-            stdout.out("\n" + "\n\n".join(line.strip() for line in notes) + "\n")
-        return
-    stdout.print(Text(header, style="bold"))
-    if fixed:
-        stdout.print(Text(FIXED_NOTE))
-    decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]
-    for table in fit_tables(layouts, stdout.width) + fit_tables(decision_layouts, stdout.width):
-        stdout.print(table)
-    for line in notes:
-        stdout.print(Text(line))
 
 
 @app.command("sweep")
@@ -313,7 +107,7 @@ def sweep_command(
     with bad_input():
         grid = math.prod(parse_param(p, base, points=True).n or 1 for p in params)
     check_cost(base, runs=runs, months=None, workers=workers, points=grid, metrics=1)
-    default = Path("results") / f"sweep-{_slug(scenario.stem)}-{metric}"
+    default = Path("results") / f"sweep-{slug(scenario.stem)}-{metric}"
     check_out_folder(out if out is not None else default, replace=False)
     with bad_input():
         result = sweep(
@@ -333,7 +127,7 @@ def sweep_command(
             soft_wrap=True,
         )
         stdout.print(sweep_table(result.to_frame(), keys, result.metric, result.month))
-    _save(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
+    save_folder(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
 
 @app.command("sensitivity")
@@ -398,7 +192,7 @@ def sensitivity_command(
         points=_sensitivity_points(method, len(params), samples),
         metrics=1,
     )
-    default = Path("results") / f"sensitivity-{_slug(scenario.stem)}-{metric}"
+    default = Path("results") / f"sensitivity-{slug(scenario.stem)}-{metric}"
     check_out_folder(out if out is not None else default, replace=False)
     with bad_input():
         result = sensitivity(
@@ -422,7 +216,7 @@ def sensitivity_command(
             soft_wrap=True,
         )
         stdout.print(sensitivity_table(result.indices, result.method, result.metric, result.month))
-    _save(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
+    save_folder(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
 
 def _sensitivity_points(method: str, n_params: int, samples: int | None) -> int:
@@ -438,26 +232,3 @@ def _header(what: str, path: Path, p: Provenance, points: int) -> str:
         f"{what} of {path.name} · {points} parameter sets x {p.runs:,} runs · "
         f"seed {p.seed} (common to every set) · {p.wall_time_s:.1f} s"
     )
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_")
-
-
-def _save(
-    save: Callable[[Path], Path],
-    out: Path | None,
-    default: Path,
-    quiet: bool,
-    output_format: OutputFormat = OutputFormat.table,
-) -> None:
-    try:
-        folder = save(out if out is not None else default)
-    except OSError as exc:
-        fail(f"cannot write results: {exc}")
-    except KeyboardInterrupt:
-        interrupted()
-    if not quiet:
-        # Data formats keep standard output to the data, ready to redirect.
-        console = stdout if output_format is OutputFormat.table else stderr
-        console.print(Text(f"wrote {folder}"), soft_wrap=True)

@@ -26,7 +26,7 @@ from flysim.metrics.formatting import (
     is_percent,
     shared_decimals,
 )
-from flysim.result import Provenance
+from flysim.provenance import Provenance
 
 __all__ = [
     "KPIS",

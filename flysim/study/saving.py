@@ -30,7 +30,8 @@ from flysim.io import (
     read_table,
     write_folder,
 )
-from flysim.result import Provenance, SimulationResult
+from flysim.provenance import Provenance
+from flysim.result import SimulationResult
 from flysim.scenario import Scenario, resolved_dict
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from flysim.engines import Engine
 from flysim.io import figures_wanted
 from flysim.pipeline import check_metric, resolve_seed, run_variants
 from flysim.progress import ProgressArg
-from flysim.result import Provenance
+from flysim.provenance import Provenance
 from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.params import Param, check_distinct, parse_param, scenario_with
 from flysim.study.saving import save_sweep
