@@ -18,6 +18,7 @@ from typing import Any
 
 from flysim.scenario import load_scenario
 from flysim.scenario.schema import Scenario
+from flysim.scenario.validation import validate_tree
 
 _SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -31,6 +32,7 @@ __all__ = [
     "referrals",
     "saturation",
     "triggers",
+    "uncertain_plan",
     "upsell",
 ]
 
@@ -274,3 +276,23 @@ def plan() -> Scenario:
         },
     ]
     return Scenario.model_validate(data)
+
+
+def uncertain_plan() -> Scenario:
+    """uncertain.toml (laws on conversions, churn, upsell, margin, a rank correlation) as a plan.
+
+    A change in month 6 switches a trigger on whose success is itself a law,
+    drawn once per run for that change.
+    """
+    data = load_scenario(_SCENARIOS / "uncertain.toml").model_dump(exclude_none=True)
+    data["scenario"]["name"] = "uncertain-plan"
+    data["changes"] = [
+        {
+            "month": 6,
+            "set": {
+                "engage.triggers.risk_alert": {"logins_below": 2, "cost": 5.0, "success": 0.3},
+                "engage.triggers.risk_alert.success": {"dist": "uniform", "low": 0.1, "high": 0.5},
+            },
+        }
+    ]
+    return validate_tree(data, {}, "uncertain-plan")

@@ -122,6 +122,9 @@ CASES: dict[str, Case] = {
     # and on, a decision-time change and a price change.
     "transition": Case(_shipped("transition"), 100, 300, 300),
     "plan": Case(mechanisms.plan, 160, 480, 480),
+    # Uncertain inputs (issue 10): every run draws its own conversions, churn,
+    # upsell, margin and (for the month-6 change) a trigger's success.
+    "uncertain": Case(mechanisms.uncertain_plan, 200, 600, 600),
     "saturation": Case(mechanisms.saturation, 250, 2500, 2500),
     "triggers": Case(mechanisms.triggers, 200, 2000, 2000),
     "heterogeneity": Case(mechanisms.heterogeneity, 150, 1500, 1500),
