@@ -44,8 +44,8 @@ from .common import (
     fail,
     interrupted,
     load,
+    print_written,
     report_writer,
-    stderr,
     stdout,
     workers_or_all,
 )
@@ -200,11 +200,7 @@ def run(
             fail(f"cannot write results: {exc}")
     except KeyboardInterrupt:
         interrupted()
-    if not quiet:
-        # Data formats keep standard output to the data, ready to redirect.
-        console = stdout if output_format is OutputFormat.table else stderr
-        for path in written:
-            console.print(Text(f"wrote {path}"), soft_wrap=True)
+    print_written(written, quiet, output_format)
 
 
 def _print_kpis(

@@ -278,7 +278,16 @@ def save_folder(
         fail(f"cannot write results: {exc}")
     except KeyboardInterrupt:
         interrupted()
-    if not quiet:
-        # Data formats keep standard output to the data, ready to redirect.
-        console = stdout if output_format is OutputFormat.table else stderr
-        console.print(Text(f"wrote {folder}"), soft_wrap=True)
+    print_written([folder], quiet, output_format)
+
+
+def print_written(
+    paths: list[Path], quiet: bool, output_format: OutputFormat = OutputFormat.table
+) -> None:
+    """``wrote PATH`` for each path written, unless quiet."""
+    if quiet:
+        return
+    # Data formats keep standard output to the data, ready to redirect.
+    console = stdout if output_format is OutputFormat.table else stderr
+    for path in paths:
+        console.print(Text(f"wrote {path}"), soft_wrap=True)
