@@ -12,9 +12,11 @@ off. Field descriptions double as the per-key documentation in
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import re
+from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
 
 from flysim.scenario.bounds import (
     MAX_MARKET,
@@ -145,7 +147,7 @@ class _Channel(Section):
 
 
 class PaidChannel(_Channel):
-    """``[attract.paid]``: leads bought with a continuously spent budget."""
+    """``[attract.paid]``: leads bought with a continuously spent budget; several paid channels are `[attract.paid.<name>]` tables of these keys each (see "Several paid channels")."""  # noqa: E501
 
     budget_per_month: Money = Field(description="Paid budget spent in full, continuously.")
     cost_per_lead: float | None = Field(
@@ -201,12 +203,85 @@ class ReferralChannel(_Channel):
     """``[attract.referral]``: leads sent by advocates."""
 
 
-class Attract(Section):
-    """``[attract]``: the three lead channels, each optional."""
+#: Union tags of ``attract.paid``'s two forms; a channel name cannot contain
+#: "-", so a tag never reads as a key (``resolve_union_errors`` drops them).
+ONE_PAID, NAMED_PAID = "one-paid-channel", "named-paid-channels"
+#: What a paid channel's name may be: a TOML bare key in lower case.
+PAID_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
-    paid: PaidChannel | None = None
+
+def _named_form(value: Any) -> bool:
+    """Whether an ``[attract.paid]`` table holds named channels (every value a table,
+    no key of one channel), rather than one channel's keys."""
+    if isinstance(value, dict):
+        return bool(value) and all(
+            isinstance(v, dict | PaidChannel) and k not in PaidChannel.model_fields
+            for k, v in value.items()
+        )
+    return False
+
+
+def _paid_form(value: Any) -> str:
+    return NAMED_PAID if _named_form(value) else ONE_PAID
+
+
+#: ``[attract.paid]``: one channel, or ``[attract.paid.<name>]`` tables, one per channel.
+PaidChannels = Annotated[
+    Annotated[PaidChannel, Tag(ONE_PAID)] | Annotated[dict[str, PaidChannel], Tag(NAMED_PAID)],
+    Discriminator(_paid_form),
+]
+
+
+class Attract(Section):
+    """``[attract]``: the three lead channels, each optional (paid may be several named channels)."""  # noqa: E501
+
+    paid: PaidChannels | None = Field(
+        None,
+        description=(
+            "One paid channel, or several as [attract.paid.<name>] tables (search, "
+            "social...), each with its own keys; leads_paid and new_customers_paid are "
+            "their totals."
+        ),
+    )
     organic: OrganicChannel | None = None
     referral: ReferralChannel | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_form(cls, data: Any) -> Any:
+        paid = data.get("paid") if isinstance(data, dict) else None
+        if not isinstance(paid, dict) or _named_form(paid):
+            return data
+        fields = PaidChannel.model_fields
+        named = [k for k, v in paid.items() if isinstance(v, dict) and k not in fields]
+        keys = [k for k in paid if k not in named]
+        if named and keys:
+            close = difflib.get_close_matches(keys[0], list(fields), n=1, cutoff=0.6)
+            raise ValueError(
+                f"attract.paid mixes one channel's keys ({', '.join(keys)}) with named "
+                f"channels ({', '.join(named)}); with named channels every key goes in its "
+                f"channel's table, e.g. attract.paid.{named[0]}.{close[0] if close else keys[0]}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _channel_names(self) -> Attract:
+        if isinstance(self.paid, dict):
+            for name in self.paid:
+                if not PAID_NAME.fullmatch(name):
+                    raise ValueError(
+                        f"paid channel name {name!r}: must be lower-case letters, digits "
+                        "and _, starting with a letter (at most 40 characters)"
+                    )
+        return self
+
+    def paid_channels(self) -> tuple[tuple[str, PaidChannel], ...]:
+        """The paid channels by name, in file order; ``[attract.paid]`` alone is named "paid"."""
+        if self.paid is None:
+            return ()
+        if isinstance(self.paid, PaidChannel):
+            return (("paid", self.paid),)
+        return tuple(self.paid.items())
 
 
 class Engage(Section):
