@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from flysim.engines.des.draws import Draws
-from flysim.model.attract import lead_rate
+from flysim.model.attract import lead_rate, paid_lead_rate
 from flysim.model.states import CHANNELS, Channel
 
 if TYPE_CHECKING:
@@ -43,11 +43,15 @@ class LeadSource:
         The channel (kept as ``name``; ``channel`` is its ``Channel`` code).
     draws : Draws
         The channel's own random stream (arrivals and its leads' decisions).
+    key : str, optional
+        A paid channel after the first: its stream key (``"paid:<name>"``,
+        ``PaidRates.stream``), which names its rates; else the channel.
     """
 
-    def __init__(self, world: World, channel: str, draws: Draws) -> None:
+    def __init__(self, world: World, channel: str, draws: Draws, key: str | None = None) -> None:
         self.world = world
         self.name = channel
+        self.key = key if key is not None else channel
         self.channel = CHANNELS.index(channel)
         self.draws = draws
         r = world.rates
@@ -58,6 +62,8 @@ class LeadSource:
     def rate(self, t: float) -> float:
         """The true arrival rate per day at time ``t`` in the current state."""
         w = self.world
+        if self.key != self.name:
+            return paid_lead_rate(w.rates, self.key, w.reached)
         return lead_rate(w.rates, self.channel, t, w.reached, w.promoters, w.advocates)
 
     def _bound_over(self, t: float, horizon: float) -> float:

@@ -35,10 +35,10 @@ def apply_change(world: World, rates: ModelRates, month: int) -> None:
     for c in world.alive.values():
         if c.process is not None and c.process.is_alive:
             c.process.interrupt()
-    by_name = {s.name: s for s in world.sources}
+    by_name = {s.key: s for s in world.sources}
     for lid, (channel, u, _event) in list(world.pending.items()):
-        rate = rates.channels[channel].decide_rate
-        if rate == old.channels[channel].decide_rate:
+        rate = rates.lead_channel(channel).decide_rate
+        if rate == old.lead_channel(channel).decide_rate:
             continue
         delay = by_name[channel].draws.exponential(rate)
         if delay == 0.0:
@@ -52,6 +52,10 @@ def apply_change(world: World, rates: ModelRates, month: int) -> None:
         if rates.channels[ch].enabled and ch not in by_name:
             draws = Draws(generator(world.seed, world.run_index, ch))
             world.sources.append(LeadSource(world, ch, draws))
+    for p in rates.paid_extra:
+        if p.stream not in by_name:
+            draws = Draws(generator(world.seed, world.run_index, p.stream))
+            world.sources.append(LeadSource(world, "paid", draws, p.stream))
     world.sources.sort(key=lambda s: s.channel)
     if world.experiment_process is not None:
         world.experiment_process.interrupt()

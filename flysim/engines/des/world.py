@@ -76,8 +76,13 @@ class World:
         log: list[tuple] | None = None,
         *,
         changes: tuple[tuple[int, ModelRates], ...] = (),
+        paid_names: tuple[str, ...] = (),
     ) -> None:
         self.rates = rates
+        # The paid channels' breakdown (RawBlock.channels), kept with several.
+        self.paid_names = paid_names
+        self.by_channel = np.zeros((months, len(paid_names), 3)) if paid_names else None
+        self._paid_col = {p.stream: paid_names.index(p.name) for p in rates.paid if paid_names}
         self.changes = dict(changes)
         self.seed = seed
         self.run_index = run
@@ -115,6 +120,12 @@ class World:
             LeadSource(self, ch, Draws(generator(seed, run, ch)))
             for ch in CHANNELS
             if rates.channels[ch].enabled
+        ]
+        # The paid channels after the first, right after it (its kind's order).
+        at = 1 if rates.channels["paid"].enabled else 0
+        self.sources[at:at] = [
+            LeadSource(self, "paid", Draws(generator(seed, run, p.stream)), p.stream)
+            for p in rates.paid_extra
         ]
         if rates.health is not None:
             self.env.process(weekly_checks(self))
@@ -233,18 +244,24 @@ class World:
 
     def new_lead(self, source: LeadSource) -> None:
         """A lead arrives on a channel; it decides after its channel's delay."""
-        ch = self.rates.channels[source.name]
+        ch = self.rates.lead_channel(source.key)
         lid = self._new_id()
         self.open_leads += 1
         self.reached += 1
         self.books.add(_LEADS[source.name], self.env.now)
+        self._by_channel(source.key, 0)
         self._event(lid, ev.LEAD, source.name)
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
         if delay == 0.0:
-            self.decide(lid, source.name, u)
+            self.decide(lid, source.key, u)
         else:
-            self.wait_decision(lid, source.name, u, delay)
+            self.wait_decision(lid, source.key, u, delay)
+
+    def _by_channel(self, key: str, field: int) -> None:
+        """Count a paid channel's lead (0) or new customer (1) in the breakdown, if kept."""
+        if self.by_channel is not None and key in self._paid_col:
+            self.by_channel[self.books.month_of(self.env.now), self._paid_col[key], field] += 1
 
     def wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
         """Lead ``lid`` decides after ``delay`` days, converting if ``u`` < its conversion."""
@@ -259,17 +276,22 @@ class World:
             del self.pending[lid]
             self.decide(lid, found[0], found[1])
 
-    def decide(self, lid: int, channel: str, u: float) -> None:
-        """Lead ``lid`` decides now: it converts if ``u`` < the conversion in force."""
+    def decide(self, lid: int, key: str, u: float) -> None:
+        """Lead ``lid`` of channel ``key`` (a kind, or a paid stream) decides now.
+
+        It converts if ``u`` < the conversion in force.
+        """
         r, now = self.rates, self.env.now
+        channel = key.split(":", 1)[0]
         self.open_leads -= 1
-        if u >= conversion_probability(r.channels[channel].conversion, self.uplift):
+        if u >= conversion_probability(r.lead_channel(key).conversion, self.uplift):
             self.reached -= 1
             self._event(lid, ev.LOST, channel)
             self._rates_may_rise()
             return
         c = Customer(lid, channel, now, self._multiplier(self.customer_draws.rng))
         self.books.add(_NEW_CUSTOMERS[channel], now)
+        self._by_channel(key, 1)
         self.books.add("spend_onboarding", now, r.onboarding_cost)
         self._event(lid, ev.CONVERT, channel, c, r.tier_mrr[0])
         if channel == "referral" and r.reward > 0:
@@ -433,6 +455,11 @@ class World:
     def book_fixed(self, r: ModelRates, month: int) -> None:
         """Book the fixed monthly spends of ``r`` from 0-based ``month`` on."""
         self.books.set_every_month("spend_paid", r.budget_paid, month)
+        if self.by_channel is not None:
+            self._paid_col = {p.stream: self.paid_names.index(p.name) for p in r.paid}
+            self.by_channel[month:, :, 2] = 0.0
+            for p in r.paid:
+                self.by_channel[month:, self._paid_col[p.stream], 2] += p.budget
         self.books.set_every_month("spend_content", r.content_cost, month)
         self.books.set_every_month("spend_stack", r.stack_cost, month)
 
