@@ -191,10 +191,11 @@ days_to_decide = 10.0
 ```
 
 A name is lower-case letters, digits and `_`, starting with a letter, and is
-not a key of `[attract.paid]`; a table holds either one channel's keys or named
-channels, never both (so a file that `extends` a scenario with one
-`[attract.paid]` cannot turn it into named channels: the merge would mix
-them). `--set`, `[[changes]]`, sweeps, sensitivity studies and uncertain inputs name a channel's keys by its name
+not a key of `[attract.paid]`. A table holds either one channel's keys or
+named channels, never both, so a file that `extends` a scenario with one
+`[attract.paid]` cannot turn it into named channels (the merge would mix
+them). `--set`, `[[changes]]`, sweeps, sensitivity studies and uncertain
+inputs name a channel's keys by its name
 (`attract.paid.social.budget_per_month`); a change may launch a channel
 (`set = {{ "attract.paid.display" = {{ ... }} }}`). The metrics `leads_paid`,
 `new_customers_paid`, `spend_paid` and `cac_paid` are the channels' totals;
