@@ -137,7 +137,11 @@ def param_value(scenario: Scenario, key: str) -> float | None:
     for part in _split_key(key):
         if node is None:
             return None
-        node = node[part] if isinstance(part, int) else getattr(node, part)
+        if isinstance(part, int) or isinstance(node, dict):
+            # An array item, or a named table (a paid channel by name).
+            node = node.get(part) if isinstance(node, dict) else node[part]
+        else:
+            node = getattr(node, part)
     return None if node is None else float(node)
 
 
