@@ -16,6 +16,8 @@ from rich.text import Text
 
 import flysim.scenario as scenario_api
 from flysim._version import __version__
+from flysim.breakdown import channel_summary
+from flysim.cli.channel_table import channel_layouts, channel_months, channel_table
 from flysim.events import event_format, write_events
 from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
@@ -215,7 +217,11 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         header = {**p.to_dict(), "break_even": be, "roi_note": ROI_NOTE}
         if changes:
             header["changes"] = [{"month": i + 1, "label": label} for i, label in changes]
-        stdout.out(frame_json(header, {"kpis": frame}), end="")
+        tables = {"kpis": frame}
+        if result.paid_channels is not None:
+            months = channel_months(result.n_months)
+            tables["paid_channels"] = channel_summary(result.paid_channels, months)
+        stdout.out(frame_json(header, tables), end="")
         return
     layouts = kpi_layouts(
         summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis, changes=changes
@@ -225,6 +231,8 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         for table in layouts[0]:
             stdout.out(table_markdown(table))
         stdout.out(f"{be}\n\n{ROI_NOTE}\n")
+        if (channels := channel_table(result)) is not None:
+            stdout.out("\n" + table_markdown(channels))
         return
     # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
     stdout.print(Text(header_line(p), style="bold"))
@@ -232,6 +240,9 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         stdout.print(table)
     stdout.print(Text(be))
     stdout.print(Text(ROI_NOTE, style="dim"))
+    if layouts := channel_layouts(result):
+        for table in fit_tables(layouts, stdout.width):
+            stdout.print(table)
 
 
 @app.command()

@@ -213,7 +213,7 @@ def _table_at(loc: Loc) -> type[BaseModel] | None:
     if parent is None:
         return None
     if is_model(parent[1]):
-        return parent[1]  # type: ignore[no-any-return]
+        return parent[1]
     return named_of(parent[1])
 
 
