@@ -119,6 +119,9 @@ CASES: dict[str, Case] = {
     # and on, a decision-time change and a price change.
     "transition": Case(_shipped("transition"), 120, 360, 360),
     "plan": Case(mechanisms.plan, 160, 480, 480),
+    # Several paid channels (issue 12): three channels sharing a saturating
+    # market, one launched and one cut mid-run.
+    "paid_channels": Case(mechanisms.paid_channels, 150, 450, 450),
     "saturation": Case(mechanisms.saturation, 250, 2500, 2500),
     "triggers": Case(mechanisms.triggers, 200, 2000, 2000),
     "heterogeneity": Case(mechanisms.heterogeneity, 150, 1500, 1500),
