@@ -64,8 +64,7 @@ RUNS_FILE = "runs.parquet"
 EVENTS_FILE = "events.parquet"
 #: Each run's draws of the uncertain inputs: ``run`` and one column per key.
 INPUTS_FILE = "inputs.parquet"
-#: Each paid channel's monthly leads, new customers, spend and CAC, per run
-#: (``SimulationResult.channels()``), with several paid channels.
+#: ``SimulationResult.channels()``, with several paid channels.
 CHANNELS_FILE = "channels.parquet"
 #: Marks a folder as a flysim result; ``format_version`` changes when the layout does.
 FORMAT = "flysim-result"

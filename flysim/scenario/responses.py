@@ -109,7 +109,7 @@ class RateResponse(Response):
 #: "function-after[_points(), LeadsResponse]").
 _NUMBER_TAGS = ("constrained-float", "float")
 #: The tags of ``attract.paid``'s two forms (one channel, named channels),
-#: ``flysim.scenario.schema.ONE_PAID`` and ``NAMED_PAID``: a discriminated
+#: ``flysim.scenario.channel_schema.ONE_PAID`` and ``NAMED_PAID``: a discriminated
 #: union, so only the form the value took reports errors; the tag goes.
 _FORM_TAGS = ("one-paid-channel", "named-paid-channels")
 

@@ -19,12 +19,14 @@ import simpy
 
 from flysim.engines.des.draws import Draws
 from flysim.model.attract import lead_rate, paid_lead_rate
+from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS, Channel
+from flysim.rng import generator
 
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
 
-__all__ = ["LeadSource"]
+__all__ = ["LeadSource", "new_sources"]
 
 #: Days a bound is valid for a time-varying rate before it is recomputed.
 WINDOW_DAYS = 30.0
@@ -109,3 +111,24 @@ class LeadSource:
                 continue
             if draws.uniform() * bound < self.rate(env.now):
                 self.world.new_lead(self)
+
+
+def new_sources(world: World, rates: ModelRates, have: set[str]) -> list[LeadSource]:
+    """A source for every lead channel of ``rates`` whose key is not in ``have``.
+
+    The channels on, then the paid channels after the first; each draws from
+    its own stream (``"paid:<name>"`` for those), the one it would have used
+    from t = 0, so a channel launched by a change moves no other draw.
+    """
+    seed, run = world.seed, world.run_index
+    out = [
+        LeadSource(world, ch, Draws(generator(seed, run, ch)))
+        for ch in CHANNELS
+        if rates.channels[ch].enabled and ch not in have
+    ]
+    out += [
+        LeadSource(world, "paid", Draws(generator(seed, run, p.stream)), p.stream)
+        for p in rates.paid_extra
+        if p.stream not in have
+    ]
+    return out

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flysim.engines.des.attract import LeadSource
-from flysim.engines.des.draws import Draws
+from flysim.engines.des.attract import new_sources
 from flysim.model.rates import ModelRates
-from flysim.model.states import CHANNELS
-from flysim.rng import generator
 
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
@@ -48,14 +45,7 @@ def apply_change(world: World, rates: ModelRates, month: int) -> None:
             world.wait_decision(lid, channel, u, delay)
     for s in world.sources:
         s.restart()
-    for ch in CHANNELS:
-        if rates.channels[ch].enabled and ch not in by_name:
-            draws = Draws(generator(world.seed, world.run_index, ch))
-            world.sources.append(LeadSource(world, ch, draws))
-    for p in rates.paid_extra:
-        if p.stream not in by_name:
-            draws = Draws(generator(world.seed, world.run_index, p.stream))
-            world.sources.append(LeadSource(world, "paid", draws, p.stream))
+    world.sources += new_sources(world, rates, set(by_name))
     world.sources.sort(key=lambda s: s.channel)
     if world.experiment_process is not None:
         world.experiment_process.interrupt()

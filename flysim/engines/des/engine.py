@@ -47,8 +47,8 @@ class AgentEngine:
                 first[1], seed, int(run), months, log, changes=tuple(later), paid_names=names
             )
             raw[i], n = world.run()
-            if by_channel is not None and world.by_channel is not None:
-                by_channel[i] = world.by_channel
+            if by_channel is not None and world.books.paid is not None:
+                by_channel[i] = world.books.paid
             n_events += n
         return RawBlock(
             runs=run_ids,

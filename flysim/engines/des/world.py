@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from flysim.engines.des import events as ev
-from flysim.engines.des.attract import LeadSource
+from flysim.engines.des.attract import LeadSource, new_sources
 from flysim.engines.des.changes import apply_change
 from flysim.engines.des.checks import weekly_checks
 from flysim.engines.des.customer import (
@@ -79,16 +79,15 @@ class World:
         paid_names: tuple[str, ...] = (),
     ) -> None:
         self.rates = rates
-        # The paid channels' breakdown (RawBlock.channels), kept with several.
+        # The paid channels' breakdown (RawBlock.channels) by column, with several.
         self.paid_names = paid_names
-        self.by_channel = np.zeros((months, len(paid_names), 3)) if paid_names else None
         self._paid_col = {p.stream: paid_names.index(p.name) for p in rates.paid if paid_names}
         self.changes = dict(changes)
         self.seed = seed
         self.run_index = run
         self.env = simpy.Environment()
         self.horizon_days = months * DAYS_PER_MONTH
-        self.books = Ledger(months)
+        self.books = Ledger(months, len(paid_names))
         self.log = log
         self.customer_draws = Draws(generator(seed, run, "customers"))
         self.health_rng = generator(seed, run, "health")
@@ -116,17 +115,8 @@ class World:
         self._next_id = 0
         self.sources: list[LeadSource] = []
         self._populate()
-        self.sources = [
-            LeadSource(self, ch, Draws(generator(seed, run, ch)))
-            for ch in CHANNELS
-            if rates.channels[ch].enabled
-        ]
-        # The paid channels after the first, right after it (its kind's order).
-        at = 1 if rates.channels["paid"].enabled else 0
-        self.sources[at:at] = [
-            LeadSource(self, "paid", Draws(generator(seed, run, p.stream)), p.stream)
-            for p in rates.paid_extra
-        ]
+        # Stable: the paid channels after the first come right after it.
+        self.sources = sorted(new_sources(self, rates, set()), key=lambda s: s.channel)
         if rates.health is not None:
             self.env.process(weekly_checks(self))
         if rates.experiments > 0:
@@ -249,7 +239,8 @@ class World:
         self.open_leads += 1
         self.reached += 1
         self.books.add(_LEADS[source.name], self.env.now)
-        self._by_channel(source.key, 0)
+        if source.key in self._paid_col:
+            self.books.add_paid(self._paid_col[source.key], 0, self.env.now)
         self._event(lid, ev.LEAD, source.name)
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
@@ -257,11 +248,6 @@ class World:
             self.decide(lid, source.key, u)
         else:
             self.wait_decision(lid, source.key, u, delay)
-
-    def _by_channel(self, key: str, field: int) -> None:
-        """Count a paid channel's lead (0) or new customer (1) in the breakdown, if kept."""
-        if self.by_channel is not None and key in self._paid_col:
-            self.by_channel[self.books.month_of(self.env.now), self._paid_col[key], field] += 1
 
     def wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
         """Lead ``lid`` decides after ``delay`` days, converting if ``u`` < its conversion."""
@@ -291,7 +277,8 @@ class World:
             return
         c = Customer(lid, channel, now, self._multiplier(self.customer_draws.rng))
         self.books.add(_NEW_CUSTOMERS[channel], now)
-        self._by_channel(key, 1)
+        if key in self._paid_col:
+            self.books.add_paid(self._paid_col[key], 1, now)
         self.books.add("spend_onboarding", now, r.onboarding_cost)
         self._event(lid, ev.CONVERT, channel, c, r.tier_mrr[0])
         if channel == "referral" and r.reward > 0:
@@ -455,11 +442,9 @@ class World:
     def book_fixed(self, r: ModelRates, month: int) -> None:
         """Book the fixed monthly spends of ``r`` from 0-based ``month`` on."""
         self.books.set_every_month("spend_paid", r.budget_paid, month)
-        if self.by_channel is not None:
+        if self.paid_names:
             self._paid_col = {p.stream: self.paid_names.index(p.name) for p in r.paid}
-            self.by_channel[month:, :, 2] = 0.0
-            for p in r.paid:
-                self.by_channel[month:, self._paid_col[p.stream], 2] += p.budget
+            self.books.set_paid_spend({self._paid_col[p.stream]: p.budget for p in r.paid}, month)
         self.books.set_every_month("spend_content", r.content_cost, month)
         self.books.set_every_month("spend_stack", r.stack_cost, month)
 
