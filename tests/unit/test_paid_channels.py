@@ -134,7 +134,7 @@ def test_set_addresses_a_named_channel_and_refuses_a_lone_key(tmp_path) -> None:
     path.write_text(toml_text(two()), encoding="utf-8")
     s = load_scenario(path, overrides=["attract.paid.social.budget_per_month=800"])
     assert s.attract.paid["social"].budget_per_month == 800.0  # type: ignore[index]
-    with pytest.raises(ScenarioError, match="attract.paid.search.budget_per_month"):
+    with pytest.raises(ScenarioError, match=r"attract\.paid\.search\.budget_per_month"):
         load_scenario(path, overrides=["attract.paid.budget_per_month=800"])
     with pytest.raises(ScenarioError, match="did you mean 'budget_per_month'"):
         load_scenario(path, overrides=["attract.paid.social.budget_per_mnth=800"])
