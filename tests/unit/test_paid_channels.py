@@ -259,3 +259,31 @@ def test_runs_do_not_depend_on_chunks(engine) -> None:
 def test_apply_overrides_reaches_a_named_channel() -> None:
     s = apply_overrides(scenario(two()), {"attract.paid.search.conversion": 0.2})
     assert s.attract.paid["search"].conversion == 0.2  # type: ignore[index]
+
+
+@pytest.mark.parametrize("engine", ["mc", "des"])
+def test_a_channel_launched_mid_run_changes_nothing_before_it(engine) -> None:
+    base = two()
+    plan = two(changes=[{"month": 4, "set": {"attract.paid.display": dict(SEARCH)}}])
+    a = flysim.simulate(scenario(base), runs=8, seed=13, engine=engine, workers=1)
+    b = flysim.simulate(scenario(plan), runs=8, seed=13, engine=engine, workers=1)
+    np.testing.assert_array_equal(a.data[:, :3], b.data[:, :3])
+    assert not np.array_equal(a.data[:, 3:], b.data[:, 3:])
+    launched = b.channels()
+    display = launched[launched["channel"] == "display"]
+    assert (display.loc[display["month"] <= 3, ["leads", "spend"]] == 0).all().all()
+    assert display.loc[display["month"] >= 4, "spend"].eq(SEARCH["budget_per_month"]).all()
+
+
+def test_a_named_channel_key_may_be_uncertain(tmp_path) -> None:
+    law = {"dist": "beta", "mean": 0.05, "sd": 0.01}
+    data = two()
+    data["attract"]["paid"]["social"]["conversion"] = law
+    path = tmp_path / "uncertain.toml"
+    path.write_text(toml_text(data), encoding="utf-8")
+    s = load_scenario(path)
+    assert "attract.paid.social.conversion" in s.uncertain
+    result = flysim.simulate(s, runs=30, seed=2, workers=1)
+    assert result.inputs is not None
+    drawn = result.inputs["attract.paid.social.conversion"]
+    assert drawn.nunique() == 30 and drawn.min() > 0.0 and drawn.max() < 1.0
