@@ -123,6 +123,26 @@ def _paid_form(value: Any) -> str:
     return NAMED_PAID if _named_form(value) else ONE_PAID
 
 
+def _check_misspelt_channel(paid: dict[str, Any]) -> None:
+    """A channel table lacking a required key, named like another channel, is a typo.
+
+    ``--set attract.paid.serch.budget_per_month=...`` would otherwise read as a
+    new channel "serch" missing its conversion.
+    """
+    required = [k for k, f in PaidChannel.model_fields.items() if f.is_required()]
+    for name, table in paid.items():
+        if not isinstance(table, dict) or all(k in table for k in required):
+            continue
+        others = [n for n in paid if n != name]
+        close = difflib.get_close_matches(name, others, n=1, cutoff=0.6)
+        if close:
+            missing = ", ".join(k for k in required if k not in table)
+            raise ValueError(
+                f"attract.paid.{name} is a new paid channel without {missing}; "
+                f"did you mean the channel '{close[0]}' (channels: {', '.join(others)})?"
+            )
+
+
 #: ``[attract.paid]``: one channel, or ``[attract.paid.<name>]`` tables, one per channel.
 PaidChannels = Annotated[
     Annotated[PaidChannel, Tag(ONE_PAID)] | Annotated[dict[str, PaidChannel], Tag(NAMED_PAID)],
@@ -148,7 +168,10 @@ class Attract(Section):
     @classmethod
     def _one_form(cls, data: Any) -> Any:
         paid = data.get("paid") if isinstance(data, dict) else None
-        if not isinstance(paid, dict) or _named_form(paid):
+        if not isinstance(paid, dict):
+            return data
+        if _named_form(paid):
+            _check_misspelt_channel(paid)
             return data
         fields = PaidChannel.model_fields
         named = [k for k, v in paid.items() if isinstance(v, dict) and k not in fields]

@@ -287,3 +287,22 @@ def test_a_named_channel_key_may_be_uncertain(tmp_path) -> None:
     assert result.inputs is not None
     drawn = result.inputs["attract.paid.social.conversion"]
     assert drawn.nunique() == 30 and drawn.min() > 0.0 and drawn.max() < 1.0
+
+
+def test_a_misspelt_channel_name_is_named(tmp_path) -> None:
+    path = tmp_path / "two.toml"
+    path.write_text(toml_text(two()), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides=["attract.paid.serch.budget_per_month=800"])
+    text = str(info.value)
+    assert len(text.splitlines()) == 1, text
+    assert "attract.paid.serch" in text and "did you mean the channel 'search'" in text
+
+
+def test_a_sweep_parameter_may_name_a_channel() -> None:
+    from flysim.study.params import parse_param
+
+    p = parse_param("attract.paid.social.budget_per_month=200:800:3", scenario(two()), points=True)
+    assert (p.key, p.low, p.high, p.n) == ("attract.paid.social.budget_per_month", 200.0, 800.0, 3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        parse_param("attract.paid.search.conversion=0.5:1.5:3", scenario(two()), points=True)
