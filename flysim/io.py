@@ -39,6 +39,7 @@ __all__ = [
     "EVENTS_FILE",
     "FORMAT",
     "FORMAT_VERSION",
+    "INPUTS_FILE",
     "MANIFEST_FILE",
     "RUNS_FILE",
     "SUMMARY_FILE",
@@ -310,11 +311,14 @@ def write_result(
     directory: str | os.PathLike[str],
     *,
     figures: FigureWriter | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write a run's folder atomically (see ``SimulationResult.save``); return its path.
 
     ``figures``, when given, is called with the folder being built once the
     data files are in it, and its files are listed in the manifest.
+    ``tables`` are further CSV files (file name to frame, written without
+    the index), such as ``drivers.csv``.
     """
     target = _target_path(directory)
     with atomic_directory(target) as tmp:
@@ -338,6 +342,9 @@ def write_result(
         if result.paid_channels is not None:
             write_table(result.paid_channels, tmp / CHANNELS_FILE, {"provenance": stable})
             files.append(CHANNELS_FILE)
+        for name, frame in (tables or {}).items():
+            frame.to_csv(tmp / name, index=False)
+            files.append(name)
         plots = _figures(figures, tmp)
         write_manifest(tmp, build_manifest(result, files=[*files, MANIFEST_FILE], plots=plots))
     log.info("saved %r to %s", result.provenance.scenario_name, target)

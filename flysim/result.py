@@ -272,6 +272,46 @@ class SimulationResult:
             columns=[f"p{float(q):g}" for q in qs],
         )
 
+    def drivers(
+        self, metric: str, month: int | None = None, *, n_boot: int = 200, seed: int = 0
+    ) -> pd.DataFrame:
+        """What drives the spread: each uncertain input's share of one metric's variance.
+
+        The first-order share ``Var(E[metric | input]) / Var(metric)`` across
+        the runs already made, at ``month`` (the horizon by default), with a
+        95 % bootstrap interval from ``n_boot`` resamples seeded by ``seed``
+        (:func:`flysim.drivers.drivers`; the method is
+        :func:`flysim.uncertainty.variance_shares`'s). Plot it with
+        :func:`flysim.plots.drivers_chart`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``input``, ``share``, ``ci_low``, ``ci_high``, largest share first.
+
+        Raises
+        ------
+        ValueError
+            When the result has no drawn inputs (no uncertain input, or they
+            were fixed at their medians), for a month out of range, or for
+            fewer than 20 runs with a value.
+        """
+        from flysim.drivers import drivers
+
+        return drivers(self, metric, month, n_boot=n_boot, seed=seed)
+
+    def drivers_frame(
+        self, metrics: Sequence[str] | None = None, month: int | None = None
+    ) -> pd.DataFrame:
+        """:meth:`drivers` of several metrics (the headline KPIs by default) in one tidy frame.
+
+        Columns ``metric``, ``month``, ``input``, ``share``, ``ci_low``,
+        ``ci_high``, ``runs``: what ``drivers.csv`` holds.
+        """
+        from flysim.drivers import DRIVER_KPIS, drivers_frame
+
+        return drivers_frame(self, DRIVER_KPIS if metrics is None else metrics, month)
+
     def save(
         self,
         directory: str | Path,
@@ -288,7 +328,9 @@ class SimulationResult:
         event log was recorded, and with ``figures`` the figures of
         :func:`flysim.plots.output.save_figures`. It is built in a temporary
         sibling and swapped in whole: a failed save leaves an existing folder
-        untouched. Without figures, saving never imports matplotlib.
+        untouched. Without figures, saving never imports matplotlib. When the
+        run drew uncertain inputs, it also gets ``inputs.parquet`` and
+        ``drivers.csv`` (:meth:`drivers_frame`), and with figures ``drivers.png``.
 
         Parameters
         ----------
@@ -315,6 +357,12 @@ class SimulationResult:
         """
         figures = io.figures_wanted(figures, plots)
         writer: io.FigureWriter | None = None
+        tables: dict[str, pd.DataFrame] = {}
+        from flysim.drivers import DRIVERS_FILE, saved_drivers
+
+        drivers = saved_drivers(self)
+        if drivers is not None:
+            tables[DRIVERS_FILE] = drivers
         if figures:
             from flysim.plots.output import save_figures  # matplotlib only when figures are wanted
 
@@ -325,7 +373,14 @@ class SimulationResult:
                 if changes
                 else partial(save_figures, self)
             )
-        return io.write_result(self, directory, figures=io.combine_writers(writer, extra))
+            if drivers is not None:
+                from flysim.plots.output import save_drivers_figure
+
+                shown = partial(save_drivers_figure, drivers, currency=self.currency)
+                writer = io.combine_writers(writer, shown)
+        return io.write_result(
+            self, directory, figures=io.combine_writers(writer, extra), tables=tables
+        )
 
     @classmethod
     def load(cls, directory: str | Path) -> SimulationResult:

@@ -18,6 +18,7 @@ import flysim.scenario as scenario_api
 from flysim._version import __version__
 from flysim.breakdown import channel_summary
 from flysim.cli.channel_table import channel_layouts, channel_months, channel_table
+from flysim.drivers import saved_drivers
 from flysim.events import event_format, write_events
 from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
@@ -51,7 +52,7 @@ from .common import (
     workers_or_all,
 )
 from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
-from .options import Format, Kpis, Report
+from .options import FixInputs, Format, Kpis, Report
 from .tables import (
     KPIS,
     ROI_NOTE,
@@ -61,6 +62,7 @@ from .tables import (
     kpi_frame,
     kpi_layouts,
 )
+from .uncertain_tables import DRIVERS_MIN_RUNS, FIXED_NOTE, drivers_note, drivers_table
 
 __all__ = ["app"]
 
@@ -124,6 +126,7 @@ def run(
     kpis: Kpis = None,
     output_format: Format = OutputFormat.table,
     report: Report = False,
+    fix_inputs: FixInputs = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -131,6 +134,9 @@ def run(
 
     The KPI table shows each KPI's P50 [P5 to P95] across runs at months 3,
     6, 12 and the horizon, in as many tables as the terminal's width needs.
+    When keys of the scenario hold distributions, each run draws them and a
+    second table says which of them drive the spread of the headline KPIs
+    (also drivers.csv and drivers.png); --fix-inputs runs them at their medians.
 
     Examples:
 
@@ -139,6 +145,8 @@ def run(
       flysim run scenarios/startup.toml --runs 200 --set attract.paid.budget_per_month=3000
 
       flysim run scenarios/startup.toml --kpis mrr,cac,ltv_cac --format markdown --report
+
+      flysim run scenarios/uncertain.toml --fix-inputs
     """
     configure_logging(verbose, quiet)
     with bad_input():
@@ -169,6 +177,7 @@ def run(
                 events=events is not None,
                 workers=workers_or_all(workers),
                 progress=not quiet,
+                fix_inputs=fix_inputs,
             )
         except (ValueError, TypeError) as exc:
             # simulate's argument checks name the argument, its value and what is
@@ -179,7 +188,7 @@ def run(
             # The estimate checked above was too low for this machine at this moment.
             fail(f"ran out of memory simulating {loaded.name!r}; use fewer runs or months")
         if not quiet:
-            _print_kpis(result, picked, output_format)
+            _print_kpis(result, picked, output_format, fixed=fix_inputs)
         try:
             extra = report_writer(result) if report else None
             saved = result.save(out_dir, figures=not no_plots, extra=extra)
@@ -200,9 +209,13 @@ def run(
             console.print(Text(f"wrote {path}"), soft_wrap=True)
 
 
-def _print_kpis(result: SimulationResult, kpis: list[str], output_format: OutputFormat) -> None:
-    """The header line, the KPI table and the break-even line, in ``output_format``."""
+def _print_kpis(
+    result: SimulationResult, kpis: list[str], output_format: OutputFormat, *, fixed: bool = False
+) -> None:
+    """The header line, the KPI table, the break-even line and the drivers, in ``output_format``."""
     p = result.provenance
+    fixed = fixed and bool(result.scenario.uncertain)
+    drivers = saved_drivers(result)
     currency = result.scenario.scenario.currency
     summary = result.summary()
     be = format_break_even(break_even(result.metric("roi_cumulative")))
@@ -217,7 +230,9 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
         header = {**p.to_dict(), "break_even": be, "roi_note": ROI_NOTE}
         if changes:
             header["changes"] = [{"month": i + 1, "label": label} for i, label in changes]
-        tables = {"kpis": frame}
+        if result.scenario.uncertain:
+            header["inputs"] = "fixed at their medians" if fixed else "drawn once per run"
+        tables = {"kpis": frame} if drivers is None else {"kpis": frame, "drivers": drivers}
         if result.paid_channels is not None:
             months = channel_months(result.n_months)
             tables["paid_channels"] = channel_summary(result.paid_channels, months)
@@ -226,16 +241,24 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
     layouts = kpi_layouts(
         summary, result.n_months, currency=currency, runs=p.runs, metrics=kpis, changes=changes
     )
+    correlated = bool(result.scenario.correlations)
     if output_format is OutputFormat.markdown:
         stdout.out(f"**{header_line(p)}**\n")
+        if fixed:
+            stdout.out(f"{FIXED_NOTE}\n")
         for table in layouts[0]:
             stdout.out(table_markdown(table))
         stdout.out(f"{be}\n\n{ROI_NOTE}\n")
         if (channels := channel_table(result)) is not None:
             stdout.out("\n" + table_markdown(channels))
+        if drivers is not None:
+            stdout.out("\n" + table_markdown(drivers_table(drivers)))
+            stdout.out(f"{drivers_note(drivers, correlated=correlated)}\n")
         return
     # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
     stdout.print(Text(header_line(p), style="bold"))
+    if fixed:
+        stdout.print(Text(FIXED_NOTE))
     for table in fit_tables(layouts, stdout.width):
         stdout.print(table)
     stdout.print(Text(be))
@@ -243,6 +266,13 @@ def _print_kpis(result: SimulationResult, kpis: list[str], output_format: Output
     if layouts := channel_layouts(result):
         for table in fit_tables(layouts, stdout.width):
             stdout.print(table)
+    if drivers is not None:
+        stdout.print(drivers_table(drivers))
+        stdout.print(Text(drivers_note(drivers, correlated=correlated), style="dim"))
+    elif result.scenario.uncertain and not fixed:
+        stdout.print(
+            Text(f"Too few runs to say what drives the spread: {DRIVERS_MIN_RUNS} or more.")
+        )
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Options that ``run`` and ``compare`` share: ``--kpis``, ``--format`` and ``--report``."""
+"""Options that ``run`` and ``compare`` share: --kpis, --format, --report and --fix-inputs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 
 from .layout import OutputFormat
 
-__all__ = ["Format", "Kpis", "Report"]
+__all__ = ["FixInputs", "Format", "Kpis", "Report"]
 
 Kpis = Annotated[
     str | None,
@@ -36,5 +36,14 @@ Report = Annotated[
         metavar="",  # a flag: no "<bool>" placeholder in the help
         help="Also write report.html into the results folder: one self-contained page "
         "(figures embedded) to send on.",
+    ),
+]
+FixInputs = Annotated[
+    bool,
+    typer.Option(
+        "--fix-inputs",
+        metavar="",
+        help="Run every uncertain input (a key holding a distribution) at its median, so the "
+        "bands show chance alone.",
     ),
 ]

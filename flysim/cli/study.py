@@ -19,6 +19,7 @@ import typer
 from rich.text import Text
 
 from flysim.metrics.names import METRICS
+from flysim.pipeline import check_metric
 from flysim.result import Provenance
 from flysim.study import Comparison, Thresholds, compare, sensitivity, sweep
 from flysim.study.compare import COMPARE_KPIS
@@ -50,7 +51,7 @@ from .common import (
     workers_or_all,
 )
 from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
-from .options import Format, Kpis, Report
+from .options import FixInputs, Format, Kpis, Report
 from .study_tables import (
     changes_note,
     compare_layouts,
@@ -58,6 +59,7 @@ from .study_tables import (
     sensitivity_table,
     sweep_table,
 )
+from .uncertain_tables import FIXED_NOTE, VOI_MIN_RUNS, voi_note, voi_table
 
 __all__ = ["Method", "compare_command", "sensitivity_command", "sweep_command"]
 
@@ -118,6 +120,16 @@ def compare_command(
     kpis: Kpis = None,
     output_format: Format = OutputFormat.table,
     report: Report = False,
+    fix_inputs: FixInputs = False,
+    voi_outcome: Annotated[
+        str,
+        typer.Option(
+            "--voi-outcome",
+            metavar="METRIC",
+            help="The outcome the value of information judges the plans on, at the horizon "
+            "(scenarios with uncertain inputs); higher is better.",
+        ),
+    ] = "contribution_cumulative",
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -127,7 +139,9 @@ def compare_command(
     and the mean of the run-by-run differences to the first scenario (the
     mean with its 95 % interval), P(better), and the decision probabilities;
     writes the table (CSV), overlaid fan charts and the flow diagrams to
-    results/compare-<names>/.
+    results/compare-<names>/. When keys hold distributions, it also prints
+    what learning each uncertain input before choosing is worth (EVPPI on
+    --voi-outcome) and writes value_of_information.csv.
 
     Examples:
 
@@ -136,6 +150,8 @@ def compare_command(
       flysim compare scenarios/funnel.toml scenarios/flywheel.toml --runs 300 --report
 
       flysim compare scenarios/startup.toml scenarios/scaleup.toml --kpis mrr,cac --format csv
+
+      flysim compare scenarios/uncertain.toml plan-b.toml --voi-outcome mrr
     """
     configure_logging(verbose, quiet)
     paths = scenarios or []
@@ -143,6 +159,7 @@ def compare_command(
         fail(f"compare needs at least two scenarios, got {len(paths)}")
     with bad_input():
         picked = parse_kpis(kpis, METRICS, COMPARE_KPIS)
+        voi_outcome = check_metric(voi_outcome)
     loaded = [load(p, overrides) for p in paths]
     check_cost(loaded[0], runs=runs, months=months, workers=workers, points=len(loaded))
     # The studies write their files into the folder, replacing nothing else in it.
@@ -160,19 +177,51 @@ def compare_command(
             thresholds=thresholds,
             workers=workers_or_all(workers),
             progress=not quiet,
+            fix_inputs=fix_inputs,
         )
     if not quiet:
         with bad_input():
-            _print_comparison(comparison, picked, output_format)
+            fixed = fix_inputs and any(s.uncertain for s in loaded)
+            _print_comparison(comparison, picked, output_format, fixed=fixed)
+            _print_voi(comparison, voi_outcome, output_format)
 
     def save(folder: Path) -> Path:
         extra = report_writer(comparison) if report else None
-        return comparison.save(folder, figures=not no_plots, extra=extra)
+        return comparison.save(folder, figures=not no_plots, extra=extra, voi_outcome=voi_outcome)
 
     _save(save, out, comparison.default_folder(), quiet, output_format)
 
 
-def _print_comparison(comparison: Comparison, kpis: list[str], output_format: OutputFormat) -> None:
+def _print_voi(comparison: Comparison, outcome: str, output_format: OutputFormat) -> None:
+    """The value-of-information table, when any scenario drew uncertain inputs (tables only)."""
+    if output_format not in (OutputFormat.table, OutputFormat.markdown):
+        return
+    if not comparison.has_inputs():
+        return
+    if comparison.runs < VOI_MIN_RUNS:
+        note = f"Too few runs to value the uncertain inputs: {VOI_MIN_RUNS} or more."
+        if output_format is OutputFormat.markdown:
+            stdout.out(f"\n{note}\n")
+        else:
+            stdout.print(note)
+        return
+    frame = comparison.value_of_information(outcome)
+    currency = comparison.results[0].currency
+    table = voi_table(frame, outcome=outcome, month=frame.attrs["month"], currency=currency)
+    expected = ", ".join(f"{name} {value:,.0f}" for name, value in frame.attrs["expected"].items())
+    best = f"Best plan on expected {outcome}: {frame.attrs['best']} ({expected})."
+    if output_format is OutputFormat.markdown:
+        stdout.out("\n" + table_markdown(table))
+        stdout.out(f"{best}\n\n{voi_note(frame)}\n")
+        return
+    stdout.print(table)
+    stdout.print(Text(best))
+    stdout.print(Text(voi_note(frame), style="dim"))
+
+
+def _print_comparison(
+    comparison: Comparison, kpis: list[str], output_format: OutputFormat, *, fixed: bool = False
+) -> None:
     """The header line, the comparison's tables and its decisions, in ``output_format``."""
     frame = comparison.table(metrics=kpis)
     decisions = comparison.decisions()
@@ -205,12 +254,16 @@ def _print_comparison(comparison: Comparison, kpis: list[str], output_format: Ou
     notes = changes_note(comparison.changes(), months)
     if output_format is OutputFormat.markdown:
         stdout.out(f"**{header}**\n")
+        if fixed:
+            stdout.out(f"{FIXED_NOTE}\n")
         for table in [*layouts[0], decisions_table(decisions)]:
             stdout.out(table_markdown(table))
         if notes:
             stdout.out("\n" + "\n\n".join(line.strip() for line in notes) + "\n")
         return
     stdout.print(Text(header, style="bold"))
+    if fixed:
+        stdout.print(Text(FIXED_NOTE))
     decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]
     for table in fit_tables(layouts, stdout.width) + fit_tables(decision_layouts, stdout.width):
         stdout.print(table)

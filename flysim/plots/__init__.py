@@ -37,11 +37,13 @@ from __future__ import annotations
 from flysim.plots.compare import compare_fan, compare_flows
 from flysim.plots.dashboard import DASHBOARD_METRICS, dashboard
 from flysim.plots.data import ResultLike, RunsData
+from flysim.plots.drivers import drivers_chart, drivers_figure
 from flysim.plots.fan import DEFAULT_BANDS, fan_chart
 from flysim.plots.flow import flow_diagram, flow_scale, flow_totals
 from flysim.plots.output import (
     SAVE_DPI,
     save_compare_figures,
+    save_drivers_figure,
     save_figures,
     save_sensitivity_figures,
     save_sweep_figures,
@@ -61,6 +63,8 @@ __all__ = [
     "compare_fan",
     "compare_flows",
     "dashboard",
+    "drivers_chart",
+    "drivers_figure",
     "fan_chart",
     "flow_diagram",
     "flow_scale",
@@ -69,6 +73,7 @@ __all__ = [
     "metric_style",
     "plot_style",
     "save_compare_figures",
+    "save_drivers_figure",
     "save_figures",
     "save_sensitivity_figures",
     "save_sweep_figures",

@@ -23,6 +23,7 @@ from flysim.plots.changes import Changes
 from flysim.plots.compare import COMPARE_FAN_SIZE, compare_fan, compare_flows, flows_size
 from flysim.plots.dashboard import DASHBOARD_METRICS, DASHBOARD_SIZE, dashboard
 from flysim.plots.data import ResultLike
+from flysim.plots.drivers import drivers_figure, drivers_size
 from flysim.plots.fan import fan_chart
 from flysim.plots.flow import FLOW_SIZE, flow_diagram
 from flysim.plots.labels import run_context
@@ -35,6 +36,7 @@ __all__ = [
     "SAVE_DPI",
     "fan_file",
     "save_compare_figures",
+    "save_drivers_figure",
     "save_figure",
     "save_figures",
     "save_sensitivity_figures",
@@ -74,6 +76,34 @@ def _folder(folder: str | Path) -> Path:
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def save_drivers_figure(
+    frame: pd.DataFrame, folder: str | Path, *, currency: str = "EUR"
+) -> list[Path]:
+    """Write ``drivers.png``: what drives the spread of each metric of a drivers frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``SimulationResult.drivers_frame()``: ``metric``, ``month``, ``input``,
+        ``share``, ``ci_low``, ``ci_high``.
+    folder : str or pathlib.Path
+        Existing or new folder (created with its parents).
+    currency : str
+        The currency in the inputs' labels.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The file written.
+    """
+    folder = _folder(folder)
+    rows = int(frame.groupby("metric").size().max())
+    with plot_style():
+        fig = Figure(figsize=drivers_size(rows, frame["metric"].nunique()), layout="constrained")
+        drivers_figure(frame, currency=currency, fig=fig)
+        return [save_figure(fig, folder / "drivers.png")]
 
 
 def save_figures(

@@ -22,6 +22,7 @@ from pydantic_core import PydanticUndefined
 from flysim.scenario.fields import allowed_text, is_model, item_type, named_of, unwrap_optional
 from flysim.scenario.responses import Response
 from flysim.scenario.schema import Scenario
+from flysim.scenario.uncertain_doc import UNCERTAIN_NOTES
 
 __all__ = ["UNITS", "generate", "main"]
 
@@ -367,7 +368,8 @@ omitted; a key without one is required when its section is present.
 
 _ARRAY_STATUS = "Optional: as many as the plan needs."
 
-#: Prose after an array of tables' key table: how ``[[changes]]`` reads.
+#: Prose after an array of tables' key table: how ``[[changes]]`` reads, and
+#: distributions in place of numbers with ``[[correlations]]``.
 ARRAY_NOTES: dict[str, list[str]] = {
     "changes": [
         "A change makes the scenario a plan over time. `month = 4` holds from the start of",
@@ -421,6 +423,7 @@ ARRAY_NOTES: dict[str, list[str]] = {
         '  is in `docs/model.md`, "Plans over time".',
         "",
     ],
+    "correlations": UNCERTAIN_NOTES,
 }
 
 

@@ -13,6 +13,7 @@ is better for costs, churn and payback: the metric catalogue's ``direction``,
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Sequence
 from os import PathLike
@@ -33,6 +34,8 @@ from flysim.scenario import Overrides, Scenario, apply_overrides, load_scenario
 from flysim.study.decisions import Thresholds, decisions
 from flysim.study.paired import paired_difference, paired_median
 from flysim.study.saving import load_comparison, save_comparison
+from flysim.study.voi import VOI_OUTCOME, shared_inputs, value_of_information
+from flysim.uncertainty import EvppiError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -152,6 +155,38 @@ class Comparison:
                     rows.append(row)
         return pd.DataFrame(rows)
 
+    def inputs(self) -> dict[str, pd.DataFrame | None]:
+        """Each scenario's drawn inputs by name (None: none, or fixed at their medians)."""
+        return {name: r.inputs for name, r in self.by_name().items()}
+
+    def has_inputs(self) -> bool:
+        """Whether any scenario drew uncertain inputs (what value of information needs)."""
+        return shared_inputs(self.results) is not None
+
+    def value_of_information(
+        self, outcome: str = VOI_OUTCOME, month: int | None = None
+    ) -> pd.DataFrame:
+        """What learning each uncertain input before choosing a plan is worth (EVPPI).
+
+        The net benefit of each scenario in each run is ``outcome`` at ``month``
+        (cumulative contribution, gross profit minus all spend, at the horizon
+        by default); the EVPPI of each input of any scenario is estimated by
+        nonparametric regression (Strong, Oakley and Brennan 2014; see
+        :mod:`flysim.study.voi`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``input``, ``evppi`` (the outcome's unit), ``share_of_evpi``,
+            largest first; ``attrs["evpi"]`` is the value of learning everything.
+
+        Raises
+        ------
+        ValueError
+            When no scenario drew uncertain inputs, or for a bad outcome or month.
+        """
+        return value_of_information(self.results, self.names, outcome, month)
+
     def decisions(self) -> pd.DataFrame:
         """Each scenario's probability of meeting each threshold, with a 95 % Wilson interval.
 
@@ -222,6 +257,7 @@ class Comparison:
         figures: bool = True,
         plots: bool | None = None,
         extra: FigureWriter | None = None,
+        voi_outcome: str = VOI_OUTCOME,
     ) -> Path:
         """Write the comparison's results folder atomically; return its absolute path.
 
@@ -230,8 +266,12 @@ class Comparison:
         month, one column per metric), ``manifest.json`` (provenance, every
         scenario's name, path, hash and resolved form, and the design: the
         thresholds and reported months) and, with ``figures``, a fan chart
-        per KPI (``fan-<kpi>.png``) and the flow diagrams (``flow.png``). An
-        earlier result in the folder is replaced whole.
+        per KPI (``fan-<kpi>.png``) and the flow diagrams (``flow.png``). When
+        scenarios drew uncertain inputs, also ``inputs.parquet`` (``scenario``,
+        ``run`` and one column per key) and ``value_of_information.csv``
+        (:meth:`value_of_information` on ``voi_outcome``, when there are
+        enough runs to estimate it: 20 or more). An earlier result
+        in the folder is replaced whole.
 
         Parameters
         ----------
@@ -246,8 +286,18 @@ class Comparison:
             files it wrote there (a report, say), which the manifest lists.
         """
         folder = Path(directory) if directory is not None else self.default_folder()
+        voi = None
+        # Too few runs to value the inputs: no table rather than no folder.
+        if self.has_inputs():
+            with contextlib.suppress(EvppiError):
+                voi = self.value_of_information(voi_outcome)
         return save_comparison(
-            self, folder, figures=figures_wanted(figures, plots), kpis=COMPARE_KPIS, extra=extra
+            self,
+            folder,
+            figures=figures_wanted(figures, plots),
+            kpis=COMPARE_KPIS,
+            extra=extra,
+            voi=voi,
         )
 
     @classmethod
@@ -282,6 +332,7 @@ def compare(
     engine: str | Engine = "mc",
     workers: int | None = None,
     progress: ProgressArg = None,
+    fix_inputs: bool = False,
 ) -> Comparison:
     """Simulate every scenario with the same seed and runs, and pair their runs.
 
@@ -302,6 +353,10 @@ def compare(
         by month 8, payback within 12 months.
     engine, workers, progress
         As for :func:`flysim.simulate`; ``progress`` counts scenarios.
+    fix_inputs : bool
+        Run every uncertain input at its median instead of a draw per run;
+        otherwise run ``r`` of every scenario draws the same value of every
+        input they share (the streams are keyed by run and key path).
 
     Returns
     -------
@@ -333,9 +388,12 @@ def compare(
         progress=progress,
         label="compare",
         unit="scenarios",
+        fix_inputs=fix_inputs,
     )
+    inputs = batch.inputs or (None,) * len(loaded)
     results = [
-        SimulationResult(batch.data[i], s, batch.provenance(s)) for i, s in enumerate(loaded)
+        SimulationResult(batch.data[i], s, batch.provenance(s), inputs=inputs[i])
+        for i, s in enumerate(loaded)
     ]
     return Comparison(results, _unique_names(loaded), thresholds or Thresholds())
 

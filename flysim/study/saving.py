@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from flysim.io import (
+    INPUTS_FILE,
     RUNS_FILE,
     FigureWriter,
     combine_writers,
@@ -157,8 +158,12 @@ def save_comparison(
     figures: bool,
     kpis: Sequence[str],
     extra: FigureWriter | None = None,
+    voi: pd.DataFrame | None = None,
 ) -> Path:
-    """Write a comparison's folder (see :meth:`flysim.Comparison.save`); ``kpis`` get fan charts."""
+    """Write a comparison's folder (see :meth:`flysim.Comparison.save`); ``kpis`` get fan charts.
+
+    ``voi``, the value-of-information table, is written when given.
+    """
     results = comparison.by_name()
     manifest = study_manifest(
         "compare",
@@ -180,14 +185,37 @@ def save_comparison(
 
         changes = {name: r.changes for name, r in results.items()}
         writer = partial(save_compare_figures, results, metrics=kpis, changes=changes)
+    csv = {"comparison.csv": comparison.table(), "decisions.csv": comparison.decisions()}
+    parquet: dict[str, Any] = {RUNS_FILE: comparison.iter_frames()}
+    if voi is not None:
+        from flysim.study.voi import VOI_FILE
+
+        csv[VOI_FILE] = voi
+        manifest["design"]["value_of_information"] = {
+            k: voi.attrs[k] for k in ("outcome", "month", "evpi") if k in voi.attrs
+        }
+    drawn = _inputs_frame(results)
+    if drawn is not None:
+        parquet[INPUTS_FILE] = drawn
     return write_folder(
         folder,
         manifest,
-        csv={"comparison.csv": comparison.table(), "decisions.csv": comparison.decisions()},
-        parquet={RUNS_FILE: comparison.iter_frames()},
+        csv=csv,
+        parquet=parquet,
         metadata=parquet_metadata(manifest),
         figures=combine_writers(writer, extra),
     )
+
+
+def _inputs_frame(results: Mapping[str, SimulationResult]) -> pd.DataFrame | None:
+    """Every scenario's drawn inputs in one frame: ``scenario``, ``run``, a column per key."""
+    parts = []
+    for name, result in results.items():
+        if result.inputs is not None:
+            part = result.inputs.reset_index()
+            part.insert(0, "scenario", name)
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def save_sweep(sweep: SweepResult, folder: str | PathLike[str], *, figures: bool) -> Path:
@@ -299,6 +327,9 @@ def load_comparison(
     if manifest.get("kind") != "compare":
         raise ValueError(f"{folder} holds no comparison (kind {manifest.get('kind', 'run')!r})")
     frame, _ = read_table(folder / RUNS_FILE)
+    drawn = None
+    if INPUTS_FILE in manifest.get("files", ()):
+        drawn, _ = read_table(folder / INPUTS_FILE)
     metrics = list(manifest["metrics"])
     runs, months = manifest["runs"], manifest["months"]
     results, names = [], []
@@ -318,6 +349,12 @@ def load_comparison(
         if len(part) != runs * months:
             raise ValueError(f"{folder / RUNS_FILE}: {entry['label']!r} lacks runs or months")
         data = part[metrics].to_numpy(np.float64).reshape(runs, months, len(metrics))
-        results.append(SimulationResult(data, scenario, provenance, metrics=tuple(metrics)))
+        inputs = None
+        if drawn is not None and (drawn["scenario"] == entry["label"]).any():
+            own = drawn[drawn["scenario"] == entry["label"]].drop(columns="scenario")
+            inputs = own.set_index("run").sort_index().dropna(axis=1, how="all")
+        results.append(
+            SimulationResult(data, scenario, provenance, metrics=tuple(metrics), inputs=inputs)
+        )
         names.append(entry["label"])
     return results, names, manifest["design"]

@@ -26,7 +26,14 @@ QUICK_RUNS = 20
 #: Every cell gets this long; a quick-mode notebook takes seconds in total.
 CELL_TIMEOUT_S = 300
 #: The notebooks the issues ask for, by a word of their file names.
-KINDS = ("quickstart", "three-stacks", "funnel-vs-flywheel", "sensitivity", "budget-shift")
+KINDS = (
+    "quickstart",
+    "three-stacks",
+    "funnel-vs-flywheel",
+    "sensitivity",
+    "budget-shift",
+    "uncertain-inputs",
+)
 #: Committed notebooks embed PNGs; keep them readable on a code host.
 MAX_BYTES = 1_500_000
 

@@ -104,20 +104,23 @@ def _shipped(name: str) -> Callable[[], Scenario]:
 #: shipped scenarios, where its quarter step costs about a fifth of des, and
 #: 10 times on the purpose-built ones (5 on referrals); the SE of the means'
 #: test statistic is then sqrt(1 + 1/27 + 16/27) = 1.28 (1.09, 1.17) times
-#: des's own SE (``tests/agreement.py``).
+#: des's own SE (``tests/agreement.py``). The larger shipped scenarios
+#: (scale-up, funnel, flywheel, levers, transition) got about a third fewer
+#: runs when plans over time added cases, to keep the suite within CI's
+#: budget; their bounds widen with their SEs, so they stay tests, coarser.
 CASES: dict[str, Case] = {
     "startup": Case(_shipped("startup"), 360, 1080, 1080),
-    "scaleup": Case(_shipped("scaleup"), 140, 420, 420),
+    "scaleup": Case(_shipped("scaleup"), 110, 330, 330),
     "enterprise": Case(_shipped("enterprise"), 360, 1080, 1080),
-    "funnel": Case(_shipped("funnel"), 180, 540, 540),
-    "flywheel": Case(_shipped("flywheel"), 150, 450, 450),
+    "funnel": Case(_shipped("funnel"), 130, 390, 390),
+    "flywheel": Case(_shipped("flywheel"), 110, 330, 330),
     # Response curves (issue 12): paid leads, acceptance and referrals per
     # advocate read off their curves, at the start-up's size.
-    "levers": Case(_shipped("levers"), 360, 1080, 1080),
+    "levers": Case(_shipped("levers"), 240, 720, 720),
     # Plans over time (issue 9): the funnel switching to the flywheel in month
     # 4, and levers.toml with a stop, a ramp, a reward raise, a trigger off
     # and on, a decision-time change and a price change.
-    "transition": Case(_shipped("transition"), 120, 360, 360),
+    "transition": Case(_shipped("transition"), 100, 300, 300),
     "plan": Case(mechanisms.plan, 160, 480, 480),
     # Several paid channels (issue 12): three channels sharing a saturating
     # market, one launched and one cut mid-run.

@@ -427,3 +427,11 @@ def test_docs_examples_load(tmp_path: Path) -> None:
     shutil.copy(REPO / "scenarios" / "startup.toml", tmp_path / "startup.toml")
     plan = load_scenario(write(tmp_path, "plan.toml", named["startup-plan"]))
     assert [c.first_month for c in plan.changes] == [4, 6, 7]
+    uncertain = load_scenario(write(tmp_path, "unc.toml", named["startup-uncertain"]))
+    assert set(uncertain.uncertain) == {
+        "attract.paid.conversion",
+        "attract.paid.cost_per_lead",
+        "engage.churn_per_month.healthy",
+    }
+    assert len(uncertain.correlations) == 1
+    assert uncertain.engage.churn_per_month.healthy == pytest.approx(0.02)
