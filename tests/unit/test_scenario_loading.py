@@ -413,7 +413,7 @@ def test_docs_list_every_key(reference: Path) -> None:
 
 def test_docs_examples_load(tmp_path: Path) -> None:
     blocks = re.findall(r"```toml\n(.*?)```", generate(), flags=re.DOTALL)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     named = {re.search(r'name = "([^"]+)"', b).group(1): b for b in blocks}  # type: ignore[union-attr]
     minimal = load_scenario(write(tmp_path, "minimal.toml", named["minimal"]))
     bigger = load_scenario(write(tmp_path, "bigger-budget.toml", named["bigger-budget"]))
