@@ -9,14 +9,21 @@ customers and budget from the engines (``RawBlock.channels``), carried into
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from flysim.engines.base import PAID_FIELDS
+from flysim.scenario.schema import Scenario
 
-__all__ = ["CHANNEL_COLUMNS", "channel_frame", "channel_summary", "scatter_channels"]
+__all__ = [
+    "CHANNEL_COLUMNS",
+    "channel_frame",
+    "channel_summary",
+    "scatter_channels",
+    "totals_frame",
+]
 
 #: Columns of ``SimulationResult.channels()`` and ``channels.parquet``, in order.
 CHANNEL_COLUMNS: tuple[str, ...] = ("run", "month", "channel", *PAID_FIELDS, "cac")
@@ -64,6 +71,18 @@ def channel_frame(by_channel: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
             won > 0, frame["spend"].to_numpy() / np.where(won > 0, won, 1.0), np.nan
         )
     return frame
+
+
+def totals_frame(scenario: Scenario, metric: Callable[[str], np.ndarray]) -> pd.DataFrame:
+    """``channel_frame`` of a result kept without a breakdown: the paid totals.
+
+    Under the name of its one paid channel (``"paid"`` for ``[attract.paid]``);
+    no rows without one. ``metric`` is ``SimulationResult.metric``.
+    """
+    names = [n for n, _ in scenario.attract.paid_channels()][:1]
+    fields = ("leads_paid", "new_customers_paid", "spend_paid")
+    arr = np.stack([metric(f) for f in fields], axis=-1)[:, :, None, :]
+    return channel_frame(arr[:, :, : len(names)], names)
 
 
 def channel_summary(frame: pd.DataFrame, months: Sequence[int]) -> pd.DataFrame:

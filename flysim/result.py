@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from flysim import io
-from flysim.breakdown import channel_frame
+from flysim.breakdown import totals_frame
 from flysim.events import ATTRS_KEY, event_metadata
 from flysim.metrics.names import METRICS
 from flysim.metrics.summary import quantile_bands, summarize
@@ -201,10 +201,7 @@ class SimulationResult:
         """
         if self.paid_channels is not None:
             return self.paid_channels
-        names = [n for n, _ in self.scenario.attract.paid_channels()][:1]
-        fields = ("leads_paid", "new_customers_paid", "spend_paid")
-        arr = np.stack([self.metric(f) for f in fields], axis=-1)[:, :, None, :]
-        return channel_frame(arr[:, :, : len(names)], names)
+        return totals_frame(self.scenario, self.metric)
 
     def to_frame(self) -> pd.DataFrame:
         """Every run and month as a table.
