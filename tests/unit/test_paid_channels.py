@@ -306,3 +306,10 @@ def test_a_sweep_parameter_may_name_a_channel() -> None:
     assert (p.key, p.low, p.high, p.n) == ("attract.paid.social.budget_per_month", 200.0, 800.0, 3)
     with pytest.raises(ValueError, match="between 0 and 1"):
         parse_param("attract.paid.search.conversion=0.5:1.5:3", scenario(two()), points=True)
+
+
+def test_a_sweep_of_an_unknown_channel_suggests_the_nearest_key() -> None:
+    from flysim.study.params import parse_param
+
+    with pytest.raises(ValueError, match=r"did you mean 'attract\.paid\.search\.budget_per_month'"):
+        parse_param("attract.paid.serch.budget_per_month=1:2:3", scenario(two()), points=True)
