@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from flysim.result import SimulationResult
 
 __all__ = [
+    "CHANNELS_FILE",
     "EVENTS_FILE",
     "FORMAT",
     "FORMAT_VERSION",
@@ -64,6 +65,8 @@ RUNS_FILE = "runs.parquet"
 EVENTS_FILE = "events.parquet"
 #: Each run's draws of the uncertain inputs: ``run`` and one column per key.
 INPUTS_FILE = "inputs.parquet"
+#: ``SimulationResult.channels()``, with several paid channels.
+CHANNELS_FILE = "channels.parquet"
 #: Marks a folder as a flysim result; ``format_version`` changes when the layout does.
 FORMAT = "flysim-result"
 FORMAT_VERSION = 1
@@ -336,6 +339,9 @@ def write_result(
         if result.inputs is not None:
             write_table(result.inputs.reset_index(), tmp / INPUTS_FILE, {"provenance": stable})
             files.append(INPUTS_FILE)
+        if result.paid_channels is not None:
+            write_table(result.paid_channels, tmp / CHANNELS_FILE, {"provenance": stable})
+            files.append(CHANNELS_FILE)
         for name, frame in (tables or {}).items():
             frame.to_csv(tmp / name, index=False)
             files.append(name)

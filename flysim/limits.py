@@ -260,8 +260,7 @@ def _lead_rate(s: Scenario, month: int) -> float:
     """Paid and base organic leads in ``month`` (the loops' leads are in the growth factor)."""
     a = s.attract
     rate = 0.0
-    if a.paid is not None:
-        p = a.paid
+    for _, p in a.paid_channels():
         if p.leads_per_month is not None:
             rate += level(p.leads_per_month, p.budget_per_month)
         elif p.cost_per_lead is not None:
@@ -276,7 +275,8 @@ def _lead_rate(s: Scenario, month: int) -> float:
 def _conversion(s: Scenario) -> float:
     """The highest conversion of the fixed lead channels."""
     a = s.attract
-    convs = [c.conversion for c in (a.paid, a.organic) if c is not None]
+    convs = [c.conversion for _, c in a.paid_channels()]
+    convs += [a.organic.conversion] if a.organic is not None else []
     return max(convs, default=0.0)
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from flysim._args import check_int
 from flysim._version import __version__
+from flysim.breakdown import scatter_channels
 from flysim.engines import EVENT_COLUMNS, Engine, resolve_engine
 from flysim.execution import iter_blocks
 from flysim.inputs import draw_frame, is_uncertain, run_scenarios
@@ -68,6 +69,12 @@ class Batch:
     inputs : tuple of (pandas.DataFrame or None)
         Per variant, each run's draws of its uncertain inputs (None: none, or
         ``fix_inputs``).
+    channels : numpy.ndarray or None
+        One variant with several paid channels: each channel's monthly leads,
+        new customers and budget, ``runs x months x channels x 3``
+        (``flysim.engines.base.PAID_FIELDS``); else None.
+    channel_names : tuple of str
+        The paid channels along ``channels``' third axis.
     """
 
     data: np.ndarray
@@ -81,6 +88,8 @@ class Batch:
     n_events: int = 0
     events: pd.DataFrame | None = None
     inputs: tuple[pd.DataFrame | None, ...] = ()
+    channels: np.ndarray | None = None
+    channel_names: tuple[str, ...] = ()
 
     def provenance(self, scenario: Scenario) -> Provenance:
         """Provenance of one variant: its scenario's hash; the batch's seed, wall time, events."""
@@ -230,6 +239,9 @@ def run_variants(
     one = len(variants) == 1
     # A variant is done when all its runs are (they may come in several chunks).
     remaining = np.full(len(variants), runs)
+    # The paid channels' breakdown: one variant with several paid channels.
+    names = table.paid_names() if one else ()
+    by_channel = np.zeros((runs, months, len(names), 3)) if len(names) > 1 else None
     blocks = iter_blocks(
         eng,
         table,
@@ -260,6 +272,8 @@ def run_variants(
                     advance(1)
             if advance is not None and one:
                 advance(len(block.runs))
+            if by_channel is not None and block.channels is not None:
+                scatter_channels(by_channel, block.runs, block.channels, block.channel_names, names)
             n_events += block.n_events
             if block.events:
                 event_rows.extend(block.events)
@@ -280,4 +294,6 @@ def run_variants(
         n_events=n_events,
         events=event_frame,
         inputs=tuple(frames),
+        channels=by_channel,
+        channel_names=names if by_channel is not None else (),
     )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flysim import io
+from flysim.breakdown import totals_frame
 from flysim.events import ATTRS_KEY, event_metadata
 from flysim.metrics.names import METRICS
 from flysim.metrics.summary import quantile_bands, summarize
@@ -51,6 +52,7 @@ class SimulationResult:
         metrics: tuple[str, ...] = METRICS,
         events: pd.DataFrame | None = None,
         inputs: pd.DataFrame | None = None,
+        paid_channels: pd.DataFrame | None = None,
     ) -> None:
         data = np.asarray(data, dtype=np.float64)
         if data.ndim != 3 or data.shape[2] != len(metrics):
@@ -67,6 +69,8 @@ class SimulationResult:
             events.attrs[ATTRS_KEY] = event_metadata(provenance)
         self.events = events
         self.inputs = inputs
+        #: The per-channel breakdown (``channels()``), with several paid channels.
+        self.paid_channels = paid_channels
         self._index = {m: i for i, m in enumerate(self.metrics)}
 
     @property
@@ -138,6 +142,18 @@ class SimulationResult:
             f"SimulationResult(scenario={p.scenario_name!r}, engine={p.engine!r}, "
             f"runs={self.n_runs}, months={self.n_months}, seed={p.seed})"
         )
+
+    def channels(self) -> pd.DataFrame:
+        """Each paid channel's monthly leads, new customers, spend and CAC, per run.
+
+        A tidy frame (``run``, ``month``, ``channel``, ``leads``,
+        ``new_customers``, ``spend``, ``cac``) for a scenario with several
+        paid channels; with one, the paid totals under its name; with none,
+        no rows. ``cac`` is missing in a month without a new customer.
+        """
+        if self.paid_channels is not None:
+            return self.paid_channels
+        return totals_frame(self.scenario, self.metric)
 
     def to_frame(self) -> pd.DataFrame:
         """Every run and month as a table.
@@ -360,4 +376,15 @@ class SimulationResult:
         if io.INPUTS_FILE in manifest.get("files", ()):
             table, _ = io.read_table(folder / io.INPUTS_FILE)
             inputs = table.set_index("run")
-        return cls(data, scenario, provenance, metrics=metrics, events=events, inputs=inputs)
+        paid = None
+        if io.CHANNELS_FILE in manifest.get("files", ()):
+            paid, _ = io.read_table(folder / io.CHANNELS_FILE)
+        return cls(
+            data,
+            scenario,
+            provenance,
+            metrics=metrics,
+            events=events,
+            inputs=inputs,
+            paid_channels=paid,
+        )

@@ -13,8 +13,10 @@ import zlib
 
 import numpy as np
 
-__all__ = ["STREAMS", "fresh_seed", "generator", "run_keys", "stream_key"]
+__all__ = ["STREAMS", "extra_keys", "fresh_seed", "generator", "run_keys", "stream_key"]
 
+#: The named streams every run has. A scenario's paid channels after the
+#: first draw from streams of their own, ``"paid:<name>"`` (``extra_keys``).
 #: The named streams a run draws from. Keeping mechanisms on separate streams
 #: keeps common random numbers aligned when two scenarios differ in one part.
 STREAMS: tuple[str, ...] = (
@@ -84,6 +86,23 @@ def run_keys(seed: int, runs: np.ndarray) -> np.ndarray:
     for i, run in enumerate(runs):
         ss = np.random.SeedSequence(entropy=seed, spawn_key=(int(run), tag))
         out[i] = ss.generate_state(len(STREAMS), np.uint64)
+    return out
+
+
+def extra_keys(seed: int, runs: np.ndarray, name: str) -> np.ndarray:
+    """One 64-bit key per run for a stream beyond ``STREAMS`` (e.g. ``"paid:social"``).
+
+    From ``SeedSequence(seed, spawn_key=(run, stream_key("counter"),
+    stream_key(name)))``: like ``run_keys``, a run's key depends on the seed,
+    its index and the stream's name alone, not on the other streams a scenario has.
+    """
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    tag, key = stream_key("counter"), stream_key(name)
+    out = np.empty(len(runs), dtype=np.uint64)
+    for i, run in enumerate(runs):
+        ss = np.random.SeedSequence(entropy=seed, spawn_key=(int(run), tag, key))
+        out[i] = ss.generate_state(1, np.uint64)[0]
     return out
 
 

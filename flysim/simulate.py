@@ -5,6 +5,7 @@ from __future__ import annotations
 from os import PathLike
 
 from flysim._args import check_int
+from flysim.breakdown import channel_frame
 from flysim.engines import Engine
 from flysim.pipeline import resolve_seed, run_variants
 from flysim.progress import ProgressArg
@@ -102,4 +103,9 @@ def simulate(
         batch.provenance(scenario),
         events=batch.events,
         inputs=batch.inputs[0],
+        paid_channels=(
+            channel_frame(batch.channels, batch.channel_names)
+            if batch.channels is not None
+            else None
+        ),
     )

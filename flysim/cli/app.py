@@ -16,6 +16,8 @@ from rich.text import Text
 
 import flysim.scenario as scenario_api
 from flysim._version import __version__
+from flysim.breakdown import channel_summary
+from flysim.cli.channel_table import channel_layouts, channel_months, channel_table
 from flysim.drivers import saved_drivers
 from flysim.events import event_format, write_events
 from flysim.metrics.names import METRICS
@@ -227,6 +229,9 @@ def _print_kpis(
         if result.scenario.uncertain:
             header["inputs"] = "fixed at their medians" if fixed else "drawn once per run"
         tables = {"kpis": frame} if drivers is None else {"kpis": frame, "drivers": drivers}
+        if result.paid_channels is not None:
+            months = channel_months(result.n_months)
+            tables["paid_channels"] = channel_summary(result.paid_channels, months)
         stdout.out(frame_json(header, tables), end="")
         return
     layouts = kpi_layouts(
@@ -240,6 +245,8 @@ def _print_kpis(
         for table in layouts[0]:
             stdout.out(table_markdown(table))
         stdout.out(f"{be}\n\n{ROI_NOTE}\n")
+        if (channels := channel_table(result)) is not None:
+            stdout.out("\n" + table_markdown(channels))
         if drivers is not None:
             stdout.out("\n" + table_markdown(drivers_table(drivers)))
             stdout.out(f"{drivers_note(drivers, correlated=correlated)}\n")
@@ -252,6 +259,9 @@ def _print_kpis(
         stdout.print(table)
     stdout.print(Text(be))
     stdout.print(Text(ROI_NOTE, style="dim"))
+    if layouts := channel_layouts(result):
+        for table in fit_tables(layouts, stdout.width):
+            stdout.print(table)
     if drivers is not None:
         stdout.print(drivers_table(drivers))
         stdout.print(Text(drivers_note(drivers, correlated=correlated), style="dim"))

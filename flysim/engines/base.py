@@ -7,14 +7,20 @@ It is given a block of run indices and returns their raw monthly quantities.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from flysim.model.params import ParameterTable
+from flysim.model.rates import ModelRates
 
-__all__ = ["EVENT_COLUMNS", "Engine", "RawBlock"]
+__all__ = ["EVENT_COLUMNS", "PAID_FIELDS", "Engine", "RawBlock", "paid_budgets"]
+
+#: The per-channel breakdown's quantities of each paid channel and month
+#: (``RawBlock.channels``' last axis): leads, new customers and budget spent.
+PAID_FIELDS: tuple[str, ...] = ("leads", "new_customers", "spend")
 
 #: Columns of the event log, in order. ``health`` and ``nps`` are the
 #: customer's state right after the event (``"onboarding"``, ``"healthy"`` or
@@ -52,6 +58,10 @@ class RawBlock:
         requested, else None.
     n_events : int
         Number of simulation events processed (for throughput figures).
+    channels : numpy.ndarray or None
+        With several paid channels in the table (``ParameterTable.paid_names``),
+        each one's monthly ``PAID_FIELDS``, shape ``(n, months, channels, 3)``;
+        else None (the raw fields hold the paid totals either way).
     """
 
     runs: np.ndarray
@@ -59,6 +69,18 @@ class RawBlock:
     sets: np.ndarray
     events: list[tuple] | None = None
     n_events: int = 0
+    channels: np.ndarray | None = None
+    #: The paid channels along ``channels``' third axis (``ParameterTable.paid_names``).
+    channel_names: tuple[str, ...] = ()
+
+
+def paid_budgets(rows: Sequence[ModelRates], names: Sequence[str]) -> np.ndarray:
+    """Each row's monthly budget of each named paid channel, ``(rows, channels)``."""
+    out = np.zeros((len(rows), len(names)))
+    for i, r in enumerate(rows):
+        for p in r.paid:
+            out[i, list(names).index(p.name)] += p.budget
+    return out
 
 
 class Engine(Protocol):

@@ -18,10 +18,12 @@ from __future__ import annotations
 from flysim.model.attract import (
     conversion_probability,
     expected_leads,
+    expected_paid_leads,
     lead_rate,
     nps_category,
     organic_base_rate,
     organic_integral,
+    paid_lead_rate,
     saturation,
     uplift_after,
 )
@@ -53,7 +55,7 @@ from flysim.model.health import (
     recovery_probability,
 )
 from flysim.model.params import ParameterTable, RunParameters, compile_table
-from flysim.model.rates import ChannelRates, ModelRates, compile_rates
+from flysim.model.rates import ChannelRates, ModelRates, PaidRates, compile_rates, paid_stream
 from flysim.model.states import CHANNELS, Ask, Channel, Health, Nps, Phase
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "HealthParams",
     "ModelRates",
     "Nps",
+    "PaidRates",
     "ParameterTable",
     "Phase",
     "RunParameters",
@@ -82,6 +85,7 @@ __all__ = [
     "draw_signals",
     "entrant_probability",
     "expected_leads",
+    "expected_paid_leads",
     "expected_score",
     "fire_probabilities",
     "fires",
@@ -94,6 +98,8 @@ __all__ = [
     "onboarding_hazards",
     "organic_base_rate",
     "organic_integral",
+    "paid_lead_rate",
+    "paid_stream",
     "recovery_probability",
     "saturation",
     "uplift_after",

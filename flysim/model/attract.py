@@ -18,10 +18,12 @@ from flysim.model.states import Channel
 __all__ = [
     "conversion_probability",
     "expected_leads",
+    "expected_paid_leads",
     "lead_rate",
     "nps_category",
     "organic_base_rate",
     "organic_integral",
+    "paid_lead_rate",
     "saturation",
     "uplift_after",
 ]
@@ -118,6 +120,28 @@ def expected_leads(
     else:
         base = r.referral_per_advocate * advocates * dt
     return base * sat
+
+
+def paid_lead_rate(r: Rates, stream: str, reached: float) -> float:
+    """One paid channel's lead arrivals per day, by its stream key (``PaidRates.stream``).
+
+    Its leads a month (budget over cost per lead, or its response to its
+    budget) times the saturation of the market every channel shares; 0 for a
+    channel the rates in force do not have.
+    """
+    leads = next((p.leads for p in r.paid if p.stream == stream), 0.0)
+    return saturation(reached, r.market_size) * leads
+
+
+def expected_paid_leads(
+    leads: np.ndarray, dt: float, reached: np.ndarray, market_size: np.ndarray | None
+) -> np.ndarray:
+    """Expected leads of one paid channel over a step of ``dt`` days, per run.
+
+    ``paid_lead_rate`` with the state as at the step's start; ``leads`` is the
+    channel's leads per day in each run (0 where its row lacks the channel).
+    """
+    return leads * dt * saturation(reached, market_size)
 
 
 @overload

@@ -117,6 +117,31 @@ class ParameterTable:
             )
         return self._columns[key]
 
+    def paid_names(self) -> tuple[str, ...]:
+        """The paid channels' names over every row and every change, in order of appearance."""
+        names: dict[str, None] = {}
+        for i in range(len(self.rows)):
+            for _, rates in self.timeline(i):
+                names.update((p.name, None) for p in rates.paid)
+        return tuple(names)
+
+    def paid_column(self, stream: str, name: str) -> np.ndarray:
+        """A paid channel's ``leads``, ``budget``, ``conversion`` or ``decide_rate`` by stream,
+        in every row, ``(rows,)``; 0 in a row without that channel."""
+        key = f"paid.{stream}.{name}"
+        if key not in self._columns:
+            values = []
+            for r in self.rows:
+                p = next((p for p in r.paid if p.stream == stream), None)
+                if p is None:
+                    values.append(0.0)
+                else:
+                    values.append(
+                        getattr(p.channel if name in ("conversion", "decide_rate") else p, name)
+                    )
+            self._columns[key] = np.asarray(values, dtype=float)
+        return self._columns[key]
+
     def subset(self, rows: Sequence[int] | np.ndarray) -> ParameterTable:
         """The table of the given rows, in that order."""
         picked = [int(i) for i in rows]
@@ -146,6 +171,10 @@ class RunParameters:
         value = self.table.column(name)[self.sets]
         setattr(self, name, value)
         return value
+
+    def paid(self, stream: str, name: str) -> np.ndarray:
+        """A paid channel's parameter per run (``ParameterTable.paid_column``)."""
+        return self.table.paid_column(stream, name)[self.sets]
 
     @cached_property
     def conversion(self) -> np.ndarray:

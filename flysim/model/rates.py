@@ -17,7 +17,7 @@ from flysim.model.states import CHANNELS
 from flysim.scenario.schema import PaidChannel, Scenario
 from flysim.units import DAYS_PER_MONTH
 
-__all__ = ["ChannelRates", "ModelRates", "compile_rates"]
+__all__ = ["ChannelRates", "ModelRates", "PaidRates", "compile_rates", "paid_stream"]
 
 
 def _per_day(per_month: float) -> float:
@@ -46,6 +46,41 @@ class ChannelRates:
     enabled: bool
     conversion: float
     decide_rate: float
+
+
+def paid_stream(index: int, name: str) -> str:
+    """The random stream of a scenario's ``index``-th paid channel, named ``name``.
+
+    The first (or only) paid channel draws from ``"paid"``, so a scenario with
+    one ``[attract.paid]`` draws what it always drew; the others from
+    ``"paid:<name>"``, so a channel keeps its numbers whatever the others do.
+    """
+    return "paid" if index == 0 else f"paid:{name}"
+
+
+@dataclass(frozen=True)
+class PaidRates:
+    """One paid channel, per day.
+
+    Attributes
+    ----------
+    name : str
+        The channel's name (``"paid"`` for a lone ``[attract.paid]``).
+    stream : str
+        Its lead channel key and random stream (``paid_stream``).
+    leads : float
+        Leads per day before saturation.
+    budget : float
+        Budget a month, spent in full.
+    channel : ChannelRates
+        Its conversion and decision rate.
+    """
+
+    name: str
+    stream: str
+    leads: float
+    budget: float
+    channel: ChannelRates
 
 
 @dataclass(frozen=True)
@@ -88,11 +123,45 @@ class ModelRates:
     stack_cost: float
     onboarding_cost: float
     initial: InitialBase
+    #: Every paid channel in file order; the first is ``channels["paid"]`` and
+    #: ``paid_leads``, the others are the extra lead channels of both engines.
+    paid: tuple[PaidRates, ...] = ()
 
     @property
     def n_tiers(self) -> int:
         """Number of tiers."""
         return len(self.tier_mrr)
+
+    @property
+    def paid_extra(self) -> tuple[PaidRates, ...]:
+        """The paid channels after the first, each a lead channel of its own."""
+        return self.paid[1:]
+
+    def lead_channel(self, key: str) -> ChannelRates:
+        """A lead channel's conversion and decision rate by key: a kind, or a paid stream.
+
+        A paid channel a change has removed is off (its open leads still decide).
+        """
+        if key in self.channels:
+            return self.channels[key]
+        for p in self.paid:
+            if p.stream == key:
+                return p.channel
+        return ChannelRates(enabled=False, conversion=0.0, decide_rate=0.0)
+
+
+def _paid_rates(scenario: Scenario) -> tuple[PaidRates, ...]:
+    """Every paid channel of the scenario, compiled, in file order."""
+    return tuple(
+        PaidRates(
+            name=name,
+            stream=paid_stream(i, name),
+            leads=_per_day(_paid_leads(ch)),
+            budget=ch.budget_per_month,
+            channel=ChannelRates(True, ch.conversion, _inverse_mean(ch.days_to_decide)),
+        )
+        for i, (name, ch) in enumerate(scenario.attract.paid_channels())
+    )
 
 
 def _paid_leads(paid: PaidChannel) -> float:
@@ -138,15 +207,16 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         Rates per day, probabilities, and switches for the omitted sections.
     """
     a, e, d, ev = scenario.attract, scenario.engage, scenario.delight, scenario.evolve
-    channels = {}
-    for name in CHANNELS:
+    paid = _paid_rates(scenario)
+    channels = {"paid": paid[0].channel if paid else ChannelRates(False, 0.0, 0.0)}
+    for name in CHANNELS[1:]:
         ch = getattr(a, name)
         channels[name] = ChannelRates(
             enabled=ch is not None,
             conversion=ch.conversion if ch is not None else 0.0,
             decide_rate=_inverse_mean(ch.days_to_decide) if ch is not None else 0.0,
         )
-    paid, org = a.paid, a.organic
+    org = a.organic
     return ModelRates(
         market_size=scenario.market.size,
         initial_customers=scenario.initial.customers,
@@ -155,7 +225,7 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         tier_names=tuple(t.name for t in scenario.revenue.tiers),
         gross_margin=scenario.revenue.gross_margin,
         channels=channels,
-        paid_leads=_per_day(_paid_leads(paid)) if paid else 0.0,
+        paid_leads=paid[0].leads if paid else 0.0,
         organic_base=_per_day(level(org.leads_per_month, org.cost_per_month)) if org else 0.0,
         organic_log_growth=math.log1p(org.growth_per_month) / DAYS_PER_MONTH if org else 0.0,
         organic_per_promoter=_per_day(org.leads_per_promoter_per_month) if org else 0.0,
@@ -181,9 +251,10 @@ def compile_rates(scenario: Scenario) -> ModelRates:
         win_rate=ev.win_rate if ev else 0.0,
         uplift_per_win=ev.uplift_per_win if ev else 0.0,
         cost_per_experiment=ev.cost_per_experiment if ev else 0.0,
-        budget_paid=paid.budget_per_month if paid else 0.0,
+        budget_paid=sum(p.budget for p in paid),
         content_cost=org.cost_per_month if org else 0.0,
         stack_cost=scenario.costs.stack_per_month,
         onboarding_cost=scenario.costs.onboarding_per_customer,
         initial=_initial_base(scenario),
+        paid=paid,
     )

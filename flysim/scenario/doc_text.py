@@ -70,6 +70,48 @@ A sweep or a sensitivity study of the lever (`attract.paid.budget_per_month`,
 `delight.reward`, ...) reads the response at every point; the points
 themselves can be studied too (`attract.paid.leads_per_month.y[2]`).
 
+## Several paid channels
+
+`[attract.paid]` is one paid channel. Several (search, social, display...) are
+named tables under it, each with the keys of `[attract.paid]` below: its own
+budget, cost per lead or response to its budget, conversion and decision time.
+They share one market (every lead counts in its saturation):
+
+```toml
+[scenario]
+name = "two-paid-channels"
+
+[revenue]
+tiers = [{{ name = "pro", mrr = 49.0 }}]
+
+[attract.paid.search]
+budget_per_month = 600.0
+cost_per_lead = 40.0
+conversion = 0.05
+days_to_decide = 21.0
+
+[attract.paid.social]
+budget_per_month = 400.0
+leads_per_month = {{ x = [0, 500, 2000], y = [0, 20, 40] }}   # diminishing returns
+conversion = 0.02
+days_to_decide = 10.0
+```
+
+A name is lower-case letters, digits and `_`, starting with a letter, and is
+not a key of `[attract.paid]`. A table holds either one channel's keys or
+named channels, never both, so a file that `extends` a scenario with one
+`[attract.paid]` cannot turn it into named channels (the merge would mix
+them). `--set`, `[[changes]]`, sweeps, sensitivity studies and uncertain
+inputs name a channel's keys by its name
+(`attract.paid.social.budget_per_month`); a change may launch a channel
+(`set = {{ "attract.paid.display" = {{ ... }} }}`). The metrics `leads_paid`,
+`new_customers_paid`, `spend_paid` and `cac_paid` are the channels' totals;
+`SimulationResult.channels()` and `channels.parquet` in the results folder
+break them down by channel, and `flysim run` prints a table per channel under
+the KPIs. The first channel draws from the random stream a lone
+`[attract.paid]` draws from, the others from streams of their own, so adding
+a channel moves no other channel's draws.
+
 ## Sections switch parts of the model off
 
 A section that is omitted switches its part of the model off:

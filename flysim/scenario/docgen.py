@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from flysim.scenario.doc_text import ARRAY_NOTES, ARRAY_STATUS, INTRO
-from flysim.scenario.fields import allowed_text, is_model, item_type, unwrap_optional
+from flysim.scenario.fields import allowed_text, is_model, item_type, named_of, unwrap_optional
 from flysim.scenario.responses import Response
 from flysim.scenario.schema import Scenario
 
@@ -151,6 +151,9 @@ def _section(
             rows.append(_row(key, _meaning(name, field), UNITS[name], field.default, allowed))
         elif is_model(ann) and not field.description:
             subsections.append((ann, (*path, name), field, opt))
+        elif (named := named_of(ann)) is not None:
+            # One table or named tables of it ([attract.paid]): the one table's keys.
+            subsections.append((named, (*path, name), field, opt))
         elif is_model(ann) and field.description:
             # A by-state value table, e.g. churn_per_month = {healthy, at_risk}: one row a state.
             parent = field.default if isinstance(field.default, BaseModel) else None

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from flysim.scenario.fields import Loc, allowed_text, field_at, is_model
+from flysim.scenario.fields import Loc, allowed_text, field_at, is_model, named_of
 from flysim.scenario.responses import resolve_union_errors
 
 __all__ = [
@@ -207,21 +207,31 @@ def _toml_kind(v: Any) -> str:
     return type(v).__name__
 
 
+def _table_at(loc: Loc) -> type[BaseModel] | None:
+    """The section at a key path, if it is one (one channel of ``attract.paid`` too)."""
+    parent = field_at(loc)
+    if parent is None:
+        return None
+    if is_model(parent[1]):
+        return parent[1]
+    return named_of(parent[1])
+
+
 def _close_keys(loc: Loc) -> list[str]:
     """The known key nearest an unknown one at the same place, if any is near."""
-    parent = field_at(loc[:-1])
-    if parent is None or not is_model(parent[1]):
+    parent = _table_at(loc[:-1])
+    if parent is None:
         return []
-    return difflib.get_close_matches(str(loc[-1]), list(parent[1].model_fields), n=1, cutoff=0.6)
+    return difflib.get_close_matches(str(loc[-1]), list(parent.model_fields), n=1, cutoff=0.6)
 
 
 def unknown_key_message(loc: Loc) -> str:
     """``unknown key 'a.b'`` with the nearest known key at that place, or the known keys."""
     message = f"unknown key '{format_key(loc)}'"
-    parent = field_at(loc[:-1])
-    if parent is None or not is_model(parent[1]):
+    parent = _table_at(loc[:-1])
+    if parent is None:
         return message
-    known = list(parent[1].model_fields)
+    known = list(parent.model_fields)
     close = _close_keys(loc)
     if close:
         return f"{message}; did you mean '{close[0]}'?"

@@ -27,6 +27,7 @@ __all__ = [
     "format_number",
     "is_model",
     "item_type",
+    "named_of",
     "response_of",
     "unwrap_optional",
 ]
@@ -84,6 +85,14 @@ def field_at(loc: Loc, root: type[BaseModel] = Scenario) -> tuple[FieldInfo | No
         elif isinstance(part, str) and is_model(current) and part in current.model_fields:
             info = current.model_fields[part]
             current, _ = unwrap_optional(info.annotation)
+        elif isinstance(part, str) and (named := named_of(current)) is not None:
+            # One table or tables of it by name (attract.paid): a key of the
+            # table, or a name whose table follows.
+            if part in named.model_fields:
+                info = named.model_fields[part]
+                current, _ = unwrap_optional(info.annotation)
+            else:
+                info, current = None, named
         elif isinstance(part, str) and (curve := response_of(current)) is not None:
             # A number-or-response key holding a response: its x and y.
             if part not in curve.model_fields:
@@ -93,6 +102,24 @@ def field_at(loc: Loc, root: type[BaseModel] = Scenario) -> tuple[FieldInfo | No
         else:
             return None
     return info, current
+
+
+def named_of(annotation: Any) -> type[BaseModel] | None:
+    """``M`` of a one-or-named-tables type ``M | dict[str, M]`` (``attract.paid``), else None."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    args = []
+    for a in typing.get_args(annotation):
+        while typing.get_origin(a) is typing.Annotated:
+            a = typing.get_args(a)[0]
+        args.append(a)
+    models = [a for a in args if is_model(a)]
+    dicts = [a for a in args if typing.get_origin(a) is dict]
+    if len(models) == 1 and len(dicts) == 1 and typing.get_args(dicts[0])[1] is models[0]:
+        return models[0]
+    return None
 
 
 def response_of(annotation: Any) -> type[Response] | None:
@@ -186,6 +213,9 @@ def allowed_text(info: FieldInfo | None, annotation: Any) -> str:
     elif (number := _number_or_response(base)) is not None:
         numbers = _range_text(_bounds(number), integer=False)
         text = f"{numbers}, or a response {{x = [...], y = [...]}}"
+    elif (named := named_of(base)) is not None:
+        keys = ", ".join(named.model_fields)
+        text = f"a table with keys {keys}, or tables of them by channel name"
     elif typing.get_origin(base) is dict:
         text = "a table of at least one key and its value"
     elif is_model(base):

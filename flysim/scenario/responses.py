@@ -108,6 +108,10 @@ class RateResponse(Response):
 #: branch ("constrained-float", "float") or a response branch (its class, or
 #: "function-after[_points(), LeadsResponse]").
 _NUMBER_TAGS = ("constrained-float", "float")
+#: The tags of ``attract.paid``'s two forms (one channel, named channels),
+#: ``flysim.scenario.channel_schema.ONE_PAID`` and ``NAMED_PAID``: a discriminated
+#: union, so only the form the value took reports errors; the tag goes.
+_FORM_TAGS = ("one-paid-channel", "named-paid-channels")
 
 
 def _branch(part: object) -> str | None:
@@ -128,7 +132,8 @@ def resolve_union_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, 
     branches. A table given where a number may stand fails the number branch
     as "not a number", and a number fails the response branch as "not a
     table": those say nothing the user needs. What is kept loses the branch
-    tag from its location, so it names the key as the file spells it.
+    tag from its location, so it names the key as the file spells it (so do
+    the tags of ``attract.paid``'s two forms).
     """
     tagged: dict[tuple[Any, ...], dict[str, list[int]]] = {}
     for i, e in enumerate(errors):
@@ -152,6 +157,6 @@ def resolve_union_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, 
     for i, e in enumerate(errors):
         if i in drop:
             continue
-        loc = tuple(p for p in e["loc"] if _branch(p) is None)
+        loc = tuple(p for p in e["loc"] if _branch(p) is None and p not in _FORM_TAGS)
         out.append({**e, "loc": loc})
     return out

@@ -18,19 +18,17 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from flysim.scenario.bounds import (
     MAX_MARKET,
-    MAX_MONEY,
     MAX_MRR,
     CountRate,
     Days,
-    LeadRate,
     Money,
     Probability,
     Rate,
     check_evolve_gain,
     check_organic_growth,
-    check_paid_leads,
 )
 from flysim.scenario.change_schema import Change
+from flysim.scenario.channel_schema import Attract, OrganicChannel, PaidChannel, ReferralChannel
 from flysim.scenario.health_schema import (
     TRIGGER_NAMES,
     CountByHealth,
@@ -135,78 +133,6 @@ class Revenue(Section):
         if len(set(names)) != len(names):
             raise ValueError(f"tier names must be unique, got {names}")
         return self
-
-
-class _Channel(Section):
-    conversion: Probability = Field(description="Probability that a lead of this channel converts.")
-    days_to_decide: Days = Field(
-        0.0, description="Mean exponential delay before a lead decides; 0 decides at once."
-    )
-
-
-class PaidChannel(_Channel):
-    """``[attract.paid]``: leads bought with a continuously spent budget."""
-
-    budget_per_month: Money = Field(description="Paid budget spent in full, continuously.")
-    cost_per_lead: float | None = Field(
-        None,
-        ge=0.01,
-        le=MAX_MONEY,
-        allow_inf_nan=False,
-        description="Cost of one lead: leads a month are budget_per_month / cost_per_lead.",
-    )
-    leads_per_month: LeadsResponse | None = Field(
-        None,
-        description=(
-            "Leads a month as a response to budget_per_month, { x = budgets, y = leads } "
-            "(diminishing returns); when given, cost_per_lead is not used."
-        ),
-    )
-
-    @model_validator(mode="after")
-    def _leads_within_bound(self) -> PaidChannel:
-        # A response, when given, replaces cost_per_lead (which may stay, so that
-        # --set can give a file's channel a response without deleting a key).
-        if self.cost_per_lead is None and self.leads_per_month is None:
-            raise ValueError("give cost_per_lead or a leads_per_month response")
-        if self.leads_per_month is None and self.cost_per_lead is not None:
-            check_paid_leads(self.budget_per_month, self.cost_per_lead)
-        return self
-
-
-class OrganicChannel(_Channel):
-    """``[attract.organic]``: content, SEO and social proof."""
-
-    leads_per_month: LeadRate | LeadsResponse = Field(
-        0.0,
-        description=(
-            "Base organic lead rate at t = 0; or a response to cost_per_month, "
-            "{ x = content spends, y = base leads }."
-        ),
-    )
-    growth_per_month: float = Field(
-        0.0,
-        gt=-1.0,
-        le=10.0,
-        allow_inf_nan=False,
-        description="Compound monthly growth of the base rate (continuous in time).",
-    )
-    leads_per_promoter_per_month: Rate = Field(
-        0.0, description="Extra organic leads per promoter customer (social proof)."
-    )
-    cost_per_month: Money = Field(0.0, description="Content spend.")
-
-
-class ReferralChannel(_Channel):
-    """``[attract.referral]``: leads sent by advocates."""
-
-
-class Attract(Section):
-    """``[attract]``: the three lead channels, each optional."""
-
-    paid: PaidChannel | None = None
-    organic: OrganicChannel | None = None
-    referral: ReferralChannel | None = None
 
 
 class Engage(Section):

@@ -21,7 +21,7 @@ import numpy as np
 
 from flysim.scenario import Scenario, ScenarioError, apply_overrides
 from flysim.scenario.errors import format_key, unknown_key_message
-from flysim.scenario.fields import field_at, response_of
+from flysim.scenario.fields import field_at, named_of, response_of
 from flysim.scenario.overrides import split_key as _split_key
 
 __all__ = [
@@ -137,7 +137,11 @@ def param_value(scenario: Scenario, key: str) -> float | None:
     for part in _split_key(key):
         if node is None:
             return None
-        node = node[part] if isinstance(part, int) else getattr(node, part)
+        if isinstance(part, int) or isinstance(node, dict):
+            # An array item, or a named table (a paid channel by name).
+            node = node.get(part) if isinstance(node, dict) else node[part]
+        else:
+            node = getattr(node, part)
     return None if node is None else float(node)
 
 
@@ -196,7 +200,7 @@ def _check_key(key: str, scenario: Scenario) -> tuple[str | int, ...]:
             "not model parameters; use --runs, --seed or --month instead"
         )
     for i in range(1, len(loc) + 1):
-        if field_at(loc[:i]) is not None:
+        if field_at(loc[:i]) is not None and not _new_name(scenario, loc[:i]):
             continue
         close = difflib.get_close_matches(key, numeric_keys(scenario), n=1, cutoff=0.6)
         if close:
@@ -206,6 +210,23 @@ def _check_key(key: str, scenario: Scenario) -> tuple[str | int, ...]:
             raise ValueError(f"param {key!r}: {unknown_key_message(loc[:i])}")
         raise ValueError(f"param {key!r}: no such key in the scenario format")
     return loc
+
+
+def _new_name(scenario: Scenario, loc: tuple[str | int, ...]) -> bool:
+    """Whether ``loc`` ends at a name the scenario lacks in a table of named tables.
+
+    ``attract.paid.<name>`` is in the format for any name, but a study varies
+    a number the scenario has: an unknown channel name (or a misspelt key of
+    a lone ``[attract.paid]``) is an unknown key.
+    """
+    parent = field_at(loc[:-1])
+    table = named_of(parent[1]) if parent is not None else None
+    if table is None or loc[-1] in table.model_fields:
+        return False
+    node: Any = scenario.model_dump()
+    for part in loc[:-1]:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return not (isinstance(node, Mapping) and isinstance(node.get(loc[-1]), Mapping))
 
 
 def numeric_keys(scenario: Scenario) -> list[str]:

@@ -28,6 +28,7 @@ __all__ = [
     "churn_only",
     "evolve",
     "heterogeneity",
+    "paid_channels",
     "plan",
     "referrals",
     "saturation",
@@ -246,6 +247,55 @@ MECHANISMS: dict[str, Callable[[], Scenario]] = {
     "upsell": upsell,
     "churn": churn_only,
 }
+
+
+#: Three paid channels of paid_channels(): search on a cost per lead, social on a
+#: diminishing-returns response, display launched at month 4.
+SEARCH: dict[str, Any] = {
+    "budget_per_month": 3000.0,
+    "cost_per_lead": 50.0,
+    "conversion": 0.12,
+    "days_to_decide": 20.0,
+}
+SOCIAL: dict[str, Any] = {
+    "budget_per_month": 2000.0,
+    "leads_per_month": {"x": [0.0, 1000.0, 4000.0], "y": [0.0, 50.0, 90.0]},
+    "conversion": 0.04,
+    "days_to_decide": 5.0,
+}
+DISPLAY: dict[str, Any] = {
+    "budget_per_month": 1500.0,
+    "cost_per_lead": 30.0,
+    "conversion": 0.08,
+    "days_to_decide": 0.0,
+}
+
+
+def paid_channels() -> Scenario:
+    """Three paid channels sharing a market that saturates, one launched mid-run.
+
+    Search (60 leads a month, slow to decide), social (about 63 leads a month
+    read off its curve, quick, poor conversion) and display, launched at month
+    4 (50 leads a month deciding at once); a 3,000-account market, so that
+    every channel's arrivals fall as the others reach it; search's budget is
+    cut at month 8 (leads already deciding still decide).
+    """
+    return _build(
+        "mech-paid-channels",
+        12,
+        market={"size": 3000},
+        revenue=ONE_TIER,
+        attract={"paid": {"search": dict(SEARCH), "social": dict(SOCIAL)}},
+        engage={
+            "days_to_value": 10.0,
+            "churn_per_month": {"healthy": 0.05, "at_risk": 0.05},
+        },
+        costs={"onboarding_per_customer": 20.0},
+        changes=[
+            {"month": 4, "set": {"attract.paid.display": dict(DISPLAY)}},
+            {"month": 8, "set": {"attract.paid.search.budget_per_month": 1000.0}},
+        ],
+    )
 
 
 def plan() -> Scenario:

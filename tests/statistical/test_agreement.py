@@ -125,6 +125,9 @@ CASES: dict[str, Case] = {
     # Uncertain inputs (issue 10): every run draws its own conversions, churn,
     # upsell, margin and (for the month-6 change) a trigger's success.
     "uncertain": Case(mechanisms.uncertain_plan, 200, 600, 600),
+    # Several paid channels (issue 12): three channels sharing a saturating
+    # market, one launched and one cut mid-run.
+    "paid_channels": Case(mechanisms.paid_channels, 150, 450, 450),
     "saturation": Case(mechanisms.saturation, 250, 2500, 2500),
     "triggers": Case(mechanisms.triggers, 200, 2000, 2000),
     "heterogeneity": Case(mechanisms.heterogeneity, 150, 1500, 1500),

@@ -413,7 +413,7 @@ def test_docs_list_every_key(reference: Path) -> None:
 
 def test_docs_examples_load(tmp_path: Path) -> None:
     blocks = re.findall(r"```toml\n(.*?)```", generate(), flags=re.DOTALL)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     named = {re.search(r'name = "([^"]+)"', b).group(1): b for b in blocks}  # type: ignore[union-attr]
     minimal = load_scenario(write(tmp_path, "minimal.toml", named["minimal"]))
     bigger = load_scenario(write(tmp_path, "bigger-budget.toml", named["bigger-budget"]))
@@ -422,6 +422,8 @@ def test_docs_examples_load(tmp_path: Path) -> None:
     assert bigger.attract.paid is not None and minimal.attract.paid is not None
     assert bigger.attract.paid.budget_per_month == 2 * minimal.attract.paid.budget_per_month
     assert bigger.attract.paid.conversion == minimal.attract.paid.conversion
+    two = load_scenario(write(tmp_path, "two.toml", named["two-paid-channels"]))
+    assert [name for name, _ in two.attract.paid_channels()] == ["search", "social"]
     shutil.copy(REPO / "scenarios" / "startup.toml", tmp_path / "startup.toml")
     plan = load_scenario(write(tmp_path, "plan.toml", named["startup-plan"]))
     assert [c.first_month for c in plan.changes] == [4, 6, 7]

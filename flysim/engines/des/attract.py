@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING
 import simpy
 
 from flysim.engines.des.draws import Draws
-from flysim.model.attract import lead_rate
+from flysim.model.attract import lead_rate, paid_lead_rate
+from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS, Channel
+from flysim.rng import generator
 
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
 
-__all__ = ["LeadSource"]
+__all__ = ["LeadSource", "new_sources"]
 
 #: Days a bound is valid for a time-varying rate before it is recomputed.
 WINDOW_DAYS = 30.0
@@ -43,11 +45,15 @@ class LeadSource:
         The channel (kept as ``name``; ``channel`` is its ``Channel`` code).
     draws : Draws
         The channel's own random stream (arrivals and its leads' decisions).
+    key : str, optional
+        A paid channel after the first: its stream key (``"paid:<name>"``,
+        ``PaidRates.stream``), which names its rates; else the channel.
     """
 
-    def __init__(self, world: World, channel: str, draws: Draws) -> None:
+    def __init__(self, world: World, channel: str, draws: Draws, key: str | None = None) -> None:
         self.world = world
         self.name = channel
+        self.key = key if key is not None else channel
         self.channel = CHANNELS.index(channel)
         self.draws = draws
         r = world.rates
@@ -58,6 +64,8 @@ class LeadSource:
     def rate(self, t: float) -> float:
         """The true arrival rate per day at time ``t`` in the current state."""
         w = self.world
+        if self.key != self.name:
+            return paid_lead_rate(w.rates, self.key, w.reached)
         return lead_rate(w.rates, self.channel, t, w.reached, w.promoters, w.advocates)
 
     def _bound_over(self, t: float, horizon: float) -> float:
@@ -103,3 +111,24 @@ class LeadSource:
                 continue
             if draws.uniform() * bound < self.rate(env.now):
                 self.world.new_lead(self)
+
+
+def new_sources(world: World, rates: ModelRates, have: set[str]) -> list[LeadSource]:
+    """A source for every lead channel of ``rates`` whose key is not in ``have``.
+
+    The channels on, then the paid channels after the first; each draws from
+    its own stream (``"paid:<name>"`` for those), the one it would have used
+    from t = 0, so a channel launched by a change moves no other draw.
+    """
+    seed, run = world.seed, world.run_index
+    out = [
+        LeadSource(world, ch, Draws(generator(seed, run, ch)))
+        for ch in CHANNELS
+        if rates.channels[ch].enabled and ch not in have
+    ]
+    out += [
+        LeadSource(world, "paid", Draws(generator(seed, run, p.stream)), p.stream)
+        for p in rates.paid_extra
+        if p.stream not in have
+    ]
+    return out

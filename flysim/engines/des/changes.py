@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flysim.engines.des.attract import LeadSource
-from flysim.engines.des.draws import Draws
+from flysim.engines.des.attract import new_sources
 from flysim.model.rates import ModelRates
-from flysim.model.states import CHANNELS
-from flysim.rng import generator
 
 if TYPE_CHECKING:
     from flysim.engines.des.world import World
@@ -35,10 +32,10 @@ def apply_change(world: World, rates: ModelRates, month: int) -> None:
     for c in world.alive.values():
         if c.process is not None and c.process.is_alive:
             c.process.interrupt()
-    by_name = {s.name: s for s in world.sources}
+    by_name = {s.key: s for s in world.sources}
     for lid, (channel, u, _event) in list(world.pending.items()):
-        rate = rates.channels[channel].decide_rate
-        if rate == old.channels[channel].decide_rate:
+        rate = rates.lead_channel(channel).decide_rate
+        if rate == old.lead_channel(channel).decide_rate:
             continue
         delay = by_name[channel].draws.exponential(rate)
         if delay == 0.0:
@@ -48,10 +45,7 @@ def apply_change(world: World, rates: ModelRates, month: int) -> None:
             world.wait_decision(lid, channel, u, delay)
     for s in world.sources:
         s.restart()
-    for ch in CHANNELS:
-        if rates.channels[ch].enabled and ch not in by_name:
-            draws = Draws(generator(world.seed, world.run_index, ch))
-            world.sources.append(LeadSource(world, ch, draws))
+    world.sources += new_sources(world, rates, set(by_name))
     world.sources.sort(key=lambda s: s.channel)
     if world.experiment_process is not None:
         world.experiment_process.interrupt()

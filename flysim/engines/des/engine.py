@@ -37,10 +37,25 @@ class AgentEngine:
         run_ids = np.asarray(runs, dtype=np.int64)
         raw = np.empty((len(run_ids), months, len(RAW_FIELDS)))
         log: list[tuple] | None = [] if record_events else None
+        names = table.paid_names()
+        names = names if len(names) > 1 else ()
+        by_channel = np.empty((len(run_ids), months, len(names), 3)) if names else None
         n_events = 0
         for i, (s, run) in enumerate(zip(sets, run_ids, strict=True)):
             first, *later = table.timeline(int(s))
-            world = World(first[1], seed, int(run), months, log, changes=tuple(later))
+            world = World(
+                first[1], seed, int(run), months, log, changes=tuple(later), paid_names=names
+            )
             raw[i], n = world.run()
+            if by_channel is not None and world.books.paid is not None:
+                by_channel[i] = world.books.paid
             n_events += n
-        return RawBlock(runs=run_ids, raw=raw, sets=sets, events=log, n_events=n_events)
+        return RawBlock(
+            runs=run_ids,
+            raw=raw,
+            sets=sets,
+            events=log,
+            n_events=n_events,
+            channels=by_channel,
+            channel_names=names if by_channel is not None else (),
+        )

@@ -17,11 +17,14 @@ class Ledger:
     exactly on a boundary belongs to the month that starts there.
     """
 
-    __slots__ = ("_last_t", "months", "raw")
+    __slots__ = ("_last_t", "months", "paid", "raw")
 
-    def __init__(self, months: int) -> None:
+    def __init__(self, months: int, paid_channels: int = 0) -> None:
         self.months = months
         self.raw = np.zeros((months, len(RAW_FIELDS)))
+        #: With several paid channels, each one's monthly leads, new customers
+        #: and spend (``flysim.engines.base.PAID_FIELDS``); else None.
+        self.paid = np.zeros((months, paid_channels, 3)) if paid_channels else None
         self._last_t = 0.0
 
     def month_of(self, t: float) -> int:
@@ -32,6 +35,18 @@ class Ledger:
     def add(self, field: str, t: float, amount: float = 1.0) -> None:
         """Add ``amount`` to a flow or money field in the month of ``t``."""
         self.raw[self.month_of(t), RAW_INDEX[field]] += amount
+
+    def add_paid(self, channel: int, field: int, t: float) -> None:
+        """Count one lead (``field`` 0) or new customer (1) of paid ``channel`` at ``t``."""
+        if self.paid is not None:
+            self.paid[self.month_of(t), channel, field] += 1.0
+
+    def set_paid_spend(self, budgets: dict[int, float], start: int) -> None:
+        """Each paid channel's budget (by column) every month from 0-based ``start``."""
+        if self.paid is not None:
+            self.paid[start:, :, 2] = 0.0
+            for channel, amount in budgets.items():
+                self.paid[start:, channel, 2] += amount
 
     def accrue(self, t: float, mrr: float) -> None:
         """Book revenue at ``mrr`` per month from the last accrual up to ``t``.

@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from flysim.engines.des import events as ev
-from flysim.engines.des.attract import LeadSource
+from flysim.engines.des.attract import LeadSource, new_sources
 from flysim.engines.des.changes import apply_change
 from flysim.engines.des.checks import weekly_checks
 from flysim.engines.des.customer import (
@@ -76,14 +76,18 @@ class World:
         log: list[tuple] | None = None,
         *,
         changes: tuple[tuple[int, ModelRates], ...] = (),
+        paid_names: tuple[str, ...] = (),
     ) -> None:
         self.rates = rates
+        # The paid channels' breakdown (RawBlock.channels) by column, with several.
+        self.paid_names = paid_names
+        self._paid_col = {p.stream: paid_names.index(p.name) for p in rates.paid if paid_names}
         self.changes = dict(changes)
         self.seed = seed
         self.run_index = run
         self.env = simpy.Environment()
         self.horizon_days = months * DAYS_PER_MONTH
-        self.books = Ledger(months)
+        self.books = Ledger(months, len(paid_names))
         self.log = log
         self.customer_draws = Draws(generator(seed, run, "customers"))
         self.health_rng = generator(seed, run, "health")
@@ -111,11 +115,8 @@ class World:
         self._next_id = 0
         self.sources: list[LeadSource] = []
         self._populate()
-        self.sources = [
-            LeadSource(self, ch, Draws(generator(seed, run, ch)))
-            for ch in CHANNELS
-            if rates.channels[ch].enabled
-        ]
+        # Stable: the paid channels after the first come right after it.
+        self.sources = sorted(new_sources(self, rates, set()), key=lambda s: s.channel)
         if rates.health is not None:
             self.env.process(weekly_checks(self))
         if rates.experiments > 0:
@@ -233,18 +234,20 @@ class World:
 
     def new_lead(self, source: LeadSource) -> None:
         """A lead arrives on a channel; it decides after its channel's delay."""
-        ch = self.rates.channels[source.name]
+        ch = self.rates.lead_channel(source.key)
         lid = self._new_id()
         self.open_leads += 1
         self.reached += 1
         self.books.add(_LEADS[source.name], self.env.now)
+        if source.key in self._paid_col:
+            self.books.add_paid(self._paid_col[source.key], 0, self.env.now)
         self._event(lid, ev.LEAD, source.name)
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
         if delay == 0.0:
-            self.decide(lid, source.name, u)
+            self.decide(lid, source.key, u)
         else:
-            self.wait_decision(lid, source.name, u, delay)
+            self.wait_decision(lid, source.key, u, delay)
 
     def wait_decision(self, lid: int, channel: str, u: float, delay: float) -> None:
         """Lead ``lid`` decides after ``delay`` days, converting if ``u`` < its conversion."""
@@ -259,17 +262,23 @@ class World:
             del self.pending[lid]
             self.decide(lid, found[0], found[1])
 
-    def decide(self, lid: int, channel: str, u: float) -> None:
-        """Lead ``lid`` decides now: it converts if ``u`` < the conversion in force."""
+    def decide(self, lid: int, key: str, u: float) -> None:
+        """Lead ``lid`` of channel ``key`` (a kind, or a paid stream) decides now.
+
+        It converts if ``u`` < the conversion in force.
+        """
         r, now = self.rates, self.env.now
+        channel = key.split(":", 1)[0]
         self.open_leads -= 1
-        if u >= conversion_probability(r.channels[channel].conversion, self.uplift):
+        if u >= conversion_probability(r.lead_channel(key).conversion, self.uplift):
             self.reached -= 1
             self._event(lid, ev.LOST, channel)
             self._rates_may_rise()
             return
         c = Customer(lid, channel, now, self._multiplier(self.customer_draws.rng))
         self.books.add(_NEW_CUSTOMERS[channel], now)
+        if key in self._paid_col:
+            self.books.add_paid(self._paid_col[key], 1, now)
         self.books.add("spend_onboarding", now, r.onboarding_cost)
         self._event(lid, ev.CONVERT, channel, c, r.tier_mrr[0])
         if channel == "referral" and r.reward > 0:
@@ -433,6 +442,9 @@ class World:
     def book_fixed(self, r: ModelRates, month: int) -> None:
         """Book the fixed monthly spends of ``r`` from 0-based ``month`` on."""
         self.books.set_every_month("spend_paid", r.budget_paid, month)
+        if self.paid_names:
+            self._paid_col = {p.stream: self.paid_names.index(p.name) for p in r.paid}
+            self.books.set_paid_spend({self._paid_col[p.stream]: p.budget for p in r.paid}, month)
         self.books.set_every_month("spend_content", r.content_cost, month)
         self.books.set_every_month("spend_stack", r.stack_cost, month)
 

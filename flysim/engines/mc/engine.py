@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from flysim.engines.base import RawBlock
+from flysim.engines.base import PAID_FIELDS, RawBlock, paid_budgets
 from flysim.engines.mc.attract import attract, evolve
 from flysim.engines.mc.customers import book_checks, check, engage
 from flysim.engines.mc.plan import (
@@ -37,7 +37,7 @@ from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.model.hazards import hazard_probability
 from flysim.model.params import ParameterTable
 from flysim.model.rates import ModelRates
-from flysim.rng import STREAMS, run_keys
+from flysim.rng import STREAMS, extra_keys, run_keys
 from flysim.units import DAYS_PER_MONTH
 
 __all__ = ["MCEngine"]
@@ -116,6 +116,12 @@ class MCEngine:
         sets = np.asarray(sets, dtype=np.int64)
         run_ids = np.asarray(runs, dtype=np.int64)
         raw = np.empty((len(run_ids), months, len(RAW_FIELDS)))
+        names = table.paid_names()
+        by_channel = (
+            np.empty((len(run_ids), months, len(names), len(PAID_FIELDS)))
+            if len(names) > 1
+            else None
+        )
         n_steps = 0
         # The arrays are small and many: BLAS threads only contend (with each
         # other and with the worker processes), so the core runs on one. The
@@ -126,9 +132,27 @@ class MCEngine:
                 sub = table.subset(members)
                 local = np.searchsorted(members, sets[rows])
                 grid, epochs = self._compiled(sub, months)
-                raw[rows] = _simulate(epochs, grid, seed, run_ids[rows], local, months)
+                raw[rows], paid = _simulate(
+                    epochs,
+                    grid,
+                    seed,
+                    run_ids[rows],
+                    local,
+                    months,
+                    names if by_channel is not None else (),
+                )
+                if by_channel is not None:
+                    by_channel[rows] = paid
                 n_steps += len(grid.ends) * len(rows)
-        return RawBlock(runs=run_ids, raw=raw, sets=sets, events=None, n_events=n_steps)
+        return RawBlock(
+            runs=run_ids,
+            raw=raw,
+            sets=sets,
+            events=None,
+            n_events=n_steps,
+            channels=by_channel,
+            channel_names=names if by_channel is not None else (),
+        )
 
     def _groups(
         self, table: ParameterTable, sets: np.ndarray, months: int
@@ -230,13 +254,29 @@ def _simulate(
     run_ids: np.ndarray,
     sets: np.ndarray,
     months: int,
-) -> np.ndarray:
+    names: tuple[str, ...] = (),
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The raw months of a block of one structure, and its paid channels' breakdown.
+
+    The breakdown, ``(runs, months, len(names), len(PAID_FIELDS))``, is kept
+    only when ``names`` (the paid channels of the whole table) are given.
+    """
     n = len(run_ids)
     keys = run_keys(seed, run_ids)
     streams = {name: Stream(keys[:, j]) for j, name in enumerate(STREAMS)}
     epoch = 0
     plans, params = epochs[0].plans, epochs[0].table.per_run(sets)
     any_plan = next(iter(plans.values()))
+    extra = any_plan.structure.paid_extra
+    for k in extra:
+        streams[k] = Stream(extra_keys(seed, run_ids, k))
+    by: np.ndarray | None = None
+    paid_flows: np.ndarray | None = None
+    if names:
+        by = np.zeros((n, months, len(names), len(PAID_FIELDS)))
+        paid_flows = np.zeros((n, 1 + len(extra), 2))
+        extra_cols = [names.index(k.split(":", 1)[1]) for k in extra]
+        first_col = _first_columns(epochs[0].table, sets, names)
     state = initial_state(any_plan, sets, streams["initial"])
     tier_mrr = any_plan.tier_mrr
 
@@ -246,6 +286,9 @@ def _simulate(
         in_force = epochs[int(np.searchsorted(starts, m, side="right")) - 1].table.per_run(sets)
         for name, column in _FIXED_SPENDS.items():
             raw[:, m, RAW_INDEX[name]] = getattr(in_force, column)
+        if by is not None:
+            at = epochs[int(np.searchsorted(starts, m, side="right")) - 1].table
+            by[:, m, :, PAID_FIELDS.index("spend")] = paid_budgets(at.rows, names)[sets]
     raw[:, 0, RAW_INDEX["customers_start"]] = state.customers()
     mrr, _ = state.mrr(tier_mrr)
     raw[:, 0, RAW_INDEX["mrr_start"]] = mrr
@@ -256,7 +299,7 @@ def _simulate(
         plan = plans[float(np.round(t1 - t0, 9))]
         for s in streams.values():
             s.at_step(step + 1)  # step 0's counters belong to the initial state
-        converted = attract(plan, params, state, float(t0), streams, flows)
+        converted = attract(plan, params, state, float(t0), streams, flows, paid_flows)
         flows["spend_onboarding"] += converted.sum(axis=1) * params.onboarding_cost
         flows["spend_rewards"] += converted[:, 2] * params.reward
         evolve(plan, params, state, streams["evolve"], flows)
@@ -277,6 +320,11 @@ def _simulate(
                 row[:, RAW_INDEX[name]] += value
                 value[:] = 0.0
             _snapshot(row, state, mrr, mrr_referral)
+            if by is not None and paid_flows is not None:
+                by[np.arange(n), month, first_col, :2] += paid_flows[:, 0]
+                for j, col in enumerate(extra_cols):
+                    by[:, month, col, :2] += paid_flows[:, 1 + j]
+                paid_flows[:] = 0.0
             month += 1
             if epoch + 1 < len(epochs) and epochs[epoch + 1].start == month:
                 # A change takes effect at the month's start, before its
@@ -285,12 +333,20 @@ def _simulate(
                 plans, params = epochs[epoch].plans, epochs[epoch].table.per_run(sets)
                 tier_mrr = next(iter(plans.values())).tier_mrr
                 mrr, _ = state.mrr(tier_mrr)
+                if by is not None:
+                    first_col = _first_columns(epochs[epoch].table, sets, names)
             if month < months:
                 raw[:, month, RAW_INDEX["customers_start"]] = state.customers()
                 raw[:, month, RAW_INDEX["mrr_start"]] = mrr
             if grid.check[step]:
                 check(plans[float(np.round(t1 - t0, 9))], state, streams["health"])
-    return raw
+    return raw, by
+
+
+def _first_columns(table: ParameterTable, sets: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Each run's breakdown column of its first paid channel (stream "paid")."""
+    cols = [names.index(r.paid[0].name) if r.paid else 0 for r in table.rows]
+    return np.asarray(cols, dtype=np.int64)[sets]
 
 
 def _snapshot(row: np.ndarray, state: State, mrr: np.ndarray, mrr_referral: np.ndarray) -> None:
@@ -304,7 +360,7 @@ def _snapshot(row: np.ndarray, state: State, mrr: np.ndarray, mrr_referral: np.n
         "passives": nps[:, 1],
         "detractors": nps[:, 2],
         "advocates": state.advocates(),
-        "open_leads": state.leads.sum(axis=1),
+        "open_leads": state.open_leads(),
         "mrr": mrr,
         "mrr_referral": mrr_referral,
     }

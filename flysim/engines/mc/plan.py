@@ -84,6 +84,9 @@ class Plan:
     # lead decisions per channel (paid, organic, referral)
     decide_old: np.ndarray
     decide_new: np.ndarray
+    # lead decisions of the paid channels after the first (Structure.paid_extra)
+    paid_decide_old: np.ndarray
+    paid_decide_new: np.ndarray
     # onboarding, per class
     onboard_exit_old: np.ndarray
     onboard_exit_new: np.ndarray
@@ -112,6 +115,7 @@ class _SetConstants:
 
     mult: np.ndarray
     decide: np.ndarray
+    paid_decide: np.ndarray
     out_rate: np.ndarray
     shares: np.ndarray
     tiers: int
@@ -164,6 +168,7 @@ def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConsta
     return _SetConstants(
         mult=mult,
         decide=np.array([rates.channels[c].decide_rate for c in CHANNELS]),
+        paid_decide=np.array([rates.lead_channel(k).decide_rate for k in st.paid_extra]),
         out_rate=out_rate,
         shares=np.stack([share, 1.0 - share], axis=-1),
         tiers=tiers,
@@ -201,6 +206,8 @@ def make_plans(
     ages_old, ages_new, stay_new = exit_ages(c.out_rate, dts)
     decide_old = hazard_probability(c.decide, col)
     decide_new = entrant_probability(c.decide, col)
+    paid_old = hazard_probability(c.paid_decide, col).reshape(dts.size, -1)
+    paid_new = entrant_probability(c.paid_decide, col).reshape(dts.size, -1)
     exit_old = hazard_probability(c.out_rate, col)
     exit_new = entrant_probability(c.out_rate, col)
     p_ask = hazard_probability(rates.ask_rate, dts) if rates.nps_on else np.zeros(dts.size)
@@ -217,6 +224,8 @@ def make_plans(
             tier_mrr=tier_mrr,
             decide_old=decide_old[i],
             decide_new=decide_new[i],
+            paid_decide_old=paid_old[i],
+            paid_decide_new=paid_new[i],
             onboard_exit_old=exit_old[i],
             onboard_exit_new=exit_new[i],
             onboard_shares=c.shares,
@@ -260,6 +269,9 @@ class Structure:
     instant_ask: bool
     channels: tuple[bool, ...]
     experiments: bool
+    #: Stream keys of the paid channels after the first (``PaidRates.stream``),
+    #: each a lead channel with its own open leads and draws.
+    paid_extra: tuple[str, ...] = ()
 
 
 def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
@@ -275,6 +287,7 @@ def structure(rates: ModelRates, classes: int = DEFAULT_CLASSES) -> Structure:
         instant_ask=rates.nps_on and math.isinf(rates.ask_rate),
         channels=tuple(rates.channels[c].enabled for c in CHANNELS),
         experiments=rates.experiments > 0,
+        paid_extra=tuple(p.stream for p in rates.paid_extra),
     )
 
 
@@ -298,6 +311,7 @@ def union_structure(rows: Sequence[ModelRates], classes: int = DEFAULT_CLASSES) 
         instant_ask=first.instant_ask,
         channels=tuple(any(s.channels[i] for s in each) for i in range(len(first.channels))),
         experiments=any(s.experiments for s in each),
+        paid_extra=tuple(dict.fromkeys(k for s in each for k in s.paid_extra)),
     )
 
 
@@ -322,6 +336,8 @@ class Plans:
     tier_mrr: np.ndarray
     decide_old: np.ndarray
     decide_new: np.ndarray
+    paid_decide_old: np.ndarray
+    paid_decide_new: np.ndarray
     onboard_exit_old: np.ndarray
     onboard_exit_new: np.ndarray
     onboard_shares: np.ndarray

@@ -80,6 +80,9 @@ class State:
         Customers checked this month so far, by health, ``(runs, 2)``.
     sets : numpy.ndarray
         Each run's parameter set (a row of the block's ``ParameterTable``).
+    paid_leads : numpy.ndarray
+        Open leads of the paid channels after the first (``Structure.paid_extra``),
+        ``(runs, extra)``; ``(runs, 0)`` with one paid channel.
     """
 
     leads: np.ndarray
@@ -90,6 +93,11 @@ class State:
     uplift: np.ndarray
     exposure: np.ndarray
     sets: np.ndarray
+    paid_leads: np.ndarray
+
+    def open_leads(self) -> np.ndarray:
+        """Open leads of every channel, per run."""
+        return self.leads.sum(axis=1) + self.paid_leads.sum(axis=1)
 
     def customers(self) -> np.ndarray:
         """Customers (onboarding + active) per run."""
@@ -191,6 +199,7 @@ def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
         uplift=np.ones(runs),
         exposure=np.zeros((runs, 2)),
         sets=sets,
+        paid_leads=np.zeros((runs, len(plan.structure.paid_extra))),
     )
 
 
