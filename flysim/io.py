@@ -223,6 +223,7 @@ def build_manifest(
         "wall_time_s": p.wall_time_s,
         "created": p.created,
         "n_events": p.n_events,
+        "inputs": p.inputs,
         "metrics": list(result.metrics),
         "files": list(files),
         "plots": list(plots),
@@ -244,6 +245,7 @@ def provenance_from_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "created": manifest["created"],
         "wall_time_s": manifest["wall_time_s"],
         "n_events": manifest["n_events"],
+        "inputs": manifest.get("inputs", "none"),
     }
 
 

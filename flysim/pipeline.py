@@ -88,6 +88,7 @@ class Batch:
     n_events: int = 0
     events: pd.DataFrame | None = None
     inputs: tuple[pd.DataFrame | None, ...] = ()
+    fixed_inputs: bool = False
     channels: np.ndarray | None = None
     channel_names: tuple[str, ...] = ()
 
@@ -105,6 +106,7 @@ class Batch:
             created=self.created,
             wall_time_s=self.wall_time_s,
             n_events=self.n_events,
+            inputs=("fixed" if self.fixed_inputs else "drawn") if scenario.uncertain else "none",
         )
 
 
@@ -296,4 +298,5 @@ def run_variants(
         inputs=tuple(frames),
         channels=by_channel,
         channel_names=names if by_channel is not None else (),
+        fixed_inputs=fix_inputs,
     )

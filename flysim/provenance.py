@@ -36,6 +36,9 @@ class Provenance:
         Wall-clock seconds the simulation took.
     n_events : int
         Simulation events processed (agent model), 0 where not counted.
+    inputs : {"none", "drawn", "fixed"}
+        The scenario's uncertain inputs: it has none, each run drew its own,
+        or every one ran at its median (``fix_inputs``).
     """
 
     scenario_name: str
@@ -49,6 +52,7 @@ class Provenance:
     created: str
     wall_time_s: float
     n_events: int = 0
+    inputs: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """The provenance as a JSON-ready dict."""

@@ -242,6 +242,8 @@ def _print_kpis(
         stdout.out(f"**{header_line(p)}**\n")
         if fixed:
             stdout.out(f"{FIXED_NOTE}\n")
+        if dropped := _changes_after(result):
+            stdout.out(f"{dropped}\n")
         for table in layouts[0]:
             stdout.out(table_markdown(table))
         stdout.out(f"{be}\n\n{ROI_NOTE}\n")
@@ -255,6 +257,8 @@ def _print_kpis(
     stdout.print(Text(header_line(p), style="bold"))
     if fixed:
         stdout.print(Text(FIXED_NOTE))
+    if dropped := _changes_after(result):
+        stdout.print(Text(dropped))
     for table in fit_tables(layouts, stdout.width):
         stdout.print(table)
     stdout.print(Text(be))
@@ -330,3 +334,11 @@ def validate(
         interrupted()
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _changes_after(result: SimulationResult) -> str | None:
+    """A note naming the scenario's changes that fall after the months simulated (``--months``)."""
+    later = [c.label for c in result.scenario.changes if c.first_month > result.n_months]
+    if not later:
+        return None
+    return f"Not simulated (after month {result.n_months}): " + "; ".join(later) + "."

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from flysim.metrics.catalogue import metric_info
 from flysim.metrics.names import METRICS
 from flysim.pipeline import check_metric
 from flysim.study import Comparison, Thresholds, compare
@@ -171,7 +172,8 @@ def _print_voi(comparison: Comparison, outcome: str, output_format: OutputFormat
     currency = comparison.results[0].currency
     table = voi_table(frame, outcome=outcome, month=frame.attrs["month"], currency=currency)
     expected = ", ".join(f"{name} {value:,.0f}" for name, value in frame.attrs["expected"].items())
-    best = f"Best plan on expected {outcome}: {frame.attrs['best']} ({expected})."
+    label = metric_info(outcome).label.lower()
+    best = f"Best plan on expected {label}: {frame.attrs['best']} ({expected})."
     if output_format is OutputFormat.markdown:
         stdout.out("\n" + table_markdown(table))
         stdout.out(f"{best}\n\n{voi_note(frame)}\n")
@@ -197,7 +199,7 @@ def _print_comparison(
             "months": comparison.months,
             "seed": comparison.seed,
         }
-        changes = comparison.changes()
+        changes = comparison.changes
         if any(changes.values()):
             about["changes"] = {
                 name: [{"month": i + 1, "label": label} for i, label in marks]
@@ -213,7 +215,7 @@ def _print_comparison(
     )
     months = comparison.report_months()
     layouts = compare_layouts(frame, months, comparison.names)
-    notes = changes_note(comparison.changes(), months)
+    notes = changes_note(comparison.changes, months)
     if output_format is OutputFormat.markdown:
         stdout.out(f"**{header}**\n")
         if fixed:

@@ -47,7 +47,7 @@ def build_report(subject: SimulationResult | Comparison) -> str:
 
     content = report_content(subject)
     if isinstance(subject, Comparison):
-        figures = comparison_figures(subject.by_name(), subject.changes())
+        figures = comparison_figures(subject.by_name(), subject.changes)
     else:
         figures = run_figures(subject, subject.changes)
     return render_html(content, figures, __version__)

@@ -157,7 +157,13 @@ def _build(scenario: Scenario) -> tuple[Segment, ...]:
             if value == OFF:
                 _switch_off(tree, s, where)
             else:
-                apply_parsed(tree, [(s.loc, value)], origins, where)
+                try:
+                    apply_parsed(tree, [(s.loc, value)], origins, where)
+                except ScenarioError as err:
+                    # Raised as an override's; it is the change's key.
+                    raise ScenarioError(
+                        [ScenarioProblem(where, p.message, p.key, p.value) for p in err.problems]
+                    ) from None
                 for loc in list(origins):
                     origins[loc] = (where, False)
         changed = validate_tree(_with_meta(tree, scenario), origins, display)
@@ -217,6 +223,14 @@ def _check_key(loc: Loc, value: Any, where: str, *, ramp: bool) -> None:
         raise _problem(where, loc, value, "cannot change mid-run (tier names are fixed)")
     if value == OFF:
         trigger = len(loc) == 3 and loc[:2] == ("engage", "triggers")
+        if loc in (("delight",), ("engage", "health")):
+            raise _problem(
+                where,
+                loc,
+                value,
+                f"cannot be switched off mid-run: give [{format_key(loc)}] from the start "
+                "and change its keys (a reward of 0, no triggers)",
+            )
         if not (trigger or loc in _SWITCHABLE):
             raise _problem(
                 where,

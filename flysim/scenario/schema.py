@@ -267,8 +267,8 @@ class Scenario(Section):
         for i, change in enumerate(self.changes):
             if change.last_month > self.horizon_months:
                 raise ValueError(
-                    f"changes[{i}] ({change.label}) is past the horizon "
-                    f"(horizon_months = {self.horizon_months})"
+                    f"changes[{i}] ({change.label}) is past the horizon: months 1 to "
+                    f"{self.horizon_months} are allowed (horizon_months = {self.horizon_months})"
                 )
         if self.evolve is not None:
             e = self.evolve

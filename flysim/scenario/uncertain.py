@@ -164,6 +164,10 @@ def extract_laws(
             _set(tree, loc, median)
         final[key] = dict(spec)
     tree["uncertain"] = final
+    # A key that --set gave a number is no longer uncertain: its correlations go too.
+    for loc, origin in origins.items():
+        if origin[1] and _key(loc) not in final:
+            fixed.add(_key(loc))
     correlations = [
         c
         for c in tree.get("correlations") or ()

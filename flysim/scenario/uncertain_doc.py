@@ -31,7 +31,8 @@ def _law_rows() -> list[str]:
 
 #: Lines after the ``[[correlations]]`` key table.
 UNCERTAIN_NOTES: list[str] = [
-    "**Uncertain inputs.** Any numeric key may hold a distribution instead of a number,",
+    "**Uncertain inputs.** Any key that holds a real number (not a whole count such as",
+    "`initial.customers` or a trigger's `logins_below`) may hold a distribution instead,",
     "when the team does not know it to within a few percent. The laws are `scipy.stats`'s,",
     "parametrised as a growth team states what it knows:",
     "",

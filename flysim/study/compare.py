@@ -220,8 +220,9 @@ class Comparison:
         """
         from flysim.plots.compare import compare_fan
 
-        return compare_fan(self.by_name(), check_metric(metric), ax=ax, changes=self.changes())
+        return compare_fan(self.by_name(), check_metric(metric), ax=ax, changes=self.changes)
 
+    @property
     def changes(self) -> dict[str, list[tuple[int, str]]]:
         """Each scenario's dated changes within the months simulated, by name.
 
@@ -236,7 +237,7 @@ class Comparison:
         A change written ``month = 4`` leaves months 1 to 3 as they were: this
         is then 3.
         """
-        firsts = [marks[0][0] for marks in self.changes().values() if marks]
+        firsts = [marks[0][0] for marks in self.changes.values() if marks]
         return min(firsts, default=self.months)
 
     def plot_flows(self, fig: Figure | None = None) -> Figure:

@@ -81,7 +81,7 @@ class Correlation:
 
 
 def _pair(entry: object, index: int, known: set[str]) -> tuple[str, str, float]:
-    where = f"correlation {index + 1}"
+    where = f"correlations[{index}]"
     if not isinstance(entry, Mapping):
         raise CorrelationError(f"{where} must be a table with keys and rank, got {entry!r}")
     extra = sorted(set(entry) - {"keys", "rank"})
@@ -166,7 +166,7 @@ def correlation_from_spec(
         a, b, r = _pair(entry, i, known)
         if (a, b) in pairs:
             raise CorrelationError(
-                f"correlation {i + 1} repeats the pair {a} and {b}: give each pair once"
+                f"correlations[{i}] repeats the pair {a} and {b}: give each pair once"
             )
         pairs[(a, b)] = r
     listed = tuple((a, b, r) for (a, b), r in pairs.items())

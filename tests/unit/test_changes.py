@@ -146,7 +146,7 @@ BAD_CHANGES = {
     ),
     "switching delight off": (
         '[[changes]]\nmonth = 4\nset = { "delight" = "off" }\n',
-        ["delight", '"off" switches off a trigger or [evolve]'],
+        ["delight", "cannot be switched off mid-run", "from the start"],
     ),
     "a change with no month": ('[[changes]]\nset = { "delight.reward" = 1.0 }\n', ["month"]),
     "a change with nothing set": ("[[changes]]\nmonth = 4\nset = {}\n", ["set"]),

@@ -73,14 +73,14 @@ def test_the_validate_listing_has_one_line_per_change(plan):
 
 
 def test_the_comparison_knows_each_scenarios_changes_and_the_months_before(comparison):
-    changes = comparison.changes()
+    changes = comparison.changes
     assert changes["Tiny"] == []
     assert [m for m, _ in changes["Plan"]] == [2, 3, 4]
     assert comparison.months_before_changes() == 2
 
 
 def test_the_note_says_which_months_are_before_the_first_change(comparison):
-    lines = changes_note(comparison.changes(), [3, 6])
+    lines = changes_note(comparison.changes, [3, 6])
     assert (
         lines[0]
         == "Before the first change: months 1-2 (Plan changes from month 3; Tiny has none)."
@@ -90,7 +90,7 @@ def test_the_note_says_which_months_are_before_the_first_change(comparison):
     assert any("decision probabilities read the whole horizon" in line for line in lines)
     # a reported month before the first change is said to be so
     assert "Month 2 of the tables is before any change." in changes_note(
-        comparison.changes(), [2, 6]
+        comparison.changes, [2, 6]
     )
 
 
