@@ -56,7 +56,7 @@ def weekly_checks(world: World) -> Generator[simpy.Event, object, None]:
                     # Through the world's one row builder, so the row has every column.
                     for i in np.flatnonzero(fired):
                         c = group[i]
-                        world._event(c.id, ev.TRIGGER + trig.name, c.channel, c, trig.cost)
+                        world.event(c.id, ev.TRIGGER + trig.name, c.channel, c, trig.cost)
                 if state == AT_RISK:
                     saved |= fired & (rng.random(n) < trig.success)
             recovered.extend(group[i] for i in np.flatnonzero(saved))

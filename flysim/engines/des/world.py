@@ -23,19 +23,17 @@ from flysim.engines.des.customer import (
     ACTIVE,
     AT_RISK,
     DECLINED,
-    DETRACTOR,
     HEALTHY,
     NOT_ASKED,
-    PASSIVE,
     PROMOTER,
     Customer,
     life,
 )
 from flysim.engines.des.draws import Draws
+from flysim.engines.des.initial import populate
 from flysim.engines.des.ledger import Ledger
 from flysim.model.attract import conversion_probability, nps_category, uplift_after
-from flysim.model.hazards import draw_multiplier, gamma_shape
-from flysim.model.initial import posterior_gamma, whole
+from flysim.model.hazards import draw_multiplier
 from flysim.model.rates import ModelRates
 from flysim.model.states import CHANNELS
 from flysim.rng import generator
@@ -114,7 +112,7 @@ class World:
         self.experiment_process: simpy.Process | None = None
         self._next_id = 0
         self.sources: list[LeadSource] = []
-        self._populate()
+        populate(self, self._initial_rng)
         # Stable: the paid channels after the first come right after it.
         self.sources = sorted(new_sources(self, rates, set()), key=lambda s: s.channel)
         if rates.health is not None:
@@ -124,124 +122,27 @@ class World:
 
     # -- setup ---------------------------------------------------------------
 
-    def _new_id(self) -> int:
+    def new_id(self) -> int:
+        """A new customer or lead id."""
         self._next_id += 1
         return self._next_id - 1
 
-    def _multiplier(self, rng: np.random.Generator) -> float:
+    def multiplier(self, rng: np.random.Generator) -> float:
+        """A new customer's churn multiplier, drawn from ``rng``."""
         return draw_multiplier(rng, self.rates.churn_cv)
-
-    def _populate(self) -> None:
-        """The base at t = 0 (``[initial]``), from the ``initial`` stream only.
-
-        Advocates are the first customers (healthy promoters who accepted);
-        the tiers, the at-risk customers among the others and, with
-        ``nps_shares``, the others' categories are placed at random
-        (``flysim.model.initial``). Without those keys nothing is placed and
-        the draws are one multiplier and one category a customer, in order.
-        """
-        r, rng, b = self.rates, self._initial_rng, self.rates.initial
-        n, n_adv = r.initial_customers, r.initial_advocates
-        tiers = np.repeat(np.arange(len(b.per_tier)), b.per_tier)
-        if np.count_nonzero(b.per_tier) > 1:
-            tiers = rng.permutation(tiers)
-        at_risk = np.zeros(n, dtype=bool)
-        if b.at_risk > 0:
-            at_risk[n_adv + rng.choice(n - n_adv, b.at_risk, replace=False)] = True
-        placed = None  # the non-advocates' categories, with nps_shares
-        if r.nps_on and b.nps is not None:
-            counts = (b.nps[0] - n_adv, b.nps[1], b.nps[2])
-            placed = np.repeat([PROMOTER, PASSIVE, DETRACTOR], counts)
-            if np.count_nonzero(counts) > 1:
-                placed = rng.permutation(placed)
-        tenured = gamma_shape(r.churn_cv) is not None
-        shape, scale = (float(x) for x in posterior_gamma(r.churn_cv, b.survived))
-        mults, categories = [], []
-        for i in range(n):
-            mults.append(float(rng.gamma(shape, scale)) if tenured else 1.0)
-            category: int | None = None
-            if i < n_adv:
-                category = PROMOTER
-            elif placed is not None:
-                category = int(placed[i - n_adv])
-            elif r.nps_on:
-                probs = r.nps_at_risk if at_risk[i] else r.nps_healthy
-                category = nps_category(rng.random(), probs)
-            categories.append(category)
-        waiting = [i for i in range(n_adv, n) if categories[i] == PROMOTER]
-        declined = set()
-        if (q := int(whole(b.asked, len(waiting)))) > 0:
-            declined = {int(i) for i in rng.choice(waiting, q, replace=False)}
-        for i in range(n):
-            c = Customer(self._new_id(), "initial", 0.0, mults[i])
-            self.reached += 1
-            c.tier = int(tiers[i])
-            self._gain_mrr(c, r.tier_mrr[c.tier])
-            c.phase = ACTIVE
-            if at_risk[i]:
-                c.health = AT_RISK
-                self.at_risk += 1
-            else:
-                self.healthy += 1
-            self.active[c.id] = c
-            self.alive[c.id] = c
-            if i < n_adv:
-                c.ask = ACCEPTED
-            elif i in declined:
-                c.ask = DECLINED
-            category = categories[i]
-            # Every customer's life starts with a record (won ones: ``convert``),
-            # so survival data can be built from the log alone; it comes before
-            # the category's own row and already carries the category.
-            self._event(c.id, ev.START, c.channel, c, r.tier_mrr[c.tier], nps=category)
-            if category is not None:
-                self.set_nps(c, category)
-            c.process = self.env.process(life(self, c))
-        self._populate_onboarding(rng)
-        self._open_leads(rng)
-
-    def _populate_onboarding(self, rng: np.random.Generator) -> None:
-        """Initial customers still onboarding: first tier, no tenure, no onboarding cost."""
-        r = self.rates
-        for _ in range(r.initial.onboarding):
-            c = Customer(self._new_id(), "initial", 0.0, self._multiplier(rng))
-            self.reached += 1
-            self._gain_mrr(c, r.tier_mrr[0])
-            self.onboarding += 1
-            self.alive[c.id] = c
-            self._event(c.id, ev.START, c.channel, c, r.tier_mrr[0])
-            if r.value_rate == math.inf:
-                self.activate(c)
-            c.process = self.env.process(life(self, c))
-
-    def _open_leads(self, rng: np.random.Generator) -> None:
-        """Leads deciding at t = 0: not arrivals of month 1; decided like any lead."""
-        for name, count in zip(CHANNELS, self.rates.initial.open_leads, strict=True):
-            rate = self.rates.channels[name].decide_rate
-            for _ in range(count):
-                lid = self._new_id()
-                self.open_leads += 1
-                self.reached += 1
-                self._event(lid, ev.LEAD, name)
-                delay = 0.0 if rate == math.inf else float(rng.exponential(1.0 / rate))
-                u = float(rng.random())
-                if delay == 0.0:
-                    self.decide(lid, name, u)
-                else:
-                    self.wait_decision(lid, name, u, delay)
 
     # -- attract -------------------------------------------------------------
 
     def new_lead(self, source: LeadSource) -> None:
         """A lead arrives on a channel; it decides after its channel's delay."""
         ch = self.rates.lead_channel(source.key)
-        lid = self._new_id()
+        lid = self.new_id()
         self.open_leads += 1
         self.reached += 1
         self.books.add(_LEADS[source.name], self.env.now)
         if source.key in self._paid_col:
             self.books.add_paid(self._paid_col[source.key], 0, self.env.now)
-        self._event(lid, ev.LEAD, source.name)
+        self.event(lid, ev.LEAD, source.name)
         delay = source.draws.exponential(ch.decide_rate)
         u = source.draws.uniform()
         if delay == 0.0:
@@ -272,19 +173,19 @@ class World:
         self.open_leads -= 1
         if u >= conversion_probability(r.lead_channel(key).conversion, self.uplift):
             self.reached -= 1
-            self._event(lid, ev.LOST, channel)
+            self.event(lid, ev.LOST, channel)
             self._rates_may_rise()
             return
-        c = Customer(lid, channel, now, self._multiplier(self.customer_draws.rng))
+        c = Customer(lid, channel, now, self.multiplier(self.customer_draws.rng))
         self.books.add(_NEW_CUSTOMERS[channel], now)
         if key in self._paid_col:
             self.books.add_paid(self._paid_col[key], 1, now)
         self.books.add("spend_onboarding", now, r.onboarding_cost)
-        self._event(lid, ev.CONVERT, channel, c, r.tier_mrr[0])
+        self.event(lid, ev.CONVERT, channel, c, r.tier_mrr[0])
         if channel == "referral" and r.reward > 0:
             self.books.add("spend_rewards", now, r.reward)
-            self._event(lid, ev.REWARD, channel, c, r.reward)
-        self._gain_mrr(c, r.tier_mrr[0])
+            self.event(lid, ev.REWARD, channel, c, r.reward)
+        self.gain_mrr(c, r.tier_mrr[0])
         self.onboarding += 1
         self.alive[c.id] = c
         if r.value_rate == math.inf:
@@ -307,7 +208,7 @@ class World:
         self.active[c.id] = c
         self.books.add("ttv_sum", now, now - c.joined)
         self.books.add("ttv_count", now)
-        self._event(c.id, ev.ACTIVATE, c.channel, c, now - c.joined)
+        self.event(c.id, ev.ACTIVATE, c.channel, c, now - c.joined)
         if self.rates.nps_on:
             self.set_nps(c, nps_category(self.customer_draws.uniform(), self.rates.nps_healthy))
 
@@ -320,7 +221,7 @@ class World:
         else:
             self.healthy, self.at_risk = self.healthy + 1, self.at_risk - 1
         c.health = health
-        self._event(c.id, ev.AT_RISK if health == AT_RISK else ev.RECOVER, c.channel, c)
+        self.event(c.id, ev.AT_RISK if health == AT_RISK else ev.RECOVER, c.channel, c)
         if self.rates.nps_on:
             probs = self.rates.nps_at_risk if health == AT_RISK else self.rates.nps_healthy
             self.set_nps(c, nps_category(self.customer_draws.uniform(), probs))
@@ -335,7 +236,7 @@ class World:
         c.nps = category
         if category is not None:
             self.nps_counts[category] += 1
-            self._event(c.id, ev.NPS[category], c.channel, c)
+            self.event(c.id, ev.NPS[category], c.channel, c)
         self.promoters += (c.nps == PROMOTER) - was_promoter
         self.advocates += c.is_advocate - was_advocate
         if c.nps == PROMOTER and not was_promoter:
@@ -347,7 +248,7 @@ class World:
         """Ask a promoter for referrals, once; an acceptance is kept."""
         accepted = self.customer_draws.uniform() < self.rates.ask_accept
         c.ask = ACCEPTED if accepted else DECLINED
-        self._event(c.id, ev.ASK_ACCEPT if accepted else ev.ASK_DECLINE, c.channel, c)
+        self.event(c.id, ev.ASK_ACCEPT if accepted else ev.ASK_DECLINE, c.channel, c)
         if accepted and c.nps == PROMOTER:
             self.advocates += 1
             self._rates_may_rise()
@@ -356,19 +257,19 @@ class World:
         """Move a customer one tier up; the higher MRR starts at once."""
         r = self.rates
         gain = r.tier_mrr[c.tier + 1] - r.tier_mrr[c.tier]
-        self._gain_mrr(c, gain)
+        self.gain_mrr(c, gain)
         c.tier += 1
         self.books.add("upsells", self.env.now)
         self.books.add("expansion_mrr", self.env.now, gain)
-        self._event(c.id, ev.UPSELL, c.channel, c, r.tier_mrr[c.tier])
+        self.event(c.id, ev.UPSELL, c.channel, c, r.tier_mrr[c.tier])
 
     def churn(self, c: Customer) -> None:
         """The customer leaves; its account returns to the market."""
         now = self.env.now
         self.books.add("churned", now)
         self.books.add("churned_mrr", now, self.rates.tier_mrr[c.tier])
-        self._event(c.id, ev.CHURN, c.channel, c, self.rates.tier_mrr[c.tier])
-        self._gain_mrr(c, -self.rates.tier_mrr[c.tier])
+        self.event(c.id, ev.CHURN, c.channel, c, self.rates.tier_mrr[c.tier])
+        self.gain_mrr(c, -self.rates.tier_mrr[c.tier])
         if c.phase == ACTIVE:
             self.set_nps(c, None)
             if c.health == HEALTHY:
@@ -388,7 +289,7 @@ class World:
         if c.process is not None and c.process.is_alive:
             c.process.interrupt()
 
-    def _gain_mrr(self, c: Customer, delta: float) -> None:
+    def gain_mrr(self, c: Customer, delta: float) -> None:
         self.books.accrue(self.env.now, self.mrr)
         self.mrr += delta
         if c.channel == "referral":
@@ -408,7 +309,7 @@ class World:
             now = self.env.now
             self.books.add("spend_experiments", now, r.cost_per_experiment)
             won = draws.uniform() < r.win_rate
-            self._event(
+            self.event(
                 -1, ev.EXPERIMENT_WON if won else ev.EXPERIMENT, "", None, r.cost_per_experiment
             )
             if won:
@@ -463,7 +364,7 @@ class World:
             "mrr_referral": self.mrr_referral,
         }
 
-    def _event(
+    def event(
         self,
         cid: int,
         event: str,
