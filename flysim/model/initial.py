@@ -8,8 +8,9 @@ the numpy core by multivariate hypergeometric splits of its compartments.
 Tenure: a base that survived ``T`` months at the healthy churn hazard ``h``
 (per month) with a Gamma(mean 1, cv ``c``) churn multiplier holds multipliers
 from the posterior ``Gamma(shape 1/c^2, rate 1/c^2 + h T)``. The agent model
-draws from it (``posterior_gamma``); the numpy core reweights its quantile
-classes ``m_k`` by the likelihood ``exp(-m_k h T)`` (``class_weights``).
+draws from it (``posterior_gamma``); the numpy core reweights its churn
+classes ``m_k`` (probabilities ``p_k``) by the likelihood ``exp(-m_k h T)``
+(``class_weights``).
 Every function here is vectorised: a value, or one value per run.
 """
 
@@ -69,19 +70,21 @@ def posterior_gamma(
     return k, 1.0 / (k + np.asarray(survived, dtype=float))
 
 
-def class_weights(mult: np.ndarray, survived: float | np.ndarray) -> np.ndarray:
-    """Share of a tenured base in each equal-probability churn class, ``(..., k)``.
+def class_weights(mult: np.ndarray, probs: np.ndarray, survived: float | np.ndarray) -> np.ndarray:
+    """Share of a tenured base in each churn class, ``(..., k)``.
 
-    ``mult`` are the class means (``flysim.model.hazards.gamma_classes``),
-    ``(k,)`` or one row per run; ``survived`` is ``h T`` (one value or one
-    per run). The weights are ``exp(-m_k h T)``, normalised, the classes'
-    posterior shares; with ``h T = 0`` they are exactly ``1/k`` each.
+    ``mult`` and ``probs`` are the class multipliers and probabilities
+    (``flysim.model.hazards.gamma_classes``), ``(k,)`` or one row per run;
+    ``survived`` is ``h T`` (one value or one per run). The weights are
+    ``p_k exp(-m_k h T)``, normalised, the classes' posterior shares; with
+    ``h T = 0`` they are exactly the probabilities ``p_k``.
     """
     mult = np.asarray(mult, dtype=float)
+    probs = np.broadcast_to(np.asarray(probs, dtype=float), mult.shape)
     s = np.asarray(survived, dtype=float)[..., None]
-    # Subtract the smallest class mean first: the same ratios, no underflow.
-    w = np.exp(-(mult - mult.min(axis=-1, keepdims=True)) * s)
-    return np.where(s == 0, 1.0 / mult.shape[-1], w / w.sum(axis=-1, keepdims=True))
+    # Subtract the smallest class multiplier first: the same ratios, no underflow.
+    w = probs * np.exp(-(mult - mult.min(axis=-1, keepdims=True)) * s)
+    return np.where(s == 0, probs, w / w.sum(axis=-1, keepdims=True))
 
 
 def tiers_used(n_tiers: int, upsell: float, per_tier: Sequence[int]) -> int:

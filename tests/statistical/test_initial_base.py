@@ -165,8 +165,8 @@ def test_a_tenured_base_churns_as_its_posterior(engine: str) -> None:
     rate = 1.0 / scale
     exact = n * (1.0 - (rate / (rate + h)) ** shape)
     if engine == "mc":
-        m = gamma_classes(cv, DEFAULT_CLASSES)
-        exact = n * (1.0 - float(class_weights(m, h * tenure) @ np.exp(-m * h)))
+        m, p = gamma_classes(cv, DEFAULT_CLASSES)
+        exact = n * (1.0 - float(class_weights(m, p, h * tenure) @ np.exp(-m * h)))
     untenured = n * (1.0 - (shape / (shape + h)) ** shape)
     assert exact < 0.8 * untenured  # the survivors are visibly less frail
     se = churned.std(ddof=1) / np.sqrt(runs)

@@ -77,24 +77,29 @@ def test_posterior_gamma_by_hand() -> None:
 
 
 def test_class_weights_by_hand() -> None:
-    w = class_weights(np.array([0.5, 1.5]), 1.0)
+    w = class_weights(np.array([0.5, 1.5]), np.array([0.5, 0.5]), 1.0)
     e = math.exp(-1.0)
     np.testing.assert_allclose(w, [1 / (1 + e), e / (1 + e)], rtol=1e-15)
-    # No tenure: exactly 1/k each (the draws of an untenured base are unchanged).
-    m = gamma_classes(0.8, 8)
-    np.testing.assert_array_equal(class_weights(m, 0.0), np.full(8, 1 / 8))
+    # Unequal probabilities multiply the likelihoods.
+    w = class_weights(np.array([0.5, 1.5]), np.array([0.25, 0.75]), 1.0)
+    np.testing.assert_allclose(w, [1 / (1 + 3 * e), 3 * e / (1 + 3 * e)], rtol=1e-15)
+    # No tenure: exactly the class probabilities (an untenured base draws as before).
+    m, p = gamma_classes(0.8, 8)
+    np.testing.assert_array_equal(class_weights(m, p, 0.0), p)
     # One row per run.
-    rows = class_weights(np.stack([m, m]), np.array([0.0, 2.4]))
-    np.testing.assert_array_equal(rows[0], np.full(8, 1 / 8))
-    np.testing.assert_allclose(rows[1], np.exp(-m * 2.4) / np.exp(-m * 2.4).sum(), rtol=1e-12)
+    rows = class_weights(np.stack([m, m]), np.stack([p, p]), np.array([0.0, 2.4]))
+    np.testing.assert_array_equal(rows[0], p)
+    like = p * np.exp(-m * 2.4)
+    np.testing.assert_allclose(rows[1], like / like.sum(), rtol=1e-12)
 
 
 def test_class_weights_approach_the_posterior_mean() -> None:
     """The reweighted classes' mean multiplier is close to the posterior Gamma's k / (k + hT)."""
     cv, survived = 0.8, 0.02 * 24
-    m = gamma_classes(cv, 64)
     shape, scale = posterior_gamma(cv, survived)
-    assert float(class_weights(m, survived) @ m) == pytest.approx(shape * scale, rel=2e-3)
+    for classes, rel in ((8, 2e-3), (64, 2e-3)):
+        m, p = gamma_classes(cv, classes)
+        assert float(class_weights(m, p, survived) @ m) == pytest.approx(shape * scale, rel=rel)
 
 
 def test_tiers_used() -> None:

@@ -68,13 +68,15 @@ def _reference_moves(q: np.ndarray, tiers: int, dt: float) -> tuple[np.ndarray, 
 
 
 def _check_row(rates: ModelRates, plans: dict[float, Plan], tiers: int) -> None:
-    mult = gamma_classes(rates.churn_cv, DEFAULT_CLASSES)
+    mult, probs = gamma_classes(rates.churn_cv, DEFAULT_CLASSES)
     churn_on, value_rate = onboarding_hazards(rates, mult)
     out_rate = value_rate + churn_on
     decide = np.array([rates.channels[c].decide_rate for c in CHANNELS])
     generators = [value_generator(rates, float(m), tiers) for m in mult]
     for dt, plan in plans.items():
         assert plan.dt == dt
+        np.testing.assert_array_equal(plan.classes, mult)
+        np.testing.assert_array_equal(plan.class_probs, probs)
         close = {"rtol": TOL, "atol": TOL}
         np.testing.assert_allclose(plan.decide_old, [hazard_probability(r, dt) for r in decide])
         np.testing.assert_allclose(plan.decide_new, [entrant_probability(r, dt) for r in decide])

@@ -30,11 +30,15 @@ from flysim.engines.mc.uniforms import Stream
 __all__ = ["book_checks", "check", "engage"]
 
 
-def _new_by_class(plan: Plans, converted: np.ndarray, stream: Stream) -> np.ndarray:
-    """Split conversions into groups (referral-won or not) and churn classes, ``(runs, g, k)``."""
-    k = plan.classes.shape[1]
+def _new_by_class(
+    plan: Plans, converted: np.ndarray, stream: Stream, sets: np.ndarray
+) -> np.ndarray:
+    """Split conversions into groups (referral-won or not) and churn classes, ``(runs, g, k)``.
+
+    Each customer falls in a class with the class's probability (multinomial).
+    """
     by_group = np.stack([converted[:, 0] + converted[:, 1], converted[:, 2]][: plan.groups], axis=1)
-    return draws.split(stream, by_group, np.full(k, 1.0 / k))
+    return draws.split(stream, by_group, plan.class_probs[:, None, :], sets)
 
 
 def _onboard(
@@ -173,7 +177,9 @@ def engage(
     flows: dict[str, np.ndarray],
 ) -> None:
     """One step of onboarding, churn, health changes, upsells, NPS and the ask."""
-    activated = _onboard(plan, state, _new_by_class(plan, converted, stream), stream, flows)
+    activated = _onboard(
+        plan, state, _new_by_class(plan, converted, stream, state.sets), stream, flows
+    )
     churned, flipped = _move_active(plan, state, activated, stream, flows)
     if state.delight is None:
         return

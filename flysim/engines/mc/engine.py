@@ -70,7 +70,7 @@ class MCEngine:
         those longer than ``30.4375 / steps_per_month`` days is cut into
         equal steps.
     classes : int
-        Equal-probability quantile classes of the Gamma churn multiplier.
+        Churn classes of the Gamma churn multiplier (``gamma_classes``).
     """
 
     name = "mc"

@@ -65,7 +65,7 @@ __all__ = [
 #: With 4 (7.6 days), weekly checks alone set the grid (steps of at most 7
 #: days); without checks a month is 4 steps. docs/model.md gives the bias.
 DEFAULT_STEPS_PER_MONTH: int = 4
-#: Equal-probability quantile classes of the Gamma churn multiplier.
+#: Churn classes of the Gamma churn multiplier (``flysim.model.hazards.gamma_classes``).
 DEFAULT_CLASSES: int = 8
 
 
@@ -77,6 +77,7 @@ class Plan:
     dt: float
     groups: int
     classes: np.ndarray
+    class_probs: np.ndarray
     tiers: int
     nps_on: bool
     # MRR of each tier customers can be in
@@ -114,6 +115,7 @@ class _SetConstants:
     """What a plan needs of one row of parameters whatever the step length."""
 
     mult: np.ndarray
+    probs: np.ndarray
     decide: np.ndarray
     paid_decide: np.ndarray
     out_rate: np.ndarray
@@ -157,7 +159,7 @@ def _health_constants(
 
 
 def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConstants:
-    mult = gamma_classes(rates.churn_cv, classes)
+    mult, probs = gamma_classes(rates.churn_cv, classes)
     churn_on, value_rate = onboarding_hazards(rates, mult)
     out_rate = value_rate + churn_on
     share = np.where(np.isinf(out_rate), 1.0, 0.0)
@@ -167,6 +169,7 @@ def _set_constants(rates: ModelRates, classes: int, st: Structure) -> _SetConsta
     fire, cost, p_rec, s_mean, s_var = _health_constants(rates.health, st.triggers)
     return _SetConstants(
         mult=mult,
+        probs=probs,
         decide=np.array([rates.channels[c].decide_rate for c in CHANNELS]),
         paid_decide=np.array([rates.lead_channel(k).decide_rate for k in st.paid_extra]),
         out_rate=out_rate,
@@ -219,6 +222,7 @@ def make_plans(
             dt=dt,
             groups=st.groups,
             classes=c.mult,
+            class_probs=c.probs,
             tiers=c.tiers,
             nps_on=st.nps_on,
             tier_mrr=tier_mrr,
@@ -333,6 +337,7 @@ class Plans:
     structure: Structure
     dt: float
     classes: np.ndarray
+    class_probs: np.ndarray
     tier_mrr: np.ndarray
     decide_old: np.ndarray
     decide_new: np.ndarray

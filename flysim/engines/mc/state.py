@@ -147,8 +147,8 @@ def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
     """The base at t = 0 (``[initial]``), from the ``initial`` stream only.
 
     Churn classes are multinomial splits (each customer draws its multiplier
-    independently; a tenured base by the class weights of
-    ``flysim.model.initial.class_weights``). Advocates are healthy accepted
+    independently: by the class probabilities, a tenured base by the class
+    weights of ``flysim.model.initial.class_weights``). Advocates are healthy accepted
     promoters; the tiers are placed at random over the active customers
     (hypergeometric), the at-risk among the non-advocates; the non-advocates
     draw an NPS category from ``nps`` by health, or the counts of
@@ -165,7 +165,11 @@ def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
     n0 = plan.table.column("initial_customers")[sets]
     a0 = plan.table.column("initial_advocates")[sets] if plan.nps_on else np.zeros(runs)
     risk0 = _per_set(plan, lambda r: r.initial.at_risk)[sets]
-    weights = class_weights(plan.classes[sets], _per_set(plan, lambda r: r.initial.survived)[sets])
+    weights = class_weights(
+        plan.classes[sets],
+        plan.class_probs[sets],
+        _per_set(plan, lambda r: r.initial.survived)[sets],
+    )
     # roles: advocates, healthy others, at-risk others; by churn class
     roles = np.zeros((runs, 3, k))
     roles[:, 0] = split(stream.uniform(k - 1), a0, weights)
@@ -189,7 +193,7 @@ def initial_state(plan: Plans, sets: np.ndarray, stream: Stream) -> State:
         delight = _initial_delight(plan, sets, stream, roles, u_nps)
     onboard = np.zeros((runs, g, k))
     onboarding = _per_set(plan, lambda r: r.initial.onboarding)[sets]
-    onboard[:, 0] = split(stream.uniform(k - 1), onboarding, np.full(k, 1.0 / k))
+    onboard[:, 0] = split(stream.uniform(k - 1), onboarding, plan.class_probs[sets])
     return State(
         leads=_per_set(plan, lambda r: list(r.initial.open_leads)).reshape(-1, 3)[sets],
         onboard=onboard,
