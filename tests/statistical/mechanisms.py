@@ -331,18 +331,19 @@ def plan() -> Scenario:
 def uncertain_plan() -> Scenario:
     """uncertain.toml (laws on conversions, churn, upsell, margin, a rank correlation) as a plan.
 
-    A change in month 6 switches a trigger on whose success is itself a law,
-    drawn once per run for that change.
+    A change in month 6 sets a trigger whose success is itself a law, drawn
+    once per run for that change.
     """
     data = load_scenario(_SCENARIOS / "uncertain.toml").model_dump(exclude_none=True)
     data["scenario"]["name"] = "uncertain-plan"
     data["changes"] = [
         {
             "month": 6,
+            "note": "a trigger whose success is unknown",
             "set": {
-                "engage.triggers.risk_alert": {"logins_below": 2, "cost": 5.0, "success": 0.3},
-                "engage.triggers.risk_alert.success": {"dist": "uniform", "low": 0.1, "high": 0.5},
+                "engage.triggers.escalation": {"tickets_above": 3, "cost": 20.0, "success": 0.3},
+                "engage.triggers.escalation.success": {"dist": "uniform", "low": 0.1, "high": 0.5},
             },
-        }
+        },
     ]
     return validate_tree(data, {}, "uncertain-plan")
