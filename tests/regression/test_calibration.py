@@ -16,9 +16,9 @@ if the band ever gets narrower than 3 standard errors (too few runs).
 
 Since ``churn_rate`` counts the month's new customers in its denominator
 (MODEL.md; issue 14), annual churn reads lower than the scenarios were
-calibrated for: at ``RUNS`` and ``SEED`` on the numpy core, funnel 14.25 %
-(-5.0 % from the article's 15 %) and flywheel 2.74 % (-8.8 % from 3 %, SE
-0.043 points: about 4 SE inside the band). The scenarios were not retuned;
+calibrated for: at ``RUNS`` and ``SEED`` on the numpy core, funnel 14.1 %
+(-5.7 % from the article's 15 %) and flywheel 2.70 % (-10 % from 3 %, SE
+0.043 points: about 3 SE inside the band). The scenarios were not retuned;
 the margin of the flywheel's figure is the thinnest.
 
 The pair runs on the numpy core (1,000 runs, about 8 s on one core), which
