@@ -53,3 +53,31 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+#: Test files whose tests take seconds to a minute each (the engine agreement
+#: suite, the notebooks, the statistical tier), in that order.
+_SLOW_FIRST: tuple[str, ...] = (
+    "tests/statistical/test_agreement.py",
+    "tests/functional/test_notebooks.py",
+    "tests/statistical/",
+    "tests/functional/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long tests first, so that the two workers finish together.
+
+    With ``--dist worksteal`` (pyproject's addopts) a worker that runs out
+    steals the other's pending tests; long tests scheduled last would leave
+    one worker waiting on the other's final minute instead.
+    """
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        for i, prefix in enumerate(_SLOW_FIRST):
+            if path.startswith(prefix):
+                return i
+        return len(_SLOW_FIRST)
+
+    items.sort(key=rank)
