@@ -113,9 +113,9 @@ def _shipped(name: str) -> Callable[[], Scenario]:
 #: levers.toml has no case of its own: ``plan`` is levers.toml until its
 #: first change in month 4 and its response curves after it.
 CASES: dict[str, Case] = {
-    "startup": Case(_shipped("startup"), 130, 390, 390),
+    "startup": Case(_shipped("startup"), 100, 300, 300),
     "scaleup": Case(_shipped("scaleup"), 70, 210, 210),
-    "enterprise": Case(_shipped("enterprise"), 150, 450, 450),
+    "enterprise": Case(_shipped("enterprise"), 110, 330, 330),
     "funnel": Case(_shipped("funnel"), 75, 225, 225),
     "flywheel": Case(_shipped("flywheel"), 70, 210, 210),
     # Plans over time (issue 9): the funnel switching to the flywheel in month
@@ -123,16 +123,16 @@ CASES: dict[str, Case] = {
     # reward raise, a trigger off and on, a decision-time change and a price
     # change.
     "transition": Case(_shipped("transition"), 70, 210, 210),
-    "plan": Case(mechanisms.plan, 120, 360, 360),
+    "plan": Case(mechanisms.plan, 90, 270, 270),
     # Uncertain inputs (issue 10): every run draws its own conversions, churn,
     # upsell, margin and (for a month-6 change) a trigger's success.
-    "uncertain": Case(mechanisms.uncertain_plan, 90, 270, 270),
+    "uncertain": Case(mechanisms.uncertain_plan, 70, 210, 210),
     # Several paid channels (issue 12): three channels sharing a saturating
     # market, one launched and one cut mid-run.
-    "paid_channels": Case(mechanisms.paid_channels, 150, 450, 450),
+    "paid_channels": Case(mechanisms.paid_channels, 110, 330, 330),
     "saturation": Case(mechanisms.saturation, 180, 1800, 1800),
-    "triggers": Case(mechanisms.triggers, 200, 2000, 2000),
-    "heterogeneity": Case(mechanisms.heterogeneity, 150, 1500, 1500),
+    "triggers": Case(mechanisms.triggers, 150, 1500, 1500),
+    "heterogeneity": Case(mechanisms.heterogeneity, 110, 1100, 1100),
     "evolve": Case(mechanisms.evolve, 180, 1800, 1800),
     "referrals": Case(mechanisms.referrals, 280, 1400, 1400),
     "upsell": Case(mechanisms.upsell, 180, 1800, 1800),
