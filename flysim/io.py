@@ -18,15 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flysim.outputs import OutputPathError, check_result_folder, signals_deferred
+from flysim.atomic import atomic_directory, target_path
 from flysim.scenario import resolved_dict
 
 if TYPE_CHECKING:
@@ -75,81 +72,6 @@ _META_PREFIX = "flysim."
 
 #: Writes figures into the folder it is given and returns the files written.
 FigureWriter = Callable[[Path], Sequence[str | os.PathLike[str]]]
-
-
-def _target_path(directory: str | os.PathLike[str]) -> Path:
-    # The checks (and their one-line messages) are shared with the command
-    # line, which runs them before simulating; a symlink is written through.
-    try:
-        return check_result_folder(directory)
-    except OutputPathError as exc:
-        raise FileExistsError(str(exc)) from None
-
-
-def _match_umask(folder: Path) -> None:
-    """Give a ``mkdtemp`` folder (mode 0700) the mode a plain ``mkdir`` would have."""
-    probe = folder / ".mode-probe"
-    probe.mkdir()  # honours the umask, without touching the process-wide umask
-    mode = probe.stat().st_mode & 0o777
-    probe.rmdir()
-    folder.chmod(mode)
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    # Deferred signals: a stop between the two renames would leave nothing
-    # at ``target``; the old folder is kept aside until the new one is in place.
-    with signals_deferred():
-        if not target.exists():
-            new.rename(target)
-            return
-        aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
-        target.rename(aside / target.name)
-        try:
-            new.rename(target)
-        except BaseException:
-            (aside / target.name).rename(target)
-            shutil.rmtree(aside, ignore_errors=True)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
-
-
-@contextmanager
-def atomic_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
-    """Build a folder's content in a temporary sibling, then swap it in whole.
-
-    Parameters
-    ----------
-    directory : path
-        The folder to create or replace. An existing one is replaced only if it
-        is empty or an earlier flysim result holding only the files its
-        ``manifest.json`` lists. A symbolic link is followed: the folder it
-        points to is replaced, the link stays.
-
-    Yields
-    ------
-    pathlib.Path
-        The temporary folder to write into. When the block finishes, it becomes
-        ``directory`` (the old folder is renamed aside, then deleted); if the
-        block raises, it is deleted and ``directory`` is left as it was.
-
-    Raises
-    ------
-    FileExistsError
-        If ``directory`` is a file, or a folder that holds anything but an
-        earlier result, or cannot be written (see
-        :func:`flysim.outputs.check_result_folder`).
-    """
-    target = _target_path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-    try:
-        yield tmp
-        _match_umask(tmp)
-        _swap_in(tmp, target)
-    except BaseException:
-        with signals_deferred():  # a second signal must not leave a hidden half-folder
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_table(
@@ -322,7 +244,7 @@ def write_result(
     ``tables`` are further CSV files (file name to frame, written without
     the index), such as ``drivers.csv``.
     """
-    target = _target_path(directory)
+    target = target_path(directory)
     with atomic_directory(target) as tmp:
         files = [SUMMARY_FILE, RUNS_FILE]
         result.summary().to_csv(tmp / SUMMARY_FILE, index=False)
@@ -390,7 +312,7 @@ def write_folder(
     pathlib.Path
         The absolute path of the folder.
     """
-    target = _target_path(directory)
+    target = target_path(directory)
     with atomic_directory(target) as tmp:
         files: list[str] = []
         for name, frame in (csv or {}).items():

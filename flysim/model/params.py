@@ -60,15 +60,6 @@ class ParameterTable:
         """Parameter sets (variants): rows, or rows over runs with ``runs_per_set``."""
         return len(self.rows) // self.runs_per_set if self.runs_per_set else len(self.rows)
 
-    def row_of(self, sets: np.ndarray, runs: np.ndarray) -> np.ndarray:
-        """The row of each (set, run) pair."""
-        sets = np.asarray(sets, dtype=np.int64)
-        return (
-            sets * self.runs_per_set + np.asarray(runs, dtype=np.int64)
-            if self.runs_per_set
-            else sets
-        )
-
     def timeline(self, row: int) -> tuple[tuple[int, ModelRates], ...]:
         """Row ``row``'s parameters over time: ``((0, rates), (month, rates), ...)``."""
         later = self.changes[row] if self.changes else ()

@@ -35,7 +35,7 @@ from flysim.result import SimulationResult
 from flysim.scenario import Scenario, resolved_dict
 
 if TYPE_CHECKING:
-    from flysim.study.compare import Comparison
+    from flysim.study.comparison import Comparison
     from flysim.study.sensitivity import SensitivityResult
     from flysim.study.sweep import SweepResult
 
