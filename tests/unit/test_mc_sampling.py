@@ -3,8 +3,7 @@
 Inversion makes a draw a deterministic function of its uniform, so most of
 these tests are exact: on a fine grid of uniforms ``u_i = (i + 1/2) / N`` the
 exact tier must return scipy's quantile function at every grid point, and the
-Cornish-Fisher tier's distribution is known to within ``1 / N`` (its
-Kolmogorov distance from the true law is bounded below). Tests marked
+tier searching from the mode too. Tests marked
 ``statistical`` compare means from the keyed uniforms with closed forms, within
 ``Z`` standard errors (``tests/stats.py``).
 """
@@ -421,65 +420,36 @@ def test_exact_tier_vectorises_mixed_parameters() -> None:
         np.testing.assert_array_equal(x[j::6], sampling.binomial(u[j::6], n[j], p[j]))
 
 
-# --------------------------------------------------------------------------- Cornish-Fisher tier
+# --------------------------------------------------------------------------- from the mode
 
-#: Kolmogorov distance allowed in the Cornish-Fisher tier (binomial and Poisson,
-#: means from ``EXACT_MEAN`` = 10 to 1e5). Measured on a 200,000-point grid over
-#: 30 means and p in {1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99}: the maximum is
-#: 1.44e-3 (binomial p = 1e-4: 1.441e-3; Poisson: 1.443e-3), at the smallest
-#: mean just above ``EXACT_MEAN``, falling about as 1 / mean (4.4e-4 at 30,
-#: 1e-5 at 1e4). The bound is that maximum rounded up; the grid's own
-#: resolution ``1 / N`` is 2e-5. A change of ``EXACT_MEAN`` needs a new bound.
-CF_KOLMOGOROV = 1.5e-3
-_N_CF = 50_000
-_CF_MEANS = np.geomspace(EXACT_MEAN * (1 + 1e-9), 1e5, 8)
+#: Laws whose mean is above ``EXACT_MEAN``: the search starts at the mode. Up to
+#: a mean of a million (a hundred times the largest counts of the shipped
+#: scenarios), both sides of 1/2, and hypergeometric urns of every shape.
+_BINOMIAL_MODE = [
+    (1000.0, 0.011),  # just above the tier
+    (1000.0, 0.3),
+    (1e4, 0.5),
+    (1e7, 0.1),
+    (200.0, 0.9),  # above 1/2: the failures are drawn
+    (3e6, 0.99),
+]
 
 
-def _binomial_kolmogorov(mean: float, p: float, u: np.ndarray) -> float:
-    q = min(p, 1.0 - p)
-    n = float(np.floor(mean / q) + 1.0)
-    assert n * q > EXACT_MEAN
+@pytest.mark.parametrize(("n", "p"), _BINOMIAL_MODE)
+def test_binomial_from_the_mode_is_scipys_quantile(n: float, p: float) -> None:
+    assert n * min(p, 1 - p) > EXACT_MEAN
+    u = _grid(_N_GRID)
     x = sampling.binomial(u, n, p)
-    sd = np.sqrt(n * p * (1 - p))
-    ks = np.arange(max(0, int(n * p - 12 * sd)), int(min(n, n * p + 12 * sd)) + 1)
-    return _kolmogorov(x, stats.binom.cdf(ks, n, p), ks)
+    if p > 0.5:
+        np.testing.assert_array_equal(x, n - stats.binom.ppf(u, n, 1.0 - p))
+    else:
+        np.testing.assert_array_equal(x, stats.binom.ppf(u, n, p))
 
 
-@pytest.mark.parametrize("p", [1e-3, 0.1, 0.5, 0.9])
-def test_binomial_cornish_fisher_tier_kolmogorov_bound(p: float) -> None:
-    u = _grid(_N_CF)
-    d = [_binomial_kolmogorov(m, p, u) for m in _CF_MEANS]
-    assert max(d) <= CF_KOLMOGOROV, d
-    # Power: it is not exact, so the distance is resolved by the grid (> 1/N).
-    assert max(d) > 10.0 / _N_CF
-
-
-def test_poisson_cornish_fisher_tier_kolmogorov_bound() -> None:
-    u = _grid(_N_CF)
-    d = []
-    for lam in _CF_MEANS:
-        x = sampling.poisson(u, lam)
-        sd = np.sqrt(lam)
-        ks = np.arange(max(0, int(lam - 12 * sd)), int(lam + 12 * sd) + 1)
-        d.append(_kolmogorov(x, stats.poisson.cdf(ks, lam), ks))
-    assert max(d) <= CF_KOLMOGOROV, d
-
-
-def test_cornish_fisher_tier_is_far_better_than_the_plain_normal() -> None:
-    """The skewness term matters: without it the distance just above the tier is far larger."""
-    u = _grid(_N_CF)
-    lam = EXACT_MEAN + 1.0
-    ks = np.arange(0, int(lam + 15 * np.sqrt(lam)))
-    plain = np.floor(lam + np.sqrt(lam) * stats.norm.ppf(u) + 0.5)
-    d_plain = _kolmogorov(plain, stats.poisson.cdf(ks, lam), ks)
-    d_cf = _kolmogorov(sampling.poisson(u, lam), stats.poisson.cdf(ks, lam), ks)
-    assert d_cf < d_plain / 5.0
-
-
-#: Hypergeometric Cornish-Fisher tier where the variance is not small (>= 15).
-#: Measured maximum 5.9e-4 over good in {100 .. 1e5}, bad / good in
-#: {0.05 .. 3}, sample fractions {0.01 .. 0.9}; bound rounded up.
-HYPER_CF_KOLMOGOROV = 7e-4
+@pytest.mark.parametrize("lam", [EXACT_MEAN * (1 + 1e-9), 10.5, 37.2, 1e3, 2.5e4, 1e6])
+def test_poisson_from_the_mode_is_scipys_quantile(lam: float) -> None:
+    u = _grid(_N_GRID)
+    np.testing.assert_array_equal(sampling.poisson(u, lam), stats.poisson.ppf(u, lam))
 
 
 @pytest.mark.parametrize(
@@ -490,38 +460,36 @@ HYPER_CF_KOLMOGOROV = 7e-4
         (1000, 200, 1080),
         (10000, 2000, 120),
         (5000, 5000, 5000),
+        (400_000, 600_000, 300_000),
+        (1_000_000, 3, 100),  # a rare kind beside a huge one: searched from the bottom
     ],
 )
-def test_hypergeometric_cornish_fisher_tier_kolmogorov_bound(
-    good: int, bad: int, sample: int
-) -> None:
+def test_hypergeometric_from_the_mode_is_scipys_quantile(good: int, bad: int, sample: int) -> None:
+    u = _grid(_N_GRID)
+    z = np.zeros_like(u)
+    x = sampling.hypergeometric(u, z + good, z + bad, z + sample)
+    # The quantile of the side the sampler draws, as in the bottom tier's test.
     total = good + bad
-    mean = sample * good / total
-    var = mean * bad / total * (total - sample) / (total - 1)
-    assert mean > EXACT_MEAN and var >= 15.0
-    u = _grid(_N_CF)
-    z = np.zeros_like(u)
-    x = sampling.hypergeometric(u, z + good, z + bad, z + sample)
-    sd = np.sqrt(var)
-    ks = np.arange(
-        max(0, sample - bad, int(mean - 12 * sd)), min(good, sample, int(mean + 12 * sd)) + 1
-    )
-    d = _kolmogorov(x, stats.hypergeom.cdf(ks, total, good, sample), ks)
-    assert d <= HYPER_CF_KOLMOGOROV
+    minor, major = min(good, bad), max(good, bad)
+    drawn = min(sample, total - sample)
+    ks = np.arange(max(0, drawn - major), min(minor, drawn) + 1)
+    cdf = stats.hypergeom.cdf(ks, total, minor, drawn)
+    y = ks[np.minimum(np.searchsorted(cdf, u, side="left"), ks.size - 1)]
+    if drawn != sample:
+        y = minor - y
+    expected = sample - y if good > bad else y
+    np.testing.assert_array_equal(x, expected)
 
 
-def test_hypergeometric_with_a_rare_minority_draws_it_rarely() -> None:
-    """A rare kind beside a huge one (3 among a million) is drawn exactly, not by Cornish-Fisher.
-
-    Before the minority side was drawn, P(X < sample) came out 0.046 instead of 3.0e-4.
-    """
-    good, bad, sample = 1_000_000, 3, 100
-    u = _grid(_N_CF)
-    z = np.zeros_like(u)
-    x = sampling.hypergeometric(u, z + good, z + bad, z + sample)
-    ks = np.arange(sample - bad, sample + 1)
-    d = _kolmogorov(x, stats.hypergeom.cdf(ks, good + bad, good, sample), ks)
-    assert d <= HYPER_CF_KOLMOGOROV
+def test_draws_are_monotone_in_their_uniform() -> None:
+    """Inversion: a larger uniform never gives a smaller count (common random numbers)."""
+    u = _grid(5000)
+    for x in (
+        sampling.poisson(u, 812.3),
+        sampling.binomial(u, 5e5, 0.002),
+        sampling.hypergeometric(u, u * 0 + 3000, u * 0 + 9000, u * 0 + 2500),
+    ):
+        assert np.all(np.diff(x) >= 0)
 
 
 class _TimeoutError(Exception):

@@ -1,0 +1,229 @@
+"""Exact quantiles of the binomial, Poisson and hypergeometric laws, one uniform each.
+
+Scalar functions compiled with numba (cached on disk beside this file),
+called by the array samplers (``flysim.engines.mc.sampling``) and the
+compiled step kernels (``flysim.engines.mc.kernels``). Each returns
+``min{k : F(k) >= u}`` of its law; ``sampling``'s docstring says how the
+search is kept short.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+__all__ = ["EXACT_MEAN", "binomial1", "hypergeometric1", "poisson1"]
+
+#: Means up to this are searched from the bottom of the support; larger ones
+#: from the mode. Both are exact; this only decides where the search starts.
+EXACT_MEAN: float = 10.0
+
+#: A search stops where the pmf has fallen below this fraction of the CDF:
+#: the CDF can round to just below a uniform near 1 and never reach it.
+_NEGLIGIBLE = 1e-17
+
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+@njit(cache=True)
+def _stirlerr(n: float) -> float:
+    """``log(n!) - log(sqrt(2 pi n) (n / e)^n)``, Stirling's error, to double precision."""
+    if n <= 15.0:
+        return math.lgamma(n + 1.0) - (n + 0.5) * math.log(n) + n - _LOG_SQRT_2PI
+    nn = n * n
+    s0, s1, s2, s3, s4 = 1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188
+    if n > 500.0:
+        return (s0 - s1 / nn) / n
+    if n > 80.0:
+        return (s0 - (s1 - s2 / nn) / nn) / n
+    if n > 35.0:
+        return (s0 - (s1 - (s2 - s3 / nn) / nn) / nn) / n
+    return (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n
+
+
+@njit(cache=True)
+def _bd0(x: float, m: float) -> float:
+    """``x log(x / m) + m - x``, without its cancellation near ``x = m``."""
+    if abs(x - m) < 0.1 * (x + m):
+        v = (x - m) / (x + m)
+        s = (x - m) * v
+        ej = 2.0 * x * v
+        v *= v
+        j = 1.0
+        while True:
+            ej *= v
+            s1 = s + ej / (2.0 * j + 1.0)
+            if s1 == s:
+                return s1
+            s = s1
+            j += 1.0
+    return x * math.log(x / m) + m - x
+
+
+@njit(cache=True)
+def _binomial_pmf(x: float, n: float, p: float) -> float:
+    """P(X = x) of Binomial(n, p) by Loader's saddle point: relative error ~1e-15 at any n.
+
+    ``lgamma`` differences lose ``n`` ulps' worth of digits (1e-8 at n = 1e7),
+    enough to move a quantile; this is what R and scipy use.
+    """
+    q = 1.0 - p
+    if x <= 0.0:
+        return math.exp(n * math.log1p(-p))
+    if x >= n:
+        return math.exp(n * math.log(p))
+    lc = _stirlerr(n) - _stirlerr(x) - _stirlerr(n - x) - _bd0(x, n * p) - _bd0(n - x, n * q)
+    lf = 2.0 * _LOG_SQRT_2PI + math.log(x) + math.log1p(-x / n)
+    return math.exp(lc - 0.5 * lf)
+
+
+@njit(cache=True)
+def _binomial_rare(u: float, n: float, q: float) -> float:
+    """Binomial(n, q) quantile at ``u`` for ``0 < q <= 1/2``, ``n > 0``."""
+    odds = q / (1.0 - q)
+    if n * q <= EXACT_MEAN:
+        pmf = math.exp(n * math.log1p(-q))
+        if u < pmf:
+            return 0.0
+        k, cdf = 0.0, pmf
+        while u >= cdf and k < n:
+            pmf *= (n - k) / (k + 1.0) * odds
+            k += 1.0
+            cdf += pmf
+            if pmf < _NEGLIGIBLE * cdf:
+                break
+        return k
+    mode = min(math.floor((n + 1.0) * q), n)
+    pm = _binomial_pmf(mode, n, q)
+    cdf, term, k = pm, pm, mode
+    while k > 0.0:
+        term *= k / ((n - k + 1.0) * odds)
+        k -= 1.0
+        cdf += term
+        if term < _NEGLIGIBLE * cdf:
+            break
+    k, pmf = mode, pm
+    if u < cdf:
+        # F(mode) > u: step down while F(k - 1) = F(k) - P(k) still reaches u.
+        while k > 0.0 and cdf - pmf >= u:
+            cdf -= pmf
+            pmf *= k / ((n - k + 1.0) * odds)
+            k -= 1.0
+        return k
+    while u >= cdf and k < n:
+        pmf *= (n - k) / (k + 1.0) * odds
+        k += 1.0
+        cdf += pmf
+        if pmf < _NEGLIGIBLE * cdf:
+            break
+    return k
+
+
+@njit(cache=True)
+def binomial1(u: float, n: float, p: float) -> float:
+    """One Binomial(n, p) draw: the rarer outcome, ``n - Binomial(n, 1 - p)`` above 1/2."""
+    if n <= 0.0 or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return n
+    if p > 0.5:
+        return n - _binomial_rare(u, n, 1.0 - p)
+    return _binomial_rare(u, n, p)
+
+
+@njit(cache=True)
+def poisson1(u: float, lam: float) -> float:
+    """One Poisson(lam) draw."""
+    if lam <= 0.0:
+        return 0.0
+    if lam <= EXACT_MEAN:
+        pmf = math.exp(-lam)
+        if u < pmf:
+            return 0.0
+        k, cdf = 0.0, pmf
+        while u >= cdf:
+            pmf *= lam / (k + 1.0)
+            k += 1.0
+            cdf += pmf
+            if pmf < _NEGLIGIBLE * cdf:
+                break
+        return k
+    mode = math.floor(lam)
+    pm = math.exp(-_stirlerr(mode) - _bd0(mode, lam)) / (2.0 * math.pi * mode) ** 0.5
+    cdf, term, k = pm, pm, mode
+    while k > 0.0:
+        term *= k / lam
+        k -= 1.0
+        cdf += term
+        if term < _NEGLIGIBLE * cdf:
+            break
+    k, pmf = mode, pm
+    if u < cdf:
+        while k > 0.0 and cdf - pmf >= u:
+            cdf -= pmf
+            pmf *= k / lam
+            k -= 1.0
+        return k
+    while u >= cdf:
+        pmf *= lam / (k + 1.0)
+        k += 1.0
+        cdf += pmf
+        if pmf < _NEGLIGIBLE * cdf:
+            break
+    return k
+
+
+@njit(cache=True)
+def _hyper_minor(u: float, g: float, b: float, s: float) -> float:
+    """Good ones among ``s`` drawn from ``g`` good and ``b`` bad, ``g <= b``, ``s <= total/2``."""
+    if b <= 0.0:
+        return s
+    if s <= 0.0 or g <= 0.0:
+        return 0.0
+    lo, hi = max(0.0, s - b), min(g, s)
+    total = g + b
+    if s * g / total <= EXACT_MEAN:
+        start = lo
+    else:
+        start = min(max(math.floor((s + 1.0) * (g + 1.0) / (total + 2.0)), lo), hi)
+    f = s / total  # the pmf as a ratio of binomial pmfs, each to double precision
+    pm = _binomial_pmf(start, g, f) * _binomial_pmf(s - start, b, f) / _binomial_pmf(s, total, f)
+    cdf, k = pm, start
+    if start > lo:
+        term = pm
+        while k > lo:
+            term *= k * (b - s + k) / ((g - k + 1.0) * (s - k + 1.0))
+            k -= 1.0
+            cdf += term
+            if term < _NEGLIGIBLE * cdf:
+                break
+        k, pmf = start, pm
+        if u < cdf:
+            while k > lo and cdf - pmf >= u:
+                cdf -= pmf
+                pmf *= k * (b - s + k) / ((g - k + 1.0) * (s - k + 1.0))
+                k -= 1.0
+            return k
+    pmf = pm
+    while u >= cdf and k < hi:
+        pmf *= (g - k) * (s - k) / ((k + 1.0) * (b - s + k + 1.0))
+        k += 1.0
+        cdf += pmf
+        if pmf < _NEGLIGIBLE * cdf:
+            break
+    return k
+
+
+@njit(cache=True)
+def hypergeometric1(u: float, good: float, bad: float, sample: float) -> float:
+    """One draw; the rarer side: the smaller kind, within the smaller of drawn and left behind."""
+    total = good + bad
+    swap = good > bad
+    minor, major = (bad, good) if swap else (good, bad)
+    rest = sample > total / 2.0
+    y = _hyper_minor(u, minor, major, total - sample if rest else sample)
+    if rest:
+        y = minor - y  # the minor kind drawn, from what was left behind
+    return sample - y if swap else y
