@@ -7,7 +7,9 @@ run's index by ``numpy.random.SeedSequence`` (``flysim.rng.run_keys``). The
 is a pure function of (key, counter), a whole chunk's uniforms are computed
 with a few vectorised integer operations, and any run gets the same numbers
 whichever chunk or worker it lands in. numpy offers no vectorised keyed
-generator, which is why these few lines exist.
+generator, which is why these few lines exist. ``u01`` is the one
+implementation, compiled with numba: ``Stream`` fills arrays with it, and the
+compiled step kernels (``flysim.engines.mc.kernels``) call it per draw.
 
 Counters are laid out by step: step ``s`` of a stream uses counters
 ``s * STEP_STRIDE + j``, ``j`` counting the uniforms the step has asked for so
@@ -18,14 +20,46 @@ state, so runs stay aligned across scenarios (common random numbers).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-__all__ = ["STEP_STRIDE", "Stream"]
+__all__ = ["STEP_STRIDE", "Stream", "u01"]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 #: Counters available to one step of one stream.
 STEP_STRIDE: int = 1 << 24
+
+
+@njit(cache=True)
+def u01(key: np.uint64, counter: int) -> float:
+    """The uniform in [0, 1) at ``counter`` of the stream keyed ``key``.
+
+    SplitMix64's output function of ``key + counter * gamma`` (wrapping
+    modulo 2**64, as SplitMix64 does), then its top 53 bits as a double.
+    """
+    z = key + np.uint64(counter) * _GAMMA
+    z ^= z >> np.uint64(30)
+    z *= _M1
+    z ^= z >> np.uint64(27)
+    z *= _M2
+    z ^= z >> np.uint64(31)
+    return float(z >> np.uint64(11)) * (2.0**-53)
+
+
+@njit(cache=True)
+def _fill(keys, start, out):  # type: ignore[no-untyped-def]
+    for r in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            out[r, i] = u01(keys[r], start + 1 + i)
+
+
+@njit(cache=True)
+def _fill_at(keys, start, size, per, flat, out):  # type: ignore[no-untyped-def]
+    for i in range(flat.size):
+        run, cell = flat[i] // size, flat[i] % size
+        for j in range(per):
+            out[i, j] = u01(keys[run], start + 1 + cell * per + j)
 
 
 class Stream:
@@ -38,8 +72,17 @@ class Stream:
     """
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)[:, None]
+        self.keys = np.ascontiguousarray(np.reshape(keys, -1), dtype=np.uint64)
         self._next = 0
+
+    @property
+    def position(self) -> int:
+        """Counters consumed so far (the next uniform's counter is one more)."""
+        return self._next
+
+    def advance(self, count: int) -> None:
+        """Consume ``count`` counters drawn elsewhere (by a compiled kernel)."""
+        self._next += count
 
     def at_step(self, step: int) -> None:
         """Position the stream at the first counter of a step."""
@@ -48,11 +91,10 @@ class Stream:
     def uniform(self, *shape: int) -> np.ndarray:
         """Uniforms in [0, 1) of shape ``(runs, *shape)``, consuming their counters."""
         size = int(np.prod(shape, dtype=np.int64)) if shape else 1
-        start = self._next
+        out = np.empty((self.keys.size, size))
+        _fill(self.keys, self._next, out)
         self._next += size
-        counters = np.arange(start + 1, start + size + 1, dtype=np.uint64)
-        u = _mix(self.keys + counters * _GAMMA)  # wraps modulo 2**64, as SplitMix64 does
-        return u.reshape((self.keys.shape[0], *shape))
+        return out.reshape((self.keys.size, *shape))
 
     def uniform_at(self, size: int, flat: np.ndarray, per: int = 1) -> np.ndarray:
         """Some of the uniforms of a ``(runs, size, per)`` draw, consuming all its counters.
@@ -72,20 +114,7 @@ class Stream:
             Shape ``(len(flat), per)``: exactly the values ``uniform(size, per)``
             would give at those cells, without computing the others.
         """
-        start = self._next
+        out = np.empty((flat.size, per))
+        _fill_at(self.keys, self._next, size, per, np.asarray(flat, dtype=np.int64), out)
         self._next += size * per
-        run, cell = np.divmod(flat.astype(np.int64), size)
-        counters = (start + 1 + cell * per).astype(np.uint64)[:, None] + np.arange(
-            per, dtype=np.uint64
-        )
-        return _mix(self.keys[run] + counters * _GAMMA)
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's output function, then the top 53 bits as a double in [0, 1)."""
-    z ^= z >> np.uint64(30)
-    z *= _M1
-    z ^= z >> np.uint64(27)
-    z *= _M2
-    z ^= z >> np.uint64(31)
-    return (z >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+        return out

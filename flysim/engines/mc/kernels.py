@@ -1,0 +1,343 @@
+"""The numpy core's customer step, compiled: onboarding, the value chain, NPS, the ask, checks.
+
+One call advances every run of a block by one step, a run at a time, with
+scalar draws (``flysim.engines.mc.quantiles``) of uniforms computed from
+their counters (``flysim.engines.mc.uniforms.u01``). A run's counters are
+laid out as the array draws lay them out (``flysim.engines.mc.draws``): each
+draw of a step owns ``cells x per`` counters whether its cells are empty or
+not, cell ``c`` the counters ``start + 1 + c * per + j``. So a run's numbers
+depend only on its key and its step, never on the state (common random
+numbers), and empty cells cost nothing.
+
+What the step does (the chain's exact transition probabilities, the
+competing onboarding exits, the allocation of exits over the delight cells)
+is documented in ``flysim.engines.mc.customers``, which prepares the
+arguments; the probabilities themselves come compiled from
+``flysim.engines.mc.plan``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from flysim.engines.mc.quantiles import binomial1
+from flysim.engines.mc.sampling import allocate_row, split_row
+from flysim.engines.mc.uniforms import u01
+
+__all__ = ["ONE_BY_ONE", "TTV_SUM", "check_step", "engage_step"]
+
+#: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
+#: up to this many individuals are placed one by one.
+ONE_BY_ONE: int = 8
+
+#: Columns of the flows the kernels add to, ``(runs, 6)``.
+TTV_SUM, TTV_COUNT, CHURNED, CHURNED_MRR, UPSELLS, EXPANSION_MRR = range(6)
+
+_HEALTHY, _AT_RISK = 0, 1
+_PROMOTER, _NOT_ASKED, _ACCEPTED, _DECLINED = 0, 0, 1, 2
+#: Where customers who left health h arrive (the other), and where the rescued do.
+_TO_OTHER = np.array([1, 0])
+_TO_HEALTHY = np.array([0])
+
+
+@njit(cache=True)
+def _uniforms(key, base, per, buf):  # type: ignore[no-untyped-def]
+    """The ``per`` uniforms of the cell whose first counter is ``base + 1``."""
+    for j in range(per):
+        buf[j] = u01(key, base + 1 + j)
+    return buf[:per]
+
+
+@njit(cache=True)
+def _binom(key, pos, cell, n, p):  # type: ignore[no-untyped-def]
+    """A binomial draw of cell ``cell`` of a one-uniform draw starting at ``pos``."""
+    if n <= 0.0:
+        return 0.0
+    return binomial1(u01(key, pos + 1 + cell), n, p)
+
+
+@njit(cache=True)
+def _ask(key, pos, d, p_ask, accept):  # type: ignore[no-untyped-def]
+    """Promoters not yet asked are asked and accept or decline; returns the new position."""
+    k = d.shape[0]
+    asked = np.zeros((k, 2))
+    for c in range(k):
+        for h in range(2):
+            asked[c, h] = _binom(key, pos, c * 2 + h, d[c, h, _PROMOTER, _NOT_ASKED], p_ask)
+    pos += 2 * k
+    for c in range(k):
+        for h in range(2):
+            a = asked[c, h]
+            acc = _binom(key, pos, c * 2 + h, a, accept)
+            d[c, h, _PROMOTER, _NOT_ASKED] -= a
+            d[c, h, _PROMOTER, _ACCEPTED] += acc
+            d[c, h, _PROMOTER, _DECLINED] += a - acc
+    return pos + 2 * k
+
+
+@njit(cache=True)
+def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
+    """Customers who changed health redraw their NPS category in health ``to_h[h]``.
+
+    ``moved`` is ``(k, h, s)`` by health left and ask state; category
+    probabilities ``nps[to_h[h]]``. Returns the new position.
+    """
+    k, hs = moved.shape[0], moved.shape[1]
+    per = ONE_BY_ONE
+    out = np.zeros(3)
+    for c in range(k):
+        for h in range(hs):
+            for s in range(3):
+                n = moved[c, h, s]
+                if n <= 0.0:
+                    continue
+                cell = (c * hs + h) * 3 + s
+                u = _uniforms(key, pos + cell * per, per, buf)
+                out[:] = 0.0
+                split_row(u, n, nps[to_h[h]], True, out)
+                for cat in range(3):
+                    d[c, to_h[h], cat, s] += out[cat]
+    return pos + k * hs * 3 * per
+
+
+@njit(cache=True)
+def engage_step(  # type: ignore[no-untyped-def]
+    keys,
+    start,
+    sets,
+    converted,
+    onboard,
+    onboard_age,
+    value,
+    delight,
+    nps_on,
+    instant_ask,
+    dt,
+    class_probs,
+    exit_old,
+    exit_new,
+    onboard_shares,
+    age_old,
+    age_new,
+    stay_new,
+    tier_mrr,
+    p_exit,
+    exit_shares,
+    p_ask,
+    accept,
+    nps,
+    flows,
+):
+    """One step of onboarding, the value chain, NPS and the ask for every run, in place.
+
+    Returns the counters consumed (the same for every run).
+    """
+    runs, g, k = onboard.shape
+    tiers = value.shape[4]
+    m_move = 3 * tiers
+    per_move = max(m_move - 1, ONE_BY_ONE)
+    per_class = max(k - 1, ONE_BY_ONE)
+    buf = np.empty(max(per_move, per_class))
+    flipped_by = np.zeros((k, 2, 3))
+    pos = start
+    for r in range(runs):
+        key, s = keys[r], sets[r]
+        pos = start
+        # New customers by group (referral-won or not) and churn class.
+        new = np.zeros((g, k))
+        by_group = np.empty(2)
+        by_group[0] = converted[r, 0] + converted[r, 1]
+        by_group[1] = converted[r, 2]
+        for gi in range(g):
+            if by_group[gi] > 0.0:
+                u = _uniforms(key, pos + gi * per_class, per_class, buf)
+                split_row(u, by_group[gi], class_probs[s], True, new[gi])
+        pos += g * per_class
+        # Onboarding: competing exits (value, churn) of the pool and the entrants.
+        exits = np.zeros((2, g, k))
+        for i in range(2):
+            for gi in range(g):
+                for c in range(k):
+                    n = onboard[r, gi, c] if i == 0 else new[gi, c]
+                    q = exit_old[s, c] if i == 0 else exit_new[s, c]
+                    exits[i, gi, c] = _binom(key, pos, (i * g + gi) * k + c, n, q)
+        pos += 2 * g * k
+        act = np.zeros((2, g, k))
+        two = np.zeros(2)
+        for i in range(2):
+            for gi in range(g):
+                for c in range(k):
+                    n = exits[i, gi, c]
+                    if n <= 0.0:
+                        continue
+                    cell = (i * g + gi) * k + c
+                    u = _uniforms(key, pos + cell * ONE_BY_ONE, ONE_BY_ONE, buf)
+                    two[:] = 0.0
+                    split_row(u, n, onboard_shares[s, c], True, two)
+                    act[i, gi, c] = two[0]
+        pos += 2 * g * k * ONE_BY_ONE
+        activated = np.zeros((g, k))
+        for gi in range(g):
+            for c in range(k):
+                old, nw = onboard[r, gi, c], new[gi, c]
+                mean_age = onboard_age[r, gi, c] / old if old > 0.0 else 0.0
+                a_old, a_new = act[0, gi, c], act[1, gi, c]
+                out_old, out_new = exits[0, gi, c], exits[1, gi, c]
+                flows[r, TTV_SUM] += a_old * (mean_age + age_old[s, c]) + a_new * age_new[s, c]
+                flows[r, TTV_COUNT] += a_old + a_new
+                lost = out_old - a_old + out_new - a_new
+                flows[r, CHURNED] += lost
+                # Onboarding customers pay the first tier's MRR from conversion on.
+                flows[r, CHURNED_MRR] += lost * tier_mrr[s, 0]
+                onboard_age[r, gi, c] = (old - out_old) * (mean_age + dt) + (
+                    nw - out_new
+                ) * stay_new[s, c]
+                onboard[r, gi, c] = old - out_old + nw - out_new
+                activated[gi, c] = a_old + a_new
+        # Active customers: who leaves each (g, k, h, t) cell, then where to.
+        v = value[r]
+        left = np.zeros((g, k, 2, tiers))
+        for gi in range(g):
+            for c in range(k):
+                for h in range(2):
+                    for t in range(tiers):
+                        cell = ((gi * k + c) * 2 + h) * tiers + t
+                        n = v[gi, c, h, t]
+                        left[gi, c, h, t] = _binom(key, pos, cell, n, p_exit[s, c, h, t])
+        pos += g * k * 2 * tiers
+        churned = np.zeros((k, 2))
+        flipped = np.zeros((k, 2))
+        to = np.zeros(m_move)
+        for gi in range(g):
+            for c in range(k):
+                for h in range(2):
+                    for t in range(tiers):
+                        n = left[gi, c, h, t]
+                        if n <= 0.0:
+                            continue
+                        cell = ((gi * k + c) * 2 + h) * tiers + t
+                        u = _uniforms(key, pos + cell * per_move, per_move, buf)
+                        to[:] = 0.0
+                        split_row(u, n, exit_shares[s, c, h, t], True, to)
+                        v[gi, c, h, t] -= n
+                        for dest in range(2 * tiers):
+                            v[gi, c, dest // tiers, dest % tiers] += to[dest]
+                        for dest in range(m_move):
+                            tier = dest % tiers
+                            if tier > t:
+                                flows[r, UPSELLS] += to[dest] * (tier - t)
+                            flows[r, EXPANSION_MRR] += to[dest] * (
+                                tier_mrr[s, tier] - tier_mrr[s, t]
+                            )
+                        for j in range(tiers):
+                            gone = to[2 * tiers + j]
+                            churned[c, h] += gone
+                            flows[r, CHURNED] += gone
+                            flows[r, CHURNED_MRR] += gone * tier_mrr[s, j]
+                        other = 1 - h
+                        for j in range(tiers):
+                            flipped[c, h] += to[other * tiers + j]
+        pos += g * k * 2 * tiers * per_move
+        for gi in range(g):
+            for c in range(k):
+                v[gi, c, _HEALTHY, 0] += activated[gi, c]
+        if not nps_on:
+            continue
+        d = delight[r]
+        # Exits leave the delight cells of their class and health at random.
+        for which in range(2):
+            counts = churned if which == 0 else flipped
+            for c in range(k):
+                for h in range(2):
+                    n = counts[c, h]
+                    if n <= 0.0:
+                        continue
+                    u = _uniforms(key, pos + (c * 2 + h) * ONE_BY_ONE, ONE_BY_ONE, buf)
+                    cells = d[c, h].copy().reshape(9)
+                    got = np.zeros(9)
+                    allocate_row(u, n, cells, True, got)
+                    for cat in range(3):
+                        for st in range(3):
+                            d[c, h, cat, st] -= got[cat * 3 + st]
+                    if which == 1:
+                        for st in range(3):
+                            flipped_by[c, h, st] = got[st] + got[3 + st] + got[6 + st]
+            pos += k * 2 * ONE_BY_ONE
+        # Customers who left health h arrive in 1 - h and draw their category there.
+        pos = _redraw(key, pos, d, flipped_by, nps[s], _TO_OTHER, buf)
+        flipped_by[:] = 0.0
+        if not instant_ask:
+            pos = _ask(key, pos, d, p_ask[s], accept[s])
+        # Newly active customers draw a category as healthy, not yet asked.
+        cat3 = np.zeros(3)
+        for c in range(k):
+            n = 0.0
+            for gi in range(g):
+                n += activated[gi, c]
+            if n > 0.0:
+                u = _uniforms(key, pos + c * ONE_BY_ONE, ONE_BY_ONE, buf)
+                cat3[:] = 0.0
+                split_row(u, n, nps[s, _HEALTHY], True, cat3)
+                for cat in range(3):
+                    d[c, _HEALTHY, cat, _NOT_ASKED] += cat3[cat]
+        pos += k * ONE_BY_ONE
+        if instant_ask:
+            pos = _ask(key, pos, d, p_ask[s], accept[s])
+    return pos - start
+
+
+@njit(cache=True)
+def check_step(  # type: ignore[no-untyped-def]
+    keys, start, sets, value, delight, nps_on, exposure, n_triggers, p_recover, nps
+):
+    """A weekly check for every run, in place: exposure, rescues, their NPS redraw.
+
+    An at-risk customer is rescued with the exact probability that at least
+    one fired action succeeds (``p_recover``); the rescued leave the
+    at-risk delight cells at random and draw a category as healthy.
+    Returns the counters consumed (the same for every run).
+    """
+    runs, g, k, _, tiers = value.shape
+    buf = np.empty(ONE_BY_ONE)
+    pos = start
+    for r in range(runs):
+        key, s = keys[r], sets[r]
+        pos = start
+        v = value[r]
+        for h in range(2):
+            for gi in range(g):
+                for c in range(k):
+                    for t in range(tiers):
+                        exposure[r, h] += v[gi, c, h, t]
+        if n_triggers == 0:
+            continue
+        saved = np.zeros(k)
+        for gi in range(g):
+            for c in range(k):
+                for t in range(tiers):
+                    cell = (gi * k + c) * tiers + t
+                    x = _binom(key, pos, cell, v[gi, c, _AT_RISK, t], p_recover[s])
+                    v[gi, c, _AT_RISK, t] -= x
+                    v[gi, c, _HEALTHY, t] += x
+                    saved[c] += x
+        pos += g * k * tiers
+        if not nps_on:
+            continue
+        d = delight[r]
+        moved = np.zeros((k, 1, 3))
+        got = np.zeros(9)
+        for c in range(k):
+            if saved[c] <= 0.0:
+                continue
+            u = _uniforms(key, pos + c * ONE_BY_ONE, ONE_BY_ONE, buf)
+            got[:] = 0.0
+            allocate_row(u, saved[c], d[c, _AT_RISK].copy().reshape(9), True, got)
+            for cat in range(3):
+                for st in range(3):
+                    d[c, _AT_RISK, cat, st] -= got[cat * 3 + st]
+            for st in range(3):
+                moved[c, 0, st] = got[st] + got[3 + st] + got[6 + st]
+        pos += k * ONE_BY_ONE
+        pos = _redraw(key, pos, d, moved, nps[s], _TO_HEALTHY, buf)
+    return pos - start
