@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from flysim.engines.mc import draws, sampling
+from flysim.engines.mc import draws, kernels, sampling
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
@@ -17,7 +17,7 @@ from flysim.engines.mc.plan import (
     schedule,
     stack_plans,
 )
-from flysim.engines.mc.state import collapse, initial_state
+from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
 from flysim.model.hazards import CLASS_HORIZON, gamma_classes
 from flysim.model.params import ParameterTable
@@ -156,23 +156,44 @@ def test_a_runs_sparse_draws_do_not_depend_on_the_other_runs_cells() -> None:
     np.testing.assert_array_equal(a.uniform(4)[[0, 2]], b.uniform(4)[[0, 2]])
 
 
-# --------------------------------------------------------------------------- collapse
+# --------------------------------------------------------------------------- tally
 
 
-@pytest.mark.parametrize(
-    "keep", [(), (0,), (2,), (3,), (0, 3), (1, 2), (2, 3), (3, 0), (0, 1, 2, 3)]
-)
-def test_collapse_equals_numpy_sums(keep: tuple[int, ...]) -> None:
-    rng = np.random.default_rng(len(keep) * 10 + sum(keep))
-    x = rng.integers(0, 10**9, size=(7, 2, 3, 4, 5)).astype(float)
-    drop = tuple(a + 1 for a in range(4) if a not in keep)
-    expected = x.sum(axis=drop)
-    # np.sum keeps the axes in their order; collapse keeps them in the order asked.
-    order = [0, *(1 + sorted(keep).index(a) for a in keep)]
-    expected = np.transpose(expected, order)
-    got = collapse(x, *keep)
-    assert got.shape == (7, *(x.shape[a + 1] for a in keep))
-    np.testing.assert_array_equal(got, expected)
+@pytest.mark.parametrize("nps_on", [True, False])
+def test_tally_equals_numpy_sums(nps_on: bool) -> None:
+    """The compiled stocks are the state's sums, MRR priced per run's set and group."""
+    rng = np.random.default_rng(5)
+    runs, g, k, t = 7, 2, 3, 4
+    count = lambda *shape: rng.integers(0, 10**6, size=shape).astype(float)  # noqa: E731
+    state = State(
+        leads=count(runs, 3),
+        onboard=count(runs, g, k),
+        onboard_age=np.zeros((runs, g, k)),
+        value=count(runs, g, k, 2, t),
+        delight=count(runs, k, 2, 3, 3) if nps_on else None,
+        uplift=np.ones(runs),
+        exposure=np.zeros((runs, 2)),
+        sets=np.array([0, 1, 1, 0, 2, 2, 1]),
+        paid_leads=np.zeros((runs, 0)),
+    )
+    prices = np.array([[10.0, 20.0, 35.5, 80.0], [12.0, 25.0, 40.0, 99.0], [1.0, 2.0, 3.0, 4.0]])
+    got = state.tally(prices)
+    customers = state.onboard.sum(axis=(1, 2)) + state.value.sum(axis=(1, 2, 3, 4))
+    np.testing.assert_array_equal(got[:, kernels.CUSTOMERS], customers)
+    np.testing.assert_array_equal(
+        got[:, kernels.AT_RISK_N], state.value[..., 1, :].sum(axis=(1, 2, 3))
+    )
+    p = prices[state.sets]
+    by_group = state.onboard.sum(axis=2) * p[:, :1] + np.einsum("rgkht,rt->rg", state.value, p)
+    np.testing.assert_allclose(got[:, kernels.MRR], by_group.sum(axis=1), rtol=1e-14)
+    np.testing.assert_allclose(got[:, kernels.MRR_REFERRAL], by_group[:, 1], rtol=1e-14)
+    if nps_on:
+        d = state.delight
+        assert d is not None
+        np.testing.assert_array_equal(state.nps_counts(), d.sum(axis=(1, 2, 4)))
+        np.testing.assert_array_equal(state.advocates(), d[:, :, :, 0, 1].sum(axis=(1, 2)))
+    else:
+        assert not state.nps_counts().any() and not state.advocates().any()
 
 
 # --------------------------------------------------------------------------- churn classes

@@ -78,8 +78,9 @@ def engage(
         plan.onboard_exit_age_new,
         plan.onboard_stay_age_new,
         plan.tier_mrr,
-        plan.p_exit,
-        plan.exit_shares,
+        # One compiled signature: a stacked plan can be a strided view.
+        np.ascontiguousarray(plan.p_exit),
+        np.ascontiguousarray(plan.exit_shares),
         plan.p_ask,
         np.ascontiguousarray(plan.table.column("ask_accept"), dtype=float),
         plan.nps,

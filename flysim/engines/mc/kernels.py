@@ -25,7 +25,7 @@ from flysim.engines.mc.quantiles import binomial1
 from flysim.engines.mc.sampling import allocate_row, split_row
 from flysim.engines.mc.uniforms import u01
 
-__all__ = ["ONE_BY_ONE", "TTV_SUM", "check_step", "engage_step"]
+__all__ = ["ONE_BY_ONE", "TTV_SUM", "check_step", "engage_step", "tally"]
 
 #: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
 #: up to this many individuals are placed one by one.
@@ -58,10 +58,10 @@ def _binom(key, pos, cell, n, p):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _ask(key, pos, d, p_ask, accept):  # type: ignore[no-untyped-def]
+def _ask(key, pos, d, p_ask, accept, scratch):  # type: ignore[no-untyped-def]
     """Promoters not yet asked are asked and accept or decline; returns the new position."""
     k = d.shape[0]
-    asked = np.zeros((k, 2))
+    asked = scratch[: 2 * k].reshape(k, 2)
     for c in range(k):
         for h in range(2):
             asked[c, h] = _binom(key, pos, c * 2 + h, d[c, h, _PROMOTER, _NOT_ASKED], p_ask)
@@ -85,7 +85,7 @@ def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
     """
     k, hs = moved.shape[0], moved.shape[1]
     per = ONE_BY_ONE
-    out = np.zeros(3)
+    out = buf[per : per + 3]
     for c in range(k):
         for h in range(hs):
             for s in range(3):
@@ -138,15 +138,29 @@ def engage_step(  # type: ignore[no-untyped-def]
     m_move = 3 * tiers
     per_move = max(m_move - 1, ONE_BY_ONE)
     per_class = max(k - 1, ONE_BY_ONE)
-    buf = np.empty(max(per_move, per_class))
+    buf = np.empty(max(per_move, per_class) + 3)
+    # Scratch, allocated once: an allocation per run would cost more than its draws.
     flipped_by = np.zeros((k, 2, 3))
+    new = np.zeros((g, k))
+    by_group = np.empty(2)
+    exits = np.zeros((2, g, k))
+    act = np.zeros((2, g, k))
+    two = np.zeros(2)
+    activated = np.zeros((g, k))
+    left = np.zeros((g, k, 2, tiers))
+    churned = np.zeros((k, 2))
+    flipped = np.zeros((k, 2))
+    to = np.zeros(m_move)
+    cells = np.zeros(9)
+    got = np.zeros(9)
+    cat3 = np.zeros(3)
+    ask_scratch = np.zeros(2 * k)
     pos = start
     for r in range(runs):
         key, s = keys[r], sets[r]
         pos = start
         # New customers by group (referral-won or not) and churn class.
-        new = np.zeros((g, k))
-        by_group = np.empty(2)
+        new[:] = 0.0
         by_group[0] = converted[r, 0] + converted[r, 1]
         by_group[1] = converted[r, 2]
         for gi in range(g):
@@ -155,7 +169,6 @@ def engage_step(  # type: ignore[no-untyped-def]
                 split_row(u, by_group[gi], class_probs[s], True, new[gi])
         pos += g * per_class
         # Onboarding: competing exits (value, churn) of the pool and the entrants.
-        exits = np.zeros((2, g, k))
         for i in range(2):
             for gi in range(g):
                 for c in range(k):
@@ -163,8 +176,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     q = exit_old[s, c] if i == 0 else exit_new[s, c]
                     exits[i, gi, c] = _binom(key, pos, (i * g + gi) * k + c, n, q)
         pos += 2 * g * k
-        act = np.zeros((2, g, k))
-        two = np.zeros(2)
+        act[:] = 0.0
         for i in range(2):
             for gi in range(g):
                 for c in range(k):
@@ -177,7 +189,6 @@ def engage_step(  # type: ignore[no-untyped-def]
                     split_row(u, n, onboard_shares[s, c], True, two)
                     act[i, gi, c] = two[0]
         pos += 2 * g * k * ONE_BY_ONE
-        activated = np.zeros((g, k))
         for gi in range(g):
             for c in range(k):
                 old, nw = onboard[r, gi, c], new[gi, c]
@@ -197,7 +208,6 @@ def engage_step(  # type: ignore[no-untyped-def]
                 activated[gi, c] = a_old + a_new
         # Active customers: who leaves each (g, k, h, t) cell, then where to.
         v = value[r]
-        left = np.zeros((g, k, 2, tiers))
         for gi in range(g):
             for c in range(k):
                 for h in range(2):
@@ -206,9 +216,8 @@ def engage_step(  # type: ignore[no-untyped-def]
                         n = v[gi, c, h, t]
                         left[gi, c, h, t] = _binom(key, pos, cell, n, p_exit[s, c, h, t])
         pos += g * k * 2 * tiers
-        churned = np.zeros((k, 2))
-        flipped = np.zeros((k, 2))
-        to = np.zeros(m_move)
+        churned[:] = 0.0
+        flipped[:] = 0.0
         for gi in range(g):
             for c in range(k):
                 for h in range(2):
@@ -254,8 +263,10 @@ def engage_step(  # type: ignore[no-untyped-def]
                     if n <= 0.0:
                         continue
                     u = _uniforms(key, pos + (c * 2 + h) * ONE_BY_ONE, ONE_BY_ONE, buf)
-                    cells = d[c, h].copy().reshape(9)
-                    got = np.zeros(9)
+                    for cat in range(3):
+                        for st in range(3):
+                            cells[cat * 3 + st] = d[c, h, cat, st]
+                    got[:] = 0.0
                     allocate_row(u, n, cells, True, got)
                     for cat in range(3):
                         for st in range(3):
@@ -268,9 +279,8 @@ def engage_step(  # type: ignore[no-untyped-def]
         pos = _redraw(key, pos, d, flipped_by, nps[s], _TO_OTHER, buf)
         flipped_by[:] = 0.0
         if not instant_ask:
-            pos = _ask(key, pos, d, p_ask[s], accept[s])
+            pos = _ask(key, pos, d, p_ask[s], accept[s], ask_scratch)
         # Newly active customers draw a category as healthy, not yet asked.
-        cat3 = np.zeros(3)
         for c in range(k):
             n = 0.0
             for gi in range(g):
@@ -283,7 +293,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     d[c, _HEALTHY, cat, _NOT_ASKED] += cat3[cat]
         pos += k * ONE_BY_ONE
         if instant_ask:
-            pos = _ask(key, pos, d, p_ask[s], accept[s])
+            pos = _ask(key, pos, d, p_ask[s], accept[s], ask_scratch)
     return pos - start
 
 
@@ -299,7 +309,11 @@ def check_step(  # type: ignore[no-untyped-def]
     Returns the counters consumed (the same for every run).
     """
     runs, g, k, _, tiers = value.shape
-    buf = np.empty(ONE_BY_ONE)
+    buf = np.empty(ONE_BY_ONE + 3)
+    saved = np.zeros(k)
+    moved = np.zeros((k, 1, 3))
+    got = np.zeros(9)
+    cells = np.zeros(9)
     pos = start
     for r in range(runs):
         key, s = keys[r], sets[r]
@@ -312,7 +326,7 @@ def check_step(  # type: ignore[no-untyped-def]
                         exposure[r, h] += v[gi, c, h, t]
         if n_triggers == 0:
             continue
-        saved = np.zeros(k)
+        saved[:] = 0.0
         for gi in range(g):
             for c in range(k):
                 for t in range(tiers):
@@ -325,14 +339,16 @@ def check_step(  # type: ignore[no-untyped-def]
         if not nps_on:
             continue
         d = delight[r]
-        moved = np.zeros((k, 1, 3))
-        got = np.zeros(9)
+        moved[:] = 0.0
         for c in range(k):
             if saved[c] <= 0.0:
                 continue
             u = _uniforms(key, pos + c * ONE_BY_ONE, ONE_BY_ONE, buf)
             got[:] = 0.0
-            allocate_row(u, saved[c], d[c, _AT_RISK].copy().reshape(9), True, got)
+            for cat in range(3):
+                for st in range(3):
+                    cells[cat * 3 + st] = d[c, _AT_RISK, cat, st]
+            allocate_row(u, saved[c], cells, True, got)
             for cat in range(3):
                 for st in range(3):
                     d[c, _AT_RISK, cat, st] -= got[cat * 3 + st]
@@ -341,3 +357,53 @@ def check_step(  # type: ignore[no-untyped-def]
         pos += k * ONE_BY_ONE
         pos = _redraw(key, pos, d, moved, nps[s], _TO_HEALTHY, buf)
     return pos - start
+
+
+#: Columns of ``tally``'s output.
+CUSTOMERS, ONBOARDING, HEALTHY_N, AT_RISK_N, PROMOTERS, PASSIVES, DETRACTORS = range(7)
+ADVOCATES, MRR, MRR_REFERRAL = range(7, 10)
+
+
+@njit(cache=True)
+def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type: ignore[no-untyped-def]
+    """Each run's stocks into ``out``, ``(runs, 10)``: customers, health, NPS, advocates, MRR.
+
+    MRR (with ``priced``) sums each group's customers per tier first (whole
+    numbers, exact), then prices them: onboarding customers at the first
+    tier's MRR.
+    """
+    runs, g, k, _, tiers = value.shape
+    per_tier = np.zeros(tiers)
+    for r in range(runs):
+        s = sets[r]
+        for col in range(out.shape[1]):
+            out[r, col] = 0.0
+        for gi in range(g):
+            on = 0.0
+            per_tier[:] = 0.0
+            for c in range(k):
+                on += onboard[r, gi, c]
+                for h in range(2):
+                    for t in range(tiers):
+                        x = value[r, gi, c, h, t]
+                        per_tier[t] += x
+                        out[r, HEALTHY_N + h] += x
+            out[r, ONBOARDING] += on
+            for t in range(tiers):
+                out[r, CUSTOMERS] += per_tier[t]
+            if priced:
+                dot = 0.0
+                for t in range(tiers):
+                    dot += per_tier[t] * tier_mrr[s, t]
+                mrr = on * tier_mrr[s, 0] + dot
+                out[r, MRR] += mrr
+                if gi == 1:
+                    out[r, MRR_REFERRAL] = mrr
+        out[r, CUSTOMERS] += out[r, ONBOARDING]
+        if nps_on:
+            for c in range(k):
+                for h in range(2):
+                    for cat in range(3):
+                        for st in range(3):
+                            out[r, PROMOTERS + cat] += delight[r, c, h, cat, st]
+                    out[r, ADVOCATES] += delight[r, c, h, _PROMOTER, _ACCEPTED]

@@ -130,20 +130,19 @@ def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     if left <= 0.0:
         return
     if few_ok and left <= u.size and m > 1:
-        cells = counts.copy()
+        # What a cell still holds is its count less those already drawn
+        # from it (``out`` starts at zero): no copy of the counts.
         for r in range(int(left)):
             whole = 0.0
             for j in range(m):
-                whole += cells[j]
+                whole += counts[j] - out[j]
             x = math.floor(u[r] * whole)
             cum, pick = 0.0, 0
             for j in range(m):
-                cum += cells[j]
+                cum += counts[j] - out[j]
                 if cum <= x:
                     pick = j + 1
-            pick = min(pick, m - 1)
-            out[pick] += 1.0
-            cells[pick] -= 1.0
+            out[min(pick, m - 1)] += 1.0
         return
     last = m - 1
     while last > 0 and counts[last] <= 0.0:

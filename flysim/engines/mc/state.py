@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from flysim.engines.mc import draws
+from flysim.engines.mc import draws, kernels
 from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import split
 from flysim.engines.mc.uniforms import Stream
@@ -25,7 +24,6 @@ __all__ = [
     "NOT_ASKED",
     "PROMOTER",
     "State",
-    "collapse",
     "initial_state",
 ]
 
@@ -33,28 +31,6 @@ __all__ = [
 HEALTHY, AT_RISK = int(Health.HEALTHY), int(Health.AT_RISK)
 PROMOTER, PASSIVE, DETRACTOR = int(Nps.PROMOTER), int(Nps.PASSIVE), int(Nps.DETRACTOR)
 NOT_ASKED, ACCEPTED, DECLINED = int(Ask.NOT_ASKED), int(Ask.ACCEPTED), int(Ask.DECLINED)
-
-
-@lru_cache(maxsize=256)
-def _summing_matrix(shape: tuple[int, ...], keep: tuple[int, ...]) -> np.ndarray:
-    cells = np.indices(shape).reshape(len(shape), -1)
-    kept = [shape[a] for a in keep]
-    target = np.ravel_multi_index(tuple(cells[a] for a in keep), kept) if keep else 0
-    m = np.zeros((cells.shape[1], int(np.prod(kept, dtype=np.int64))))
-    m[np.arange(cells.shape[1]), target] = 1.0
-    return m
-
-
-def collapse(x: np.ndarray, *keep: int) -> np.ndarray:
-    """Sum a ``(runs, ...)`` array over every axis but the runs and ``keep``.
-
-    ``keep`` counts axes after the runs' (0 is the first compartment axis). A
-    product with a 0/1 matrix: BLAS makes this many times faster than
-    ``sum(axis=...)`` over small trailing axes, and exact for whole numbers.
-    """
-    shape = x.shape[1:]
-    out = x.reshape(x.shape[0], -1) @ _summing_matrix(shape, keep)
-    return out.reshape((x.shape[0], *(shape[a] for a in keep)))
 
 
 @dataclass
@@ -99,43 +75,44 @@ class State:
         """Open leads of every channel, per run."""
         return self.leads.sum(axis=1) + self.paid_leads.sum(axis=1)
 
-    def customers(self) -> np.ndarray:
-        """Customers (onboarding + active) per run."""
-        return self.onboard.reshape(self.onboard.shape[0], -1).sum(axis=1) + self.value.reshape(
-            self.value.shape[0], -1
-        ).sum(axis=1)
-
-    def mrr(self, tier_mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """MRR per run, and the part from referral-won customers (group 1).
+    def tally(self, tier_mrr: np.ndarray | None = None) -> np.ndarray:
+        """Each run's stocks, ``(runs, 10)``, columns as ``flysim.engines.mc.kernels`` names them.
 
         ``tier_mrr`` is ``(sets, tiers)``: each run's MRR per tier comes from
-        its parameter set.
+        its parameter set; without it the MRR columns are 0.
         """
-        onboard, value = collapse(self.onboard, 0), collapse(self.value, 0, 3)
-        if tier_mrr.shape[0] == 1:
-            by_group = onboard * tier_mrr[0, 0] + value @ tier_mrr[0]
-        else:
-            # Runs are grouped by set within a block: one product per set,
-            # each as the one-set case computes it, so a run's numbers do not
-            # depend on the other sets of its block.
-            by_group = np.empty(onboard.shape)
-            for s in np.unique(self.sets):
-                rows = self.sets == s
-                by_group[rows] = onboard[rows] * tier_mrr[s, 0] + value[rows] @ tier_mrr[s]
-        referral = by_group[:, 1] if by_group.shape[1] > 1 else np.zeros(by_group.shape[0])
-        return by_group.sum(axis=1), referral
+        out = np.empty((self.value.shape[0], 10))
+        priced = tier_mrr is not None
+        prices = np.ascontiguousarray(tier_mrr if priced else np.zeros((1, 1)), dtype=float)
+        delight = self.delight if self.delight is not None else np.zeros((0, 1, 2, 3, 3))
+        kernels.tally(
+            self.onboard,
+            self.value,
+            delight,
+            self.delight is not None,
+            prices,
+            priced,
+            self.sets,
+            out,
+        )
+        return out
+
+    def customers(self) -> np.ndarray:
+        """Customers (onboarding + active) per run."""
+        return self.tally()[:, kernels.CUSTOMERS]
+
+    def mrr(self, tier_mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """MRR per run, and the part from referral-won customers (group 1)."""
+        t = self.tally(tier_mrr)
+        return t[:, kernels.MRR], t[:, kernels.MRR_REFERRAL]
 
     def nps_counts(self) -> np.ndarray:
         """Promoters, passives, detractors per run, ``(runs, 3)``."""
-        if self.delight is None:
-            return np.zeros((self.leads.shape[0], 3))
-        return collapse(self.delight, 2)
+        return self.tally()[:, kernels.PROMOTERS : kernels.DETRACTORS + 1]
 
     def advocates(self) -> np.ndarray:
         """Promoters who accepted the ask, per run."""
-        if self.delight is None:
-            return np.zeros(self.leads.shape[0])
-        return collapse(self.delight, 2, 3)[:, PROMOTER, ACCEPTED]
+        return self.tally()[:, kernels.ADVOCATES]
 
 
 def _per_set(plan: Plans, value: Callable[[ModelRates], Any]) -> np.ndarray:
