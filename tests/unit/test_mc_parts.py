@@ -98,25 +98,6 @@ def test_sparse_split_equals_the_dense_draw(per_cell_probs: bool) -> None:
     np.testing.assert_array_equal(sparse.uniform(3), dense.uniform(3))
 
 
-def test_sparse_competing_draws_exits_then_splits_them() -> None:
-    keys = _keys(5)
-    n = _counts((5, 2, 3), seed=4)
-    q = np.full((2, 3), 0.3)
-    q[1, 2] = 0.0
-    shares = np.broadcast_to(np.array([0.5, 0.3, 0.2]), (2, 3, 3))
-    sparse, dense = Stream(keys), Stream(keys)
-    got = draws.competing(sparse, n, q, shares)
-    exits = sampling.binomial(dense.uniform(2, 3), n, np.broadcast_to(q, n.shape))
-    per = max(2, ONE_BY_ONE)
-    u = dense.uniform(2, 3, per)
-    per_cell = np.broadcast_to(shares, (5, 2, 3, 3)).reshape(-1, 3)
-    expected = sampling.split(u.reshape(-1, per), exits.reshape(-1), per_cell)
-    np.testing.assert_array_equal(got, expected.reshape(got.shape))
-    np.testing.assert_array_equal(got.sum(axis=-1), exits)
-    assert np.all(got[:, 1, 2] == 0.0)  # no exit where q = 0
-    np.testing.assert_array_equal(sparse.uniform(3), dense.uniform(3))
-
-
 def test_sparse_allocate_equals_the_dense_draw() -> None:
     keys = _keys(6)
     m = 5
@@ -146,8 +127,8 @@ def test_a_runs_sparse_draws_do_not_depend_on_the_other_runs_cells() -> None:
     thinned = full.copy()
     thinned[1] = [0.0, 5.0, 0.0, 0.0]
     a, b = Stream(keys), Stream(keys)
-    xa = draws.competing(a, full, np.full(4, 0.5), np.full((4, 3), 1.0 / 3.0))
-    xb = draws.competing(b, thinned, np.full(4, 0.5), np.full((4, 3), 1.0 / 3.0))
+    xa = draws.split(a, draws.binomial(a, full, 0.5), np.full((4, 3), 1.0 / 3.0))
+    xb = draws.split(b, draws.binomial(b, thinned, 0.5), np.full((4, 3), 1.0 / 3.0))
     np.testing.assert_array_equal(xa[[0, 2]], xb[[0, 2]])
     total = np.array([[3.0], [2.0], [1.0]])
     ya = draws.allocate(a, total, full[:, None, :])

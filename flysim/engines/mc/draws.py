@@ -19,7 +19,6 @@ __all__ = [
     "allocate",
     "at_cells",
     "binomial",
-    "competing",
     "split",
     "split_cells",
 ]
@@ -113,39 +112,6 @@ def split(
     out = np.zeros((n.size, m))
     out[nz] = counts
     return out.reshape((*n.shape, m))
-
-
-def competing(
-    stream: Stream,
-    n: np.ndarray,
-    q: np.ndarray,
-    shares: np.ndarray,
-    sets: np.ndarray | None = None,
-) -> np.ndarray:
-    """Exits by competing risks: how many of each cell leave by each of ``m`` causes.
-
-    Parameters
-    ----------
-    stream : Stream
-        Where the uniforms come from.
-    n : numpy.ndarray
-        Counts, ``(runs, ...)``.
-    q : numpy.ndarray
-        Probability of any exit within the step, ``n.shape[1:]``.
-    shares : numpy.ndarray
-        Share of each cause among exits (``h_i / H``), ``n.shape[1:] + (m,)``.
-    sets : numpy.ndarray, optional
-        Each run's parameter set, when ``q`` and ``shares`` have a leading
-        axis of sets (``at_cells``).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``n.shape + (m,)``. The exits are drawn first (one uniform per
-        non-empty cell) and split by cause only where there was one.
-    """
-    exits = binomial(stream, n, q, sets)
-    return split(stream, exits, shares, sets)
 
 
 def allocate(stream: Stream, total: np.ndarray, counts: np.ndarray) -> np.ndarray:

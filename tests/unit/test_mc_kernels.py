@@ -1,0 +1,121 @@
+"""Unit tests of the compiled customer step: conservation, layout of counters, run independence.
+
+Exact: every count the step moves is accounted for (nobody appears or
+vanishes), the two customer arrays keep holding the same customers, and a
+run's numbers depend only on its key and its counters, not on the other runs
+of its block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from flysim.engines.mc import customers
+from flysim.engines.mc.plan import (
+    DEFAULT_CLASSES,
+    DEFAULT_STEPS_PER_MONTH,
+    Plans,
+    make_plan,
+    stack_plans,
+)
+from flysim.engines.mc.state import State, initial_state
+from flysim.engines.mc.uniforms import Stream
+from flysim.model.params import ParameterTable
+from flysim.model.rates import compile_rates
+from flysim.scenario import load_scenario
+from flysim.units import DAYS_PER_MONTH
+from tests.builders import SCENARIOS_DIR
+
+
+def _setup(name: str, runs: int) -> tuple[Plans, State, np.ndarray]:
+    rates = compile_rates(load_scenario(SCENARIOS_DIR / name))
+    plan = stack_plans(
+        ParameterTable((rates,)),
+        [make_plan(rates, DAYS_PER_MONTH / DEFAULT_STEPS_PER_MONTH, DEFAULT_CLASSES)],
+    )
+    keys = np.random.default_rng(3).integers(0, 2**64, size=runs, dtype=np.uint64)
+    state = initial_state(plan, np.zeros(runs, dtype=np.int64), Stream(keys))
+    return plan, state, keys
+
+
+def _people(state: State) -> np.ndarray:
+    return state.onboard.sum(axis=(1, 2)) + state.value.sum(axis=(1, 2, 3, 4))
+
+
+@pytest.mark.parametrize("name", ["startup.toml", "flywheel.toml", "enterprise.toml"])
+def test_engage_conserves_customers_and_keeps_the_arrays_in_step(name: str) -> None:
+    plan, state, keys = _setup(name, 40)
+    stream = Stream(keys)
+    converted = np.random.default_rng(1).integers(0, 30, size=(40, 3)).astype(float)
+    if plan.groups == 1:
+        converted[:, 2] = 0.0
+    flows = {f: np.zeros(40) for f in customers._KERNEL_FLOWS}
+    total_churned = np.zeros(40)
+    for _ in range(12):
+        before = _people(state)
+        flows["churned"][:] = 0.0
+        customers.engage(plan, state, converted, stream, flows)
+        np.testing.assert_array_equal(
+            _people(state) + flows["churned"], before + converted.sum(axis=1)
+        )
+        total_churned += flows["churned"]
+        assert np.all(state.value >= 0) and np.all(state.onboard >= 0)
+        if state.delight is not None:
+            assert np.all(state.delight >= 0)
+            # the delight cells hold the active customers, by class and health
+            np.testing.assert_array_equal(
+                state.delight.sum(axis=(3, 4)), state.value.sum(axis=(1, 4))
+            )
+    assert total_churned.sum() > 0
+
+
+def test_engage_consumes_the_same_counters_whatever_the_state() -> None:
+    plan, state, keys = _setup("flywheel.toml", 5)
+    empty = State(
+        leads=state.leads * 0,
+        onboard=state.onboard * 0,
+        onboard_age=state.onboard_age * 0,
+        value=state.value * 0,
+        delight=None if state.delight is None else state.delight * 0,
+        uplift=state.uplift.copy(),
+        exposure=state.exposure.copy(),
+        sets=state.sets,
+        paid_leads=state.paid_leads,
+    )
+    a, b = Stream(keys), Stream(keys)
+    flows = {f: np.zeros(5) for f in customers._KERNEL_FLOWS}
+    customers.engage(plan, state, np.full((5, 3), 4.0), a, flows)
+    customers.engage(plan, empty, np.zeros((5, 3)), b, flows)
+    assert a.position == b.position > 0
+
+
+def test_a_runs_step_does_not_depend_on_the_other_runs() -> None:
+    """Run 2 alone and inside a block of 6 (the others different) gets the same numbers."""
+    plan, state, keys = _setup("flywheel.toml", 6)
+    conv = np.arange(18, dtype=float).reshape(6, 3)
+    flows = {f: np.zeros(6) for f in customers._KERNEL_FLOWS}
+    one = State(
+        leads=state.leads[2:3].copy(),
+        onboard=state.onboard[2:3].copy(),
+        onboard_age=state.onboard_age[2:3].copy(),
+        value=state.value[2:3].copy(),
+        delight=None if state.delight is None else state.delight[2:3].copy(),
+        uplift=state.uplift[2:3].copy(),
+        exposure=state.exposure[2:3].copy(),
+        sets=state.sets[2:3],
+        paid_leads=state.paid_leads[2:3],
+    )
+    flows_one = {f: np.zeros(1) for f in customers._KERNEL_FLOWS}
+    many, alone = Stream(keys), Stream(keys[2:3])
+    for _ in range(5):
+        customers.engage(plan, state, conv, many, flows)
+        customers.engage(plan, one, conv[2:3], alone, flows_one)
+        customers.check(plan, state, many)
+        customers.check(plan, one, alone)
+    np.testing.assert_array_equal(state.value[2:3], one.value)
+    np.testing.assert_array_equal(state.onboard[2:3], one.onboard)
+    if state.delight is not None:
+        np.testing.assert_array_equal(state.delight[2:3], one.delight)
+    for f in flows:
+        assert flows[f][2] == pytest.approx(flows_one[f][0], rel=1e-15)
