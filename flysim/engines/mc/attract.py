@@ -37,7 +37,7 @@ from flysim.model.attract import (
 from flysim.model.params import RunParameters
 from flysim.model.states import CHANNELS
 
-__all__ = ["Feedback", "attract", "drivers", "evolve"]
+__all__ = ["Feedback", "attract", "drivers", "evolve", "expected_arrivals"]
 
 #: Past steps ``Feedback`` keeps: a slope spans at least half the step, and
 #: the grid puts at most one short step (before a month's end) between checks.
