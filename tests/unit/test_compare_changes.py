@@ -89,9 +89,7 @@ def test_the_note_says_which_months_are_before_the_first_change(comparison):
     assert "  Plan ▸ months 4-6: costs.stack_per_month" in lines
     assert any("decision probabilities read the whole horizon" in line for line in lines)
     # a reported month before the first change is said to be so
-    assert "Month 2 of the tables is before any change." in changes_note(
-        comparison.changes, [2, 6]
-    )
+    assert "Month 2 of the tables is before any change." in changes_note(comparison.changes, [2, 6])
 
 
 def test_no_note_without_changes_and_a_change_in_month_1():
