@@ -26,7 +26,7 @@ import numpy as np
 
 from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import binomial, poisson
-from flysim.engines.mc.state import State
+from flysim.engines.mc.state import ACCEPTED, PROMOTER, State, collapse
 from flysim.engines.mc.uniforms import Stream
 from flysim.model.attract import (
     conversion_probability,
@@ -49,9 +49,12 @@ def drivers(state: State) -> np.ndarray:
 
     The reached (open leads + customers: saturation), promoters and advocates.
     """
-    return np.stack(
-        [state.open_leads() + state.customers(), state.nps_counts()[:, 0], state.advocates()]
-    )
+    reached = state.open_leads() + state.customers()
+    if state.delight is None:
+        return np.stack([reached, np.zeros_like(reached), np.zeros_like(reached)])
+    # One sum over the delight cells gives both (exact: whole numbers).
+    by = collapse(state.delight, 2, 3)  # (runs, nps, ask)
+    return np.stack([reached, by[:, PROMOTER].sum(axis=1), by[:, PROMOTER, ACCEPTED]])
 
 
 def _channels(plan: Plans) -> list[int]:

@@ -300,6 +300,8 @@ def _simulate(
     arrivals = any(any_plan.structure.channels) or bool(extra)
     feedback = Feedback()
     x0 = drivers(state) if arrivals else None
+    # A check's rescues redraw NPS categories (promoters, advocates) at once.
+    rescues_move_drivers = bool(any_plan.structure.triggers) and any_plan.structure.nps_on
     for step, (t0, t1) in enumerate(zip(grid.starts, grid.ends, strict=True)):
         plan = plans[float(np.round(t1 - t0, 9))]
         for s in streams.values():
@@ -350,7 +352,7 @@ def _simulate(
                 raw[:, month, RAW_INDEX["mrr_start"]] = mrr
             if grid.check[step]:
                 check(plans[float(np.round(t1 - t0, 9))], state, streams["health"])
-        if grid.check[step] and x0 is not None and any_plan.structure.triggers:
+        if grid.check[step] and x0 is not None and rescues_move_drivers:
             x0 = drivers(state)  # the rescues moved promoters and advocates
     return raw, by
 
