@@ -107,10 +107,12 @@ def expected_leads(
     promoters: np.ndarray,
     advocates: np.ndarray,
 ) -> np.ndarray:
-    """Expected leads of one channel over ``[t0, t0 + dt)`` with the state as at ``t0``.
+    """Expected leads of one channel over ``[t0, t0 + dt)`` with the state held at the given one.
 
     ``lead_rate`` integrated over the step: exact for the organic growth
-    term, the state-driven terms held at their value at ``t0``.
+    term, the state-driven terms (``reached``, ``promoters``, ``advocates``)
+    held at the values given (the numpy core gives them at the step's
+    midpoint: ``flysim.engines.mc.attract.Feedback``).
     """
     sat = saturation(reached, r.market_size)
     if channel == Channel.PAID:
@@ -138,8 +140,9 @@ def expected_paid_leads(
 ) -> np.ndarray:
     """Expected leads of one paid channel over a step of ``dt`` days, per run.
 
-    ``paid_lead_rate`` with the state as at the step's start; ``leads`` is the
-    channel's leads per day in each run (0 where its row lacks the channel).
+    ``paid_lead_rate`` with the reached held at the value given (as in
+    ``expected_leads``); ``leads`` is the channel's leads per day in each run
+    (0 where its row lacks the channel).
     """
     return leads * dt * saturation(reached, market_size)
 

@@ -3,10 +3,11 @@
 Pure functions of the model's parameters (MODEL.md), none of them reading an
 engine: the customer chain's lifetimes and state distributions (phase-type
 forms through the matrix exponential), the Bass curve and the finite market's
-exact mean, and what the numpy core's fixed step does to a quantity where that
-is still first order (arrivals) or where a metric is read at step ends (the
-revenue trapezoid). ``first_order_step`` is the former competing-risks step
-scheme, kept as the alternative the time-step tests must be able to reject.
+exact mean, and what the numpy core's fixed step does to a quantity where
+arrivals feed back (second order) or where a metric is read at step ends (the
+revenue trapezoid). ``first_order_step`` and ``bass_euler`` are the former
+step schemes (competing risks; arrival rates held at the step's start), kept
+as the alternatives the time-step tests must be able to reject.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from scipy.sparse.linalg import expm_multiply
 __all__ = [
     "bass_chain_mean",
     "bass_curve",
+    "bass_euler",
     "bass_stepped",
     "chain_moments",
     "first_order_step",
@@ -189,11 +191,43 @@ def bass_chain_mean(m: int, p: float, q: float, t: np.ndarray) -> np.ndarray:
 def bass_stepped(m: int, p: float, q: float, t: np.ndarray, steps_per_month: int) -> np.ndarray:
     """The Bass curve as the numpy core's step scheme follows it (deterministic part).
 
-    The scheme holds every arrival rate at its value at the step's start
-    (``flysim.engines.mc.attract``), so the expected adopters follow the
-    forward-Euler recursion ``N += (p M + q N) (1 - N / M) dt``. Its distance
-    from ``bass_curve`` is the scheme's time-step bias, first order in
-    ``dt``: adoption lags while the rate rises, and overshoots late.
+    With ``f(N) = (p M + q N) (1 - N / M)`` (the paid rate ``p M`` and the
+    referral rate ``q`` per advocate, both times the saturation; every
+    customer is an advocate at once, no lead stays open) and ``N_s`` the
+    adopters at the ``s``-th step end, the scheme
+    (``flysim.engines.mc.attract.Feedback``) reads the state at the step's
+    midpoint, extrapolated from the step before:
+    ``N_{s+1} = N_s + f(N_s + (N_s - N_{s-1}) / 2) dt``, clipped to
+    ``[0, M]``. The first step reads its start, ``N_1 = N_0 + f(N_0) dt``,
+    and the second adds the first's shortfall,
+    ``(f((N_0 + N_1) / 2) - f(N_0)) dt``. Its distance from ``bass_curve`` is
+    the scheme's time-step bias, second order in ``dt``.
+    """
+    dt = 1.0 / steps_per_month
+
+    def rate(n: float) -> float:
+        n = min(max(n, 0.0), float(m))
+        return (p * m + q * n) * (1.0 - n / m)
+
+    path, out = [0.0], []
+    ends = set(np.rint(np.asarray(t) * steps_per_month).astype(int))
+    for step in range(1, int(max(ends)) + 1):
+        n = path[-1]
+        r = rate(n) if step == 1 else rate(n + 0.5 * (n - path[-2]))
+        if step == 2:
+            r = max(r + rate(0.5 * (path[0] + path[1])) - rate(path[0]), 0.0)
+        path.append(n + r * dt)
+        if step in ends:
+            out.append(path[-1])
+    return np.asarray(out)
+
+
+def bass_euler(m: int, p: float, q: float, t: np.ndarray, steps_per_month: int) -> np.ndarray:
+    """The former scheme's Bass curve: every arrival rate held at the step's start.
+
+    The forward-Euler recursion ``N += (p M + q N) (1 - N / M) dt``: adoption
+    lags while the rate rises and overshoots late, a bias first order in
+    ``dt``; the alternative the time-step tests show they would reject.
     """
     dt = 1.0 / steps_per_month
     n, out = 0.0, []

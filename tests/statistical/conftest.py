@@ -18,10 +18,10 @@ def engine(request: pytest.FixtureRequest) -> str:
 def steps_per_month(engine: str) -> int | None:
     """The engine's time steps per month: None for the agent model (continuous time).
 
-    Tests whose closed form the numpy core's fixed step biases at first order
-    compute that bias exactly from its documented step scheme and add it to
-    their bound (``bias_bound``) for this engine only; ``test_time_step.py``
-    measures the bias and its first-order shrinking.
+    Tests whose closed form the numpy core's fixed step shifts (revenue read
+    as the trapezoid of MRR at step ends, second order) compute that shift
+    exactly from its documented step scheme for this engine only;
+    ``test_time_step.py`` measures the step's biases.
     """
     if engine == "mc":
         from flysim.engines.mc import DEFAULT_STEPS_PER_MONTH

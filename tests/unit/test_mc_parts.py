@@ -9,6 +9,7 @@ import pytest
 from scipy import linalg
 
 from flysim.engines.mc import draws, kernels, sampling
+from flysim.engines.mc.attract import Feedback, expected_arrivals
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
@@ -337,3 +338,56 @@ def test_initial_state_places_every_initial_customer(path: Path) -> None:
             state.delight.reshape(50, -1).sum(axis=1), float(rates.initial_customers)
         )
         np.testing.assert_array_equal(state.advocates(), float(rates.initial_advocates))
+
+
+# --------------------------------------------------------------------------- arrivals
+
+
+def test_feedback_reads_the_drivers_at_the_step_midpoint() -> None:
+    """``Feedback``: the drivers extrapolated to the midpoint from the steps before.
+
+    The first step reads its start; the second reads ``x1 + (dt / 2) x'`` with
+    the slope of the first and adds the first's shortfall (the rates at its
+    ends' mean less at its start); after a short step the slope spans the
+    last steps reaching half the step; a driver never goes below 0.
+    """
+    rates = _rates(STARTUP)
+    dt = DAYS_PER_MONTH / DEFAULT_STEPS_PER_MONTH
+    table = ParameterTable((rates,))
+    plans = {d: stack_plans(table, [make_plan(rates, d, DEFAULT_CLASSES)]) for d in (dt, 1.0)}
+    params = table.per_run(np.zeros(2, dtype=np.int64))
+
+    def x(reached: float, promoters: float, advocates: float) -> np.ndarray:
+        return np.array([[reached, 500.0], [promoters, 5.0], [advocates, 1.0]])
+
+    def means(drivers: np.ndarray, plan_dt: float = dt, t0: float = 0.0) -> np.ndarray:
+        return np.concatenate(expected_arrivals(plans[plan_dt], params, t0, drivers), axis=1)
+
+    fb = Feedback()
+    x0, x1, x2 = x(100, 20, 4), x(140, 30, 10), x(190, 42, 18)
+    np.testing.assert_array_equal(
+        np.concatenate(fb.means(plans[dt], params, 0.0, x0), 1), means(x0)
+    )
+    fb.advance(plans[dt], params, 0.0, x0, x1)
+    carry = means((x0 + x1) / 2) - means(x0)
+    assert np.all(carry[0] != 0.0)  # the state-driven channels' shortfall
+    got = np.concatenate(fb.means(plans[dt], params, dt, x1), axis=1)
+    np.testing.assert_allclose(got, means(x1 + 0.5 * (x1 - x0), t0=dt) + carry, rtol=1e-12)
+    # The shortfall is added once; a short step's slope is not extrapolated alone.
+    fb.advance(plans[dt], params, dt, x1, x2)
+    jump = x(190, 50, 25)  # a check's rescues moved promoters and advocates
+    fb.advance(plans[1.0], params, 2 * dt, jump, jump + 1.0)
+    start = jump + 1.0
+    got = np.concatenate(fb.means(plans[dt], params, 2 * dt + 1, start), axis=1)
+    slope = (x2 - x1 + 1.0) / (dt + 1.0)
+    np.testing.assert_allclose(got, means(start + 0.5 * dt * slope, t0=2 * dt + 1), rtol=1e-12)
+    # Falling drivers stop at 0 (run 0; run 1's drivers do not move).
+    fb = Feedback()
+    x0, x1 = x(100, 20, 4), x(10, 2, 1)
+    fb.advance(plans[dt], params, 0.0, x0, x1)
+    mid = x1 + 0.5 * (x1 - x0)
+    assert np.all(mid[:, 0] < 0.0)
+    got = np.concatenate(fb.means(plans[dt], params, dt, x1), axis=1)
+    carry = means((x0 + x1) / 2) - means(x0)
+    want = np.maximum(means(np.maximum(mid, 0.0), t0=dt) + carry, 0.0)
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -17,7 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from flysim.engines.base import PAID_FIELDS, RawBlock, paid_budgets
-from flysim.engines.mc.attract import attract, evolve
+from flysim.engines.mc.attract import Feedback, attract, drivers, evolve
 from flysim.engines.mc.customers import book_checks, check, engage
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
@@ -295,15 +295,27 @@ def _simulate(
     flows = {name: np.zeros(n) for name in _STEP_FLOWS}
 
     month = 0
+    # Arrivals read the state through the drivers at each step's midpoint
+    # (``Feedback``); ``x0`` holds them at the step's start.
+    arrivals = any(any_plan.structure.channels) or bool(extra)
+    feedback = Feedback()
+    x0 = drivers(state) if arrivals else None
+    # A check's rescues redraw NPS categories (promoters, advocates) at once.
+    rescues_move_drivers = bool(any_plan.structure.triggers) and any_plan.structure.nps_on
     for step, (t0, t1) in enumerate(zip(grid.starts, grid.ends, strict=True)):
         plan = plans[float(np.round(t1 - t0, 9))]
         for s in streams.values():
             s.at_step(step + 1)  # step 0's counters belong to the initial state
-        converted = attract(plan, params, state, float(t0), streams, flows, paid_flows)
+        means = feedback.means(plan, params, float(t0), x0) if x0 is not None else None
+        converted = attract(plan, params, state, float(t0), streams, flows, paid_flows, means)
         flows["spend_onboarding"] += converted.sum(axis=1) * params.onboarding_cost
         flows["spend_rewards"] += converted[:, 2] * params.reward
         evolve(plan, params, state, streams["evolve"], flows)
         engage(plan, state, converted, streams["customers"], flows)
+        if x0 is not None:
+            x1 = drivers(state)
+            feedback.advance(plan, params, float(t0), x0, x1)
+            x0 = x1
         # A check exactly on a month's end belongs to the next month, after
         # the stocks are read (as in the agent model).
         if grid.check[step] and not grid.month_end[step]:
@@ -340,6 +352,8 @@ def _simulate(
                 raw[:, month, RAW_INDEX["mrr_start"]] = mrr
             if grid.check[step]:
                 check(plans[float(np.round(t1 - t0, 9))], state, streams["health"])
+        if grid.check[step] and x0 is not None and rescues_move_drivers:
+            x0 = drivers(state)  # the rescues moved promoters and advocates
     return raw, by
 
 
