@@ -249,7 +249,7 @@ EARLY, LATE = 1, 12  # months whose churn hazards are compared
 
 
 @pytest.mark.statistical
-@pytest.mark.parametrize("cv", [1.0, 0.5])
+@pytest.mark.parametrize("cv", [1.5, 1.0, 0.5])
 def test_gamma_heterogeneity_survival(engine: str, cv: float) -> None:
     """Cohort survival is the Gamma mixture ``(1 + ct/k)^-k``, k = 1/cv², and not ``e^{-ct}``.
 
