@@ -72,6 +72,43 @@ def show(label: str, times: list[float]) -> float:
     return med
 
 
+def sobol_design(scenario: flysim.Scenario, runs: int, n: int = 8) -> list[str]:
+    """The Sobol' design of notebook 04: the ``n`` largest swings of an OAT study
+    over :data:`RANGES` (``mrr`` at month 18, ``runs`` runs a set), as ranges."""
+    oat = flysim.sensitivity(
+        scenario,
+        [f"{k}={lo}:{hi}" for k, (lo, hi) in RANGES.items()],
+        "mrr",
+        month=18,
+        method="oat",
+        runs=runs,
+        seed=1,
+    )
+    return [f"{k}={RANGES[k][0]}:{RANGES[k][1]}" for k in oat.ranking()[:n]]
+
+
+def sobol_study(
+    scenario: flysim.Scenario,
+    design: list[str],
+    samples: int,
+    runs: int,
+    workers: int | None = None,
+) -> flysim.SensitivityResult:
+    """The Sobol' study of ``design`` (``samples x (k + 2)`` sets of ``runs`` runs):
+    ``mrr`` at month 18, on ``workers`` workers (default: all cores)."""
+    return flysim.sensitivity(
+        scenario,
+        design,
+        "mrr",
+        month=18,
+        method="sobol",
+        samples=samples,
+        runs=runs,
+        seed=1,
+        workers=workers,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -105,26 +142,11 @@ def main() -> None:
 
     if opts.skip_sobol:
         return
-    oat = flysim.sensitivity(
-        scenario,
-        [f"{k}={lo}:{hi}" for k, (lo, hi) in RANGES.items()],
-        "mrr",
-        month=18,
-        method="oat",
-        runs=runs,
-        seed=1,
-    )
-    top = oat.ranking()[:8]
-    design = [f"{k}={RANGES[k][0]}:{RANGES[k][1]}" for k in top]
-    sets = samples * (len(top) + 2)
+    design = sobol_design(scenario, runs)
+    sets = samples * (len(design) + 2)
     print(f"\n2. Sobol', 8 parameters, {samples} base samples: {sets} sets x {runs} runs")
-    print("  parameters: " + ", ".join(top))
-    sobol_t = timed(
-        lambda: flysim.sensitivity(
-            scenario, design, "mrr", month=18, method="sobol", samples=samples, runs=runs, seed=1
-        ),
-        max(1, repeat - 1),
-    )
+    print("  parameters: " + ", ".join(d.split("=")[0] for d in design))
+    sobol_t = timed(lambda: sobol_study(scenario, design, samples, runs), max(1, repeat - 1))
     sim_t = timed(lambda: flysim.simulate(scenario, runs=sets * runs, seed=1), max(1, repeat - 1))
     a = show(f"sensitivity (sobol), {cores} workers", sobol_t)
     b = show(f"simulate of {sets * runs:,} runs, {cores} workers", sim_t)
