@@ -87,6 +87,7 @@ def engage(
         out,
     )
     stream.advance(int(used))
+    state.touched()
     for name, col in _KERNEL_FLOWS.items():
         flows[name] += out[:, col]
 
@@ -111,6 +112,7 @@ def check(plan: Plans, state: State, stream: Stream) -> None:
         plan.nps,
     )
     stream.advance(int(used))
+    state.touched()
 
 
 def book_checks(plan: Plans, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from flysim.engines.base import PAID_FIELDS, RawBlock, paid_budgets
+from flysim.engines.mc import kernels
 from flysim.engines.mc.attract import Feedback, attract, drivers, evolve
 from flysim.engines.mc.customers import book_checks, check, engage
 from flysim.engines.mc.plan import (
@@ -365,15 +366,15 @@ def _first_columns(table: ParameterTable, sets: np.ndarray, names: tuple[str, ..
 
 def _snapshot(row: np.ndarray, state: State, mrr: np.ndarray, mrr_referral: np.ndarray) -> None:
     """Month-end stocks into one month's raw row, ``(runs, fields)``."""
-    nps = state.nps_counts()
+    t = state.tally()  # the step's last tally: no recount
     stocks = {
-        "onboarding": state.onboard.sum(axis=(1, 2)),
-        "healthy": state.value[:, :, :, 0].sum(axis=(1, 2, 3)),
-        "at_risk": state.value[:, :, :, 1].sum(axis=(1, 2, 3)),
-        "promoters": nps[:, 0],
-        "passives": nps[:, 1],
-        "detractors": nps[:, 2],
-        "advocates": state.advocates(),
+        "onboarding": t[:, kernels.ONBOARDING],
+        "healthy": t[:, kernels.HEALTHY_N],
+        "at_risk": t[:, kernels.AT_RISK_N],
+        "promoters": t[:, kernels.PROMOTERS],
+        "passives": t[:, kernels.PASSIVES],
+        "detractors": t[:, kernels.DETRACTORS],
+        "advocates": t[:, kernels.ADVOCATES],
         "open_leads": state.open_leads(),
         "mrr": mrr,
         "mrr_referral": mrr_referral,

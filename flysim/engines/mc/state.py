@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,15 @@ class State:
     exposure: np.ndarray
     sets: np.ndarray
     paid_leads: np.ndarray
+    #: The last tally and the prices it used; ``touched`` drops it.
+    _tallied: tuple[np.ndarray | None, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _prices: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def touched(self) -> None:
+        """Say the customer arrays changed (a compiled step ran): the next tally recounts."""
+        self._tallied = None
 
     def open_leads(self) -> np.ndarray:
         """Open leads of every channel, per run."""
@@ -79,8 +88,16 @@ class State:
         """Each run's stocks, ``(runs, 10)``, columns as ``flysim.engines.mc.kernels`` names them.
 
         ``tier_mrr`` is ``(sets, tiers)``: each run's MRR per tier comes from
-        its parameter set; without it the MRR columns are 0.
+        its parameter set; without it the MRR columns are 0. The stocks are
+        read several times a step (arrival drivers, MRR, month ends) between
+        changes, so the last tally is kept until ``touched``; treat it as
+        read-only.
         """
+        last = self._tallied
+        if last is not None and (tier_mrr is None or last[0] is tier_mrr):
+            return last[1]
+        # Unpriced, recount at the last prices asked for: the MRR read next is then free.
+        tier_mrr = tier_mrr if tier_mrr is not None else self._prices
         out = np.empty((self.value.shape[0], 10))
         priced = tier_mrr is not None
         prices = np.ascontiguousarray(tier_mrr if priced else np.zeros((1, 1)), dtype=float)
@@ -95,24 +112,25 @@ class State:
             self.sets,
             out,
         )
+        self._tallied, self._prices = (tier_mrr, out), tier_mrr
         return out
 
     def customers(self) -> np.ndarray:
         """Customers (onboarding + active) per run."""
-        return self.tally()[:, kernels.CUSTOMERS]
+        return self.tally()[:, kernels.CUSTOMERS].copy()
 
     def mrr(self, tier_mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """MRR per run, and the part from referral-won customers (group 1)."""
         t = self.tally(tier_mrr)
-        return t[:, kernels.MRR], t[:, kernels.MRR_REFERRAL]
+        return t[:, kernels.MRR].copy(), t[:, kernels.MRR_REFERRAL].copy()
 
     def nps_counts(self) -> np.ndarray:
         """Promoters, passives, detractors per run, ``(runs, 3)``."""
-        return self.tally()[:, kernels.PROMOTERS : kernels.DETRACTORS + 1]
+        return self.tally()[:, kernels.PROMOTERS : kernels.DETRACTORS + 1].copy()
 
     def advocates(self) -> np.ndarray:
         """Promoters who accepted the ask, per run."""
-        return self.tally()[:, kernels.ADVOCATES]
+        return self.tally()[:, kernels.ADVOCATES].copy()
 
 
 def _per_set(plan: Plans, value: Callable[[ModelRates], Any]) -> np.ndarray:
