@@ -41,7 +41,7 @@ _TO_OTHER = np.array([1, 0])
 _TO_HEALTHY = np.array([0])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _uniforms(key, base, per, buf):  # type: ignore[no-untyped-def]
     """The ``per`` uniforms of the cell whose first counter is ``base + 1``."""
     for j in range(per):
@@ -49,7 +49,7 @@ def _uniforms(key, base, per, buf):  # type: ignore[no-untyped-def]
     return buf[:per]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binom(key, pos, cell, n, p):  # type: ignore[no-untyped-def]
     """A binomial draw of cell ``cell`` of a one-uniform draw starting at ``pos``."""
     if n <= 0.0:
@@ -57,7 +57,7 @@ def _binom(key, pos, cell, n, p):  # type: ignore[no-untyped-def]
     return binomial1(u01(key, pos + 1 + cell), n, p)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ask(key, pos, d, p_ask, accept, scratch):  # type: ignore[no-untyped-def]
     """Promoters not yet asked are asked and accept or decline; returns the new position."""
     k = d.shape[0]
@@ -76,7 +76,7 @@ def _ask(key, pos, d, p_ask, accept, scratch):  # type: ignore[no-untyped-def]
     return pos + 2 * k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
     """Customers who changed health redraw their NPS category in health ``to_h[h]``.
 
@@ -101,7 +101,7 @@ def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
     return pos + k * hs * 3 * per
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def engage_step(  # type: ignore[no-untyped-def]
     keys,
     start,
@@ -297,7 +297,7 @@ def engage_step(  # type: ignore[no-untyped-def]
     return pos - start
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def check_step(  # type: ignore[no-untyped-def]
     keys, start, sets, value, delight, nps_on, exposure, n_triggers, p_recover, nps
 ):
@@ -364,7 +364,7 @@ CUSTOMERS, ONBOARDING, HEALTHY_N, AT_RISK_N, PROMOTERS, PASSIVES, DETRACTORS = r
 ADVOCATES, MRR, MRR_REFERRAL = range(7, 10)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type: ignore[no-untyped-def]
     """Each run's stocks into ``out``, ``(runs, 10)``: customers, health, NPS, advocates, MRR.
 

@@ -27,7 +27,7 @@ _NEGLIGIBLE = 1e-17
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _stirlerr(n: float) -> float:
     """``log(n!) - log(sqrt(2 pi n) (n / e)^n)``, Stirling's error, to double precision."""
     if n <= 15.0:
@@ -43,7 +43,7 @@ def _stirlerr(n: float) -> float:
     return (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bd0(x: float, m: float) -> float:
     """``x log(x / m) + m - x``, without its cancellation near ``x = m``."""
     if abs(x - m) < 0.1 * (x + m):
@@ -62,7 +62,7 @@ def _bd0(x: float, m: float) -> float:
     return x * math.log(x / m) + m - x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial_pmf(x: float, n: float, p: float) -> float:
     """P(X = x) of Binomial(n, p) by Loader's saddle point: relative error ~1e-15 at any n.
 
@@ -79,7 +79,7 @@ def _binomial_pmf(x: float, n: float, p: float) -> float:
     return math.exp(lc - 0.5 * lf)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial_rare(u: float, n: float, q: float) -> float:
     """Binomial(n, q) quantile at ``u`` for ``0 < q <= 1/2``, ``n > 0``."""
     odds = q / (1.0 - q)
@@ -121,7 +121,7 @@ def _binomial_rare(u: float, n: float, q: float) -> float:
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def binomial1(u: float, n: float, p: float) -> float:
     """One Binomial(n, p) draw: the rarer outcome, ``n - Binomial(n, 1 - p)`` above 1/2."""
     if n <= 0.0 or p <= 0.0:
@@ -133,7 +133,7 @@ def binomial1(u: float, n: float, p: float) -> float:
     return _binomial_rare(u, n, p)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def poisson1(u: float, lam: float) -> float:
     """One Poisson(lam) draw."""
     if lam <= 0.0:
@@ -175,7 +175,7 @@ def poisson1(u: float, lam: float) -> float:
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _hyper_minor(u: float, g: float, b: float, s: float) -> float:
     """Good ones among ``s`` drawn from ``g`` good and ``b`` bad, ``g <= b``, ``s <= total/2``."""
     if b <= 0.0:
@@ -216,7 +216,7 @@ def _hyper_minor(u: float, g: float, b: float, s: float) -> float:
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hypergeometric1(u: float, good: float, bad: float, sample: float) -> float:
     """One draw; the rarer side: the smaller kind, within the smaller of drawn and left behind."""
     total = good + bad

@@ -60,25 +60,25 @@ def normal(u: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- loops
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial_loop(u, n, p, out):  # type: ignore[no-untyped-def]
     for i in range(u.size):
         out[i] = binomial1(u[i], n[i], p[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _poisson_loop(u, lam, out):  # type: ignore[no-untyped-def]
     for i in range(u.size):
         out[i] = poisson1(u[i], lam[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _hyper_loop(u, good, bad, sample, out):  # type: ignore[no-untyped-def]
     for i in range(u.size):
         out[i] = hypergeometric1(u[i], good[i], bad[i], sample[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     """Split ``n`` over ``len(probs)`` categories into ``out`` (zeroed), from uniforms ``u``.
 
@@ -117,7 +117,7 @@ def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     out[last] = left
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     """Draw ``total`` of the individuals in ``counts``' cells without replacement, into ``out``.
 
@@ -158,13 +158,13 @@ def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     out[last] = left
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _split_loop(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     for i in range(n.size):
         split_row(u[i], n[i], probs[i], few_ok, out[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _allocate_loop(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     for i in range(total.size):
         allocate_row(u[i], total[i], counts[i], few_ok, out[i])

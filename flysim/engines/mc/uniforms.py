@@ -31,7 +31,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 STEP_STRIDE: int = 1 << 24
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def u01(key: np.uint64, counter: int) -> float:
     """The uniform in [0, 1) at ``counter`` of the stream keyed ``key``.
 
@@ -47,14 +47,14 @@ def u01(key: np.uint64, counter: int) -> float:
     return float(z >> np.uint64(11)) * (2.0**-53)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fill(keys, start, out):  # type: ignore[no-untyped-def]
     for r in range(out.shape[0]):
         for i in range(out.shape[1]):
             out[r, i] = u01(keys[r], start + 1 + i)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fill_at(keys, start, size, per, flat, out):  # type: ignore[no-untyped-def]
     for i in range(flat.size):
         run, cell = flat[i] // size, flat[i] % size
