@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from flysim.engines.mc import draws, kernels, sampling
+from flysim.engines.mc import draws, sampling
+from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.attract import Feedback, expected_arrivals
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.plan import (
@@ -161,14 +162,14 @@ def test_tally_equals_numpy_sums(nps_on: bool) -> None:
     prices = np.array([[10.0, 20.0, 35.5, 80.0], [12.0, 25.0, 40.0, 99.0], [1.0, 2.0, 3.0, 4.0]])
     got = state.tally(prices)
     customers = state.onboard.sum(axis=(1, 2)) + state.value.sum(axis=(1, 2, 3, 4))
-    np.testing.assert_array_equal(got[:, kernels.CUSTOMERS], customers)
+    np.testing.assert_array_equal(got[:, stocks.CUSTOMERS], customers)
     np.testing.assert_array_equal(
-        got[:, kernels.AT_RISK_N], state.value[..., 1, :].sum(axis=(1, 2, 3))
+        got[:, stocks.AT_RISK_N], state.value[..., 1, :].sum(axis=(1, 2, 3))
     )
     p = prices[state.sets]
     by_group = state.onboard.sum(axis=2) * p[:, :1] + np.einsum("rgkht,rt->rg", state.value, p)
-    np.testing.assert_allclose(got[:, kernels.MRR], by_group.sum(axis=1), rtol=1e-14)
-    np.testing.assert_allclose(got[:, kernels.MRR_REFERRAL], by_group[:, 1], rtol=1e-14)
+    np.testing.assert_allclose(got[:, stocks.MRR], by_group.sum(axis=1), rtol=1e-14)
+    np.testing.assert_allclose(got[:, stocks.MRR_REFERRAL], by_group[:, 1], rtol=1e-14)
     if nps_on:
         d = state.delight
         assert d is not None

@@ -24,7 +24,7 @@ from collections import deque
 
 import numpy as np
 
-from flysim.engines.mc import kernels
+from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import binomial, poisson
 from flysim.engines.mc.state import State
@@ -51,8 +51,8 @@ def drivers(state: State) -> np.ndarray:
     The reached (open leads + customers: saturation), promoters and advocates.
     """
     t = state.tally()  # one compiled pass: customers, promoters, advocates
-    reached = state.open_leads() + t[:, kernels.CUSTOMERS]
-    return np.stack([reached, t[:, kernels.PROMOTERS], t[:, kernels.ADVOCATES]])
+    reached = state.open_leads() + t[:, stocks.CUSTOMERS]
+    return np.stack([reached, t[:, stocks.PROMOTERS], t[:, stocks.ADVOCATES]])
 
 
 def _channels(plan: Plans) -> list[int]:

@@ -17,7 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from flysim.engines.base import PAID_FIELDS, RawBlock, paid_budgets
-from flysim.engines.mc import kernels
+from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.attract import Feedback, attract, drivers, evolve
 from flysim.engines.mc.customers import book_checks, check, engage
 from flysim.engines.mc.plan import (
@@ -367,17 +367,17 @@ def _first_columns(table: ParameterTable, sets: np.ndarray, names: tuple[str, ..
 def _snapshot(row: np.ndarray, state: State, mrr: np.ndarray, mrr_referral: np.ndarray) -> None:
     """Month-end stocks into one month's raw row, ``(runs, fields)``."""
     t = state.tally()  # the step's last tally: no recount
-    stocks = {
-        "onboarding": t[:, kernels.ONBOARDING],
-        "healthy": t[:, kernels.HEALTHY_N],
-        "at_risk": t[:, kernels.AT_RISK_N],
-        "promoters": t[:, kernels.PROMOTERS],
-        "passives": t[:, kernels.PASSIVES],
-        "detractors": t[:, kernels.DETRACTORS],
-        "advocates": t[:, kernels.ADVOCATES],
+    read = {
+        "onboarding": t[:, stocks.ONBOARDING],
+        "healthy": t[:, stocks.HEALTHY_N],
+        "at_risk": t[:, stocks.AT_RISK_N],
+        "promoters": t[:, stocks.PROMOTERS],
+        "passives": t[:, stocks.PASSIVES],
+        "detractors": t[:, stocks.DETRACTORS],
+        "advocates": t[:, stocks.ADVOCATES],
         "open_leads": state.open_leads(),
         "mrr": mrr,
         "mrr_referral": mrr_referral,
     }
-    for name, value in stocks.items():
+    for name, value in read.items():
         row[:, RAW_INDEX[name]] = value

@@ -25,7 +25,7 @@ from flysim.engines.mc.quantiles import binomial1
 from flysim.engines.mc.sampling import allocate_row, split_row
 from flysim.engines.mc.uniforms import u01
 
-__all__ = ["ONE_BY_ONE", "TTV_SUM", "check_step", "engage_step", "tally"]
+__all__ = ["ONE_BY_ONE", "TTV_SUM", "check_step", "engage_step"]
 
 #: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
 #: up to this many individuals are placed one by one.
@@ -357,53 +357,3 @@ def check_step(  # type: ignore[no-untyped-def]
         pos += k * ONE_BY_ONE
         pos = _redraw(key, pos, d, moved, nps[s], _TO_HEALTHY, buf)
     return pos - start
-
-
-#: Columns of ``tally``'s output.
-CUSTOMERS, ONBOARDING, HEALTHY_N, AT_RISK_N, PROMOTERS, PASSIVES, DETRACTORS = range(7)
-ADVOCATES, MRR, MRR_REFERRAL = range(7, 10)
-
-
-@njit(cache=True, error_model="numpy")
-def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type: ignore[no-untyped-def]
-    """Each run's stocks into ``out``, ``(runs, 10)``: customers, health, NPS, advocates, MRR.
-
-    MRR (with ``priced``) sums each group's customers per tier first (whole
-    numbers, exact), then prices them: onboarding customers at the first
-    tier's MRR.
-    """
-    runs, g, k, _, tiers = value.shape
-    per_tier = np.zeros(tiers)
-    for r in range(runs):
-        s = sets[r]
-        for col in range(out.shape[1]):
-            out[r, col] = 0.0
-        for gi in range(g):
-            on = 0.0
-            per_tier[:] = 0.0
-            for c in range(k):
-                on += onboard[r, gi, c]
-                for h in range(2):
-                    for t in range(tiers):
-                        x = value[r, gi, c, h, t]
-                        per_tier[t] += x
-                        out[r, HEALTHY_N + h] += x
-            out[r, ONBOARDING] += on
-            for t in range(tiers):
-                out[r, CUSTOMERS] += per_tier[t]
-            if priced:
-                dot = 0.0
-                for t in range(tiers):
-                    dot += per_tier[t] * tier_mrr[s, t]
-                mrr = on * tier_mrr[s, 0] + dot
-                out[r, MRR] += mrr
-                if gi == 1:
-                    out[r, MRR_REFERRAL] = mrr
-        out[r, CUSTOMERS] += out[r, ONBOARDING]
-        if nps_on:
-            for c in range(k):
-                for h in range(2):
-                    for cat in range(3):
-                        for st in range(3):
-                            out[r, PROMOTERS + cat] += delight[r, c, h, cat, st]
-                    out[r, ADVOCATES] += delight[r, c, h, _PROMOTER, _ACCEPTED]

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from flysim.engines.mc import draws, kernels
+from flysim.engines.mc import draws
+from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.plan import Plans
 from flysim.engines.mc.sampling import split
 from flysim.engines.mc.uniforms import Stream
@@ -102,7 +103,7 @@ class State:
         priced = tier_mrr is not None
         prices = np.ascontiguousarray(tier_mrr if priced else np.zeros((1, 1)), dtype=float)
         delight = self.delight if self.delight is not None else np.zeros((0, 1, 2, 3, 3))
-        kernels.tally(
+        stocks.tally(
             self.onboard,
             self.value,
             delight,
@@ -117,20 +118,20 @@ class State:
 
     def customers(self) -> np.ndarray:
         """Customers (onboarding + active) per run."""
-        return self.tally()[:, kernels.CUSTOMERS].copy()
+        return self.tally()[:, stocks.CUSTOMERS].copy()
 
     def mrr(self, tier_mrr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """MRR per run, and the part from referral-won customers (group 1)."""
         t = self.tally(tier_mrr)
-        return t[:, kernels.MRR].copy(), t[:, kernels.MRR_REFERRAL].copy()
+        return t[:, stocks.MRR].copy(), t[:, stocks.MRR_REFERRAL].copy()
 
     def nps_counts(self) -> np.ndarray:
         """Promoters, passives, detractors per run, ``(runs, 3)``."""
-        return self.tally()[:, kernels.PROMOTERS : kernels.DETRACTORS + 1].copy()
+        return self.tally()[:, stocks.PROMOTERS : stocks.DETRACTORS + 1].copy()
 
     def advocates(self) -> np.ndarray:
         """Promoters who accepted the ask, per run."""
-        return self.tally()[:, kernels.ADVOCATES].copy()
+        return self.tally()[:, stocks.ADVOCATES].copy()
 
 
 def _per_set(plan: Plans, value: Callable[[ModelRates], Any]) -> np.ndarray:
