@@ -614,7 +614,7 @@ _PER = max(4, ONE_BY_ONE)
 @pytest.mark.statistical
 @pytest.mark.parametrize("n", [1.0, 3.0, float(_PER), _PER + 1.0, 5000.0])
 def test_split_means(n: float) -> None:
-    """One by one (n up to the uniforms per row), sequential binomials searched from the bottom and from the mode (5000)."""
+    """One by one (n up to the uniforms per row), else sequential binomials (mode: 5000)."""
     probs = np.array([0.1, 0.45, 0.0, 0.3, 0.15])
     out = sampling.split(_stream_u(_RUNS, _PER, seed=int(n)), np.full(_RUNS, n), probs)
     np.testing.assert_array_equal(out.sum(axis=1), n)
@@ -625,7 +625,7 @@ def test_split_means(n: float) -> None:
 @pytest.mark.statistical
 @pytest.mark.parametrize("total", [1.0, 5.0, float(_PER), 20.0, 400.0])
 def test_allocate_means(total: float) -> None:
-    """One by one (up to the uniforms per row), searched from the bottom (20) and from the mode (400 of 1020)."""
+    """One by one (up to the uniforms per row), else sequential (from the mode: 400 of 1020)."""
     counts = np.array([300.0, 0.0, 500.0, 20.0, 200.0])
     size = counts.sum()
     out = sampling.allocate(
