@@ -79,41 +79,63 @@ def _binomial_pmf(x: float, n: float, p: float) -> float:
     return math.exp(lc - 0.5 * lf)
 
 
+_BINOMIAL, _POISSON, _HYPERGEOMETRIC = 0, 1, 2
+
+
 @njit(cache=True, error_model="numpy")
-def _binomial_rare(u: float, n: float, q: float) -> float:
-    """Binomial(n, q) quantile at ``u`` for ``0 < q <= 1/2``, ``n > 0``."""
-    odds = q / (1.0 - q)
-    if n * q <= EXACT_MEAN:
-        pmf = math.exp(n * math.log1p(-q))
-        if u < pmf:
-            return 0.0
-        k, cdf = 0.0, pmf
-        while u >= cdf and k < n:
-            pmf *= (n - k) / (k + 1.0) * odds
-            k += 1.0
-            cdf += pmf
-            if pmf < _NEGLIGIBLE * cdf:
-                break
-        return k
-    mode = min(math.floor((n + 1.0) * q), n)
-    pm = _binomial_pmf(mode, n, q)
-    cdf, term, k = pm, pm, mode
-    while k > 0.0:
-        term *= k / ((n - k + 1.0) * odds)
-        k -= 1.0
-        cdf += term
-        if term < _NEGLIGIBLE * cdf:
-            break
-    k, pmf = mode, pm
-    if u < cdf:
-        # F(mode) > u: step down while F(k - 1) = F(k) - P(k) still reaches u.
-        while k > 0.0 and cdf - pmf >= u:
-            cdf -= pmf
-            pmf *= k / ((n - k + 1.0) * odds)
+def _up(law: int, k: float, a: float, b: float, c: float) -> float:
+    """``P(k + 1) / P(k)``: binomial ``(n, odds)``, Poisson ``(lam)``, hypergeometric ``(g, b, s)``.
+
+    ``b`` of the hypergeometric is its bad ones; ``c`` the sample.
+    """
+    if law == _BINOMIAL:
+        return (a - k) / (k + 1.0) * b
+    if law == _POISSON:
+        return a / (k + 1.0)
+    return (a - k) * (c - k) / ((k + 1.0) * (b - c + k + 1.0))
+
+
+@njit(cache=True, error_model="numpy")
+def _down(law: int, k: float, a: float, b: float, c: float) -> float:
+    """``P(k - 1) / P(k)``, the parameters as ``_up`` takes them."""
+    if law == _BINOMIAL:
+        return k / ((a - k + 1.0) * b)
+    if law == _POISSON:
+        return k / a
+    return k * (b - c + k) / ((a - k + 1.0) * (c - k + 1.0))
+
+
+@njit(cache=True, error_model="numpy")
+def _search(
+    u: float, law: int, start: float, pm: float, lo: float, hi: float, a: float, b: float, c: float
+) -> float:
+    """The quantile at ``u`` of a unimodal law on ``[lo, hi]`` with ``P(start) = pm``.
+
+    ``start`` is the bottom of the support or the mode. From the mode,
+    ``F(mode)`` is the pmf summed downwards until the terms fall below
+    ``_NEGLIGIBLE`` of the sum; then the search steps down while
+    ``F(k - 1) = F(k) - P(k)`` still reaches ``u``, or up until ``F(k)``
+    does.
+    """
+    cdf, k = pm, start
+    if start > lo:
+        term = pm
+        while k > lo:
+            term *= _down(law, k, a, b, c)
             k -= 1.0
-        return k
-    while u >= cdf and k < n:
-        pmf *= (n - k) / (k + 1.0) * odds
+            cdf += term
+            if term < _NEGLIGIBLE * cdf:
+                break
+        k, pmf = start, pm
+        if u < cdf:
+            while k > lo and cdf - pmf >= u:
+                cdf -= pmf
+                pmf *= _down(law, k, a, b, c)
+                k -= 1.0
+            return k
+    pmf = pm
+    while u >= cdf and k < hi:
+        pmf *= _up(law, k, a, b, c)
         k += 1.0
         cdf += pmf
         if pmf < _NEGLIGIBLE * cdf:
@@ -128,9 +150,14 @@ def binomial1(u: float, n: float, p: float) -> float:
         return 0.0
     if p >= 1.0:
         return n
-    if p > 0.5:
-        return n - _binomial_rare(u, n, 1.0 - p)
-    return _binomial_rare(u, n, p)
+    q = 1.0 - p if p > 0.5 else p
+    if n * q <= EXACT_MEAN:
+        start, pm = 0.0, math.exp(n * math.log1p(-q))
+    else:
+        start = min(math.floor((n + 1.0) * q), n)
+        pm = _binomial_pmf(start, n, q)
+    x = _search(u, _BINOMIAL, start, pm, 0.0, n, n, q / (1.0 - q), 0.0)
+    return n - x if p > 0.5 else x
 
 
 @njit(cache=True, error_model="numpy")
@@ -139,40 +166,11 @@ def poisson1(u: float, lam: float) -> float:
     if lam <= 0.0:
         return 0.0
     if lam <= EXACT_MEAN:
-        pmf = math.exp(-lam)
-        if u < pmf:
-            return 0.0
-        k, cdf = 0.0, pmf
-        while u >= cdf:
-            pmf *= lam / (k + 1.0)
-            k += 1.0
-            cdf += pmf
-            if pmf < _NEGLIGIBLE * cdf:
-                break
-        return k
-    mode = math.floor(lam)
-    pm = math.exp(-_stirlerr(mode) - _bd0(mode, lam)) / (2.0 * math.pi * mode) ** 0.5
-    cdf, term, k = pm, pm, mode
-    while k > 0.0:
-        term *= k / lam
-        k -= 1.0
-        cdf += term
-        if term < _NEGLIGIBLE * cdf:
-            break
-    k, pmf = mode, pm
-    if u < cdf:
-        while k > 0.0 and cdf - pmf >= u:
-            cdf -= pmf
-            pmf *= k / lam
-            k -= 1.0
-        return k
-    while u >= cdf:
-        pmf *= lam / (k + 1.0)
-        k += 1.0
-        cdf += pmf
-        if pmf < _NEGLIGIBLE * cdf:
-            break
-    return k
+        start, pm = 0.0, math.exp(-lam)
+    else:
+        start = math.floor(lam)
+        pm = math.exp(-_stirlerr(start) - _bd0(start, lam)) / (2.0 * math.pi * start) ** 0.5
+    return _search(u, _POISSON, start, pm, 0.0, math.inf, lam, 0.0, 0.0)
 
 
 @njit(cache=True, error_model="numpy")
@@ -190,30 +188,7 @@ def _hyper_minor(u: float, g: float, b: float, s: float) -> float:
         start = min(max(math.floor((s + 1.0) * (g + 1.0) / (total + 2.0)), lo), hi)
     f = s / total  # the pmf as a ratio of binomial pmfs, each to double precision
     pm = _binomial_pmf(start, g, f) * _binomial_pmf(s - start, b, f) / _binomial_pmf(s, total, f)
-    cdf, k = pm, start
-    if start > lo:
-        term = pm
-        while k > lo:
-            term *= k * (b - s + k) / ((g - k + 1.0) * (s - k + 1.0))
-            k -= 1.0
-            cdf += term
-            if term < _NEGLIGIBLE * cdf:
-                break
-        k, pmf = start, pm
-        if u < cdf:
-            while k > lo and cdf - pmf >= u:
-                cdf -= pmf
-                pmf *= k * (b - s + k) / ((g - k + 1.0) * (s - k + 1.0))
-                k -= 1.0
-            return k
-    pmf = pm
-    while u >= cdf and k < hi:
-        pmf *= (g - k) * (s - k) / ((k + 1.0) * (b - s + k + 1.0))
-        k += 1.0
-        cdf += pmf
-        if pmf < _NEGLIGIBLE * cdf:
-            break
-    return k
+    return _search(u, _HYPERGEOMETRIC, start, pm, lo, hi, g, b, s)
 
 
 @njit(cache=True, error_model="numpy")
