@@ -79,6 +79,29 @@ def _hyper_loop(u, good, bad, sample, out):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
+def _one_by_one(u, n, weights, deplete, out):  # type: ignore[no-untyped-def]
+    """Place ``n`` individuals one at a time, the ``r``-th by uniform ``u[r]``, into ``out``.
+
+    ``weights`` are category probabilities (a categorical draw each: a
+    multinomial), or with ``deplete`` cell counts, drawn without
+    replacement: what a cell still holds is its count less those already
+    drawn from it (``out`` starts at zero), so the counts are not copied.
+    """
+    m = weights.size
+    for r in range(int(n)):
+        whole = 0.0
+        for j in range(m):
+            whole += weights[j] - out[j] if deplete else weights[j]
+        x = math.floor(u[r] * whole) if deplete else u[r] * whole
+        cum, pick = 0.0, 0
+        for j in range(m):
+            cum += weights[j] - out[j] if deplete else weights[j]
+            if cum <= x:
+                pick = j + 1
+        out[min(pick, m - 1)] += 1.0
+
+
+@njit(cache=True, error_model="numpy")
 def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     """Split ``n`` over ``len(probs)`` categories into ``out`` (zeroed), from uniforms ``u``.
 
@@ -92,17 +115,7 @@ def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     if left <= 0.0:
         return
     if few_ok and left <= u.size and m > 1:
-        total = 0.0
-        for j in range(m):
-            total += probs[j]
-        for r in range(int(left)):
-            x = u[r] * total
-            cum, pick = 0.0, 0
-            for j in range(m):
-                cum += probs[j]
-                if cum <= x:
-                    pick = j + 1
-            out[min(pick, m - 1)] += 1.0
+        _one_by_one(u, left, probs, False, out)
         return
     last = m - 1
     while last > 0 and probs[last] <= 0.0:
@@ -130,19 +143,7 @@ def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     if left <= 0.0:
         return
     if few_ok and left <= u.size and m > 1:
-        # What a cell still holds is its count less those already drawn
-        # from it (``out`` starts at zero): no copy of the counts.
-        for r in range(int(left)):
-            whole = 0.0
-            for j in range(m):
-                whole += counts[j] - out[j]
-            x = math.floor(u[r] * whole)
-            cum, pick = 0.0, 0
-            for j in range(m):
-                cum += counts[j] - out[j]
-                if cum <= x:
-                    pick = j + 1
-            out[min(pick, m - 1)] += 1.0
+        _one_by_one(u, left, counts, True, out)
         return
     last = m - 1
     while last > 0 and counts[last] <= 0.0:
