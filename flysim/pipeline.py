@@ -33,7 +33,7 @@ from flysim.limits import check_job
 from flysim.metrics.derive import derive_metrics, derive_run_metrics
 from flysim.metrics.names import METRICS
 from flysim.model.params import compile_table
-from flysim.progress import ProgressArg, progress_callback
+from flysim.progress import ProgressArg, engine_status, progress_callback
 from flysim.provenance import Provenance
 from flysim.rng import fresh_seed
 from flysim.scenario import Scenario, scenario_hash
@@ -232,6 +232,9 @@ def run_variants(
         months,
         seed,
     )
+    with engine_status(progress, eng.name):
+        # Compiled code is compiled or loaded here, once, before workers fork.
+        eng.prepare()
     started = time.perf_counter()
     # Each block's metrics go straight into one preallocated array, so memory
     # holds the result plus a block per worker, never every raw block as well.

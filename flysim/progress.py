@@ -14,7 +14,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["ProgressArg", "progress_callback", "run_progress"]
+__all__ = ["ProgressArg", "engine_status", "progress_callback", "run_progress"]
 
 #: What the public functions' ``progress`` argument takes: True for a bar, a
 #: callable for one's own reporting, None or False for nothing.
@@ -57,3 +57,20 @@ def progress_callback(
     if callable(progress):
         return nullcontext(progress)
     return run_progress(total, label, unit=unit)
+
+
+def engine_status(progress: ProgressArg, engine: str) -> AbstractContextManager[object]:
+    """A spinner on standard error while an engine prepares, where a progress bar is asked for.
+
+    The numpy core compiles its numba code on the first run after an install
+    (about ten seconds), and loads it from the disk cache after that.
+    """
+    if progress is not True or engine != "mc":
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(
+        "Loading the compiled numpy core (the first run after an install compiles it: "
+        "about ten seconds)",
+        spinner="dots",
+    )

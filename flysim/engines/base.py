@@ -101,6 +101,14 @@ class Engine(Protocol):
     max_chunk: int
     chunks_per_worker: int
 
+    def prepare(self) -> None:
+        """Get ready to run in this process, before the pipeline forks its workers.
+
+        An engine with compiled code compiles or loads it here, once, so the
+        workers inherit it; the others do nothing.
+        """
+        ...
+
     def run_block(
         self,
         table: ParameterTable,

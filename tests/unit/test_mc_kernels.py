@@ -8,10 +8,13 @@ of its block.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from flysim.engines.mc import customers
+import flysim
+from flysim.engines.mc import MCEngine, customers, kernels
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
     DEFAULT_STEPS_PER_MONTH,
@@ -119,3 +122,49 @@ def test_a_runs_step_does_not_depend_on_the_other_runs() -> None:
         np.testing.assert_array_equal(state.delight[2:3], one.delight)
     for f in flows:
         assert flows[f][2] == pytest.approx(flows_one[f][0], rel=1e-15)
+
+
+def _signatures() -> dict[str, int]:
+    from flysim.engines.mc import sampling, uniforms
+    from flysim.engines.mc import tally as stocks
+
+    compiled = {
+        "binomial": sampling._binomial_loop,
+        "poisson": sampling._poisson_loop,
+        "split": sampling._split_loop,
+        "allocate": sampling._allocate_loop,
+        "fill": uniforms._fill,
+        "fill_at": uniforms._fill_at,
+        "engage": kernels.engage_step,
+        "check": kernels.check_step,
+        "tally": stocks.tally,
+    }
+    return {name: len(f.signatures) for name, f in compiled.items()}
+
+
+def test_warm_up_compiles_every_signature_a_simulation_uses() -> None:
+    """After ``prepare``, simulating compiles nothing new: the workers inherit it all."""
+    MCEngine().prepare()
+    before = _signatures()
+    assert all(n >= 1 for n in before.values()), before
+    for name in ("startup.toml", "flywheel.toml", "funnel.toml"):
+        flysim.simulate(SCENARIOS_DIR / name, runs=20, seed=1, engine="mc", workers=1)
+    assert _signatures() == before
+
+
+def test_a_changed_compiled_source_drops_the_whole_numba_cache(tmp_path: Path) -> None:
+    """numba checks only a cached function's own file; a change to any compiled module
+    must drop every entry (kernels compiled with old samplers would load otherwise)."""
+    from flysim.engines import mc
+
+    for name in mc._COMPILED:
+        (tmp_path / f"{name}.py").write_text(f"# {name}\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    mc._drop_stale_cache(tmp_path)
+    (cache / "kernels.engage_step-1.py311.nbi").write_text("index")
+    mc._drop_stale_cache(tmp_path)
+    assert (cache / "kernels.engage_step-1.py311.nbi").exists()
+    (tmp_path / "quantiles.py").write_text("# quantiles, changed\n")
+    mc._drop_stale_cache(tmp_path)
+    assert not list(cache.glob("*.nbi"))

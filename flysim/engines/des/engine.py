@@ -22,6 +22,9 @@ class AgentEngine:
     max_chunk = 250
     chunks_per_worker = 8
 
+    def prepare(self) -> None:
+        """Nothing to prepare: the agent model is plain Python."""
+
     def run_block(
         self,
         table: ParameterTable,

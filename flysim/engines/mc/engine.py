@@ -34,6 +34,7 @@ from flysim.engines.mc.plan import (
 from flysim.engines.mc.schedule import Schedule, schedule
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
+from flysim.engines.mc.warm import warm_up
 from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.model.hazards import hazard_probability
 from flysim.model.params import ParameterTable
@@ -92,6 +93,16 @@ class MCEngine:
             raise ValueError(f"classes must be >= 1, got {classes}")
         self.steps_per_month = steps_per_month
         self.classes = classes
+
+    def prepare(self) -> None:
+        """Compile the core's numba functions, or load them from numba's disk cache.
+
+        The first run after an install or an upgrade compiles them (about 11 s
+        on a 2-core machine); later runs load them (a fraction of a second).
+        The pipeline calls this before the worker pool forks, so the workers
+        inherit the compiled code.
+        """
+        warm_up()
 
     def run_block(
         self,

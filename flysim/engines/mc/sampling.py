@@ -176,7 +176,9 @@ def _allocate_loop(u, total, counts, few_ok, out):  # type: ignore[no-untyped-de
 
 def _flat(*arrays: np.ndarray | float) -> tuple[tuple[int, ...], list[np.ndarray]]:
     parts = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in arrays))
-    return parts[0].shape, [np.ascontiguousarray(a).reshape(-1) for a in parts]
+    # Copies: a broadcast view is flagged read-only-to-be, which numba would
+    # type apart (another compile) and warn about.
+    return parts[0].shape, [np.array(a).reshape(-1) for a in parts]
 
 
 def binomial(u: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
