@@ -21,32 +21,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.quantiles import binomial1
 from flysim.engines.mc.sampling import allocate_row, split_row
 from flysim.engines.mc.uniforms import u01
+from flysim.model.states import Ask, Health, Nps
 
-__all__ = ["ONE_BY_ONE", "TTV_SUM", "check_step", "engage_step"]
+__all__ = ["TTV_SUM", "check_step", "engage_step"]
 
-#: Uniforms reserved per cell of a split or an allocation (at least ``m - 1``):
-#: up to this many individuals are placed one by one.
-ONE_BY_ONE: int = 8
+#: Uniforms reserved per cell of a split of a few categories (2, 3) or an
+#: allocation over the 9 delight cells: ``max(m - 1, ONE_BY_ONE)``, as the
+#: array draws reserve them (up to that many individuals go one by one).
+PER_2, PER_3, PER_9 = (max(m - 1, ONE_BY_ONE) for m in (2, 3, 9))
 
 #: Columns of the flows the kernels add to, ``(runs, 6)``.
 TTV_SUM, TTV_COUNT, CHURNED, CHURNED_MRR, UPSELLS, EXPANSION_MRR = range(6)
 
-_HEALTHY, _AT_RISK = 0, 1
-_PROMOTER, _NOT_ASKED, _ACCEPTED, _DECLINED = 0, 0, 1, 2
+_HEALTHY, _AT_RISK = int(Health.HEALTHY), int(Health.AT_RISK)
+_PROMOTER = int(Nps.PROMOTER)
+_NOT_ASKED, _ACCEPTED, _DECLINED = int(Ask.NOT_ASKED), int(Ask.ACCEPTED), int(Ask.DECLINED)
 #: Where customers who left health h arrive (the other), and where the rescued do.
 _TO_OTHER = np.array([1, 0])
 _TO_HEALTHY = np.array([0])
 
 
 @njit(cache=True, error_model="numpy")
-def _uniforms(key, base, per, buf):  # type: ignore[no-untyped-def]
-    """The ``per`` uniforms of the cell whose first counter is ``base + 1``."""
-    for j in range(per):
+def _uniforms(key, base, per, n, m, buf):  # type: ignore[no-untyped-def]
+    """The uniforms a split of ``n`` over ``m`` needs, of a cell with ``per`` from ``base + 1``.
+
+    Up to ``per`` individuals are placed one by one and need ``n`` of them;
+    more are split by ``m - 1`` sequential draws. Only those are computed.
+    """
+    count = int(n) if n <= per else m - 1
+    for j in range(count):
         buf[j] = u01(key, base + 1 + j)
-    return buf[:per]
+    return buf[:count]
 
 
 @njit(cache=True, error_model="numpy")
@@ -84,7 +93,7 @@ def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
     probabilities ``nps[to_h[h]]``. Returns the new position.
     """
     k, hs = moved.shape[0], moved.shape[1]
-    per = ONE_BY_ONE
+    per = PER_3
     out = buf[per : per + 3]
     for c in range(k):
         for h in range(hs):
@@ -93,7 +102,7 @@ def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
                 if n <= 0.0:
                     continue
                 cell = (c * hs + h) * 3 + s
-                u = _uniforms(key, pos + cell * per, per, buf)
+                u = _uniforms(key, pos + cell * per, per, n, 3, buf)
                 out[:] = 0.0
                 split_row(u, n, nps[to_h[h]], True, out)
                 for cat in range(3):
@@ -165,7 +174,7 @@ def engage_step(  # type: ignore[no-untyped-def]
         by_group[1] = converted[r, 2]
         for gi in range(g):
             if by_group[gi] > 0.0:
-                u = _uniforms(key, pos + gi * per_class, per_class, buf)
+                u = _uniforms(key, pos + gi * per_class, per_class, by_group[gi], k, buf)
                 split_row(u, by_group[gi], class_probs[s], True, new[gi])
         pos += g * per_class
         # Onboarding: competing exits (value, churn) of the pool and the entrants.
@@ -184,11 +193,11 @@ def engage_step(  # type: ignore[no-untyped-def]
                     if n <= 0.0:
                         continue
                     cell = (i * g + gi) * k + c
-                    u = _uniforms(key, pos + cell * ONE_BY_ONE, ONE_BY_ONE, buf)
+                    u = _uniforms(key, pos + cell * PER_2, PER_2, n, 2, buf)
                     two[:] = 0.0
                     split_row(u, n, onboard_shares[s, c], True, two)
                     act[i, gi, c] = two[0]
-        pos += 2 * g * k * ONE_BY_ONE
+        pos += 2 * g * k * PER_2
         for gi in range(g):
             for c in range(k):
                 old, nw = onboard[r, gi, c], new[gi, c]
@@ -226,7 +235,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                         if n <= 0.0:
                             continue
                         cell = ((gi * k + c) * 2 + h) * tiers + t
-                        u = _uniforms(key, pos + cell * per_move, per_move, buf)
+                        u = _uniforms(key, pos + cell * per_move, per_move, n, m_move, buf)
                         to[:] = 0.0
                         split_row(u, n, exit_shares[s, c, h, t], True, to)
                         v[gi, c, h, t] -= n
@@ -262,7 +271,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     n = counts[c, h]
                     if n <= 0.0:
                         continue
-                    u = _uniforms(key, pos + (c * 2 + h) * ONE_BY_ONE, ONE_BY_ONE, buf)
+                    u = _uniforms(key, pos + (c * 2 + h) * PER_9, PER_9, n, 9, buf)
                     for cat in range(3):
                         for st in range(3):
                             cells[cat * 3 + st] = d[c, h, cat, st]
@@ -274,7 +283,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     if which == 1:
                         for st in range(3):
                             flipped_by[c, h, st] = got[st] + got[3 + st] + got[6 + st]
-            pos += k * 2 * ONE_BY_ONE
+            pos += k * 2 * PER_9
         # Customers who left health h arrive in 1 - h and draw their category there.
         pos = _redraw(key, pos, d, flipped_by, nps[s], _TO_OTHER, buf)
         flipped_by[:] = 0.0
@@ -286,12 +295,12 @@ def engage_step(  # type: ignore[no-untyped-def]
             for gi in range(g):
                 n += activated[gi, c]
             if n > 0.0:
-                u = _uniforms(key, pos + c * ONE_BY_ONE, ONE_BY_ONE, buf)
+                u = _uniforms(key, pos + c * PER_3, PER_3, n, 3, buf)
                 cat3[:] = 0.0
                 split_row(u, n, nps[s, _HEALTHY], True, cat3)
                 for cat in range(3):
                     d[c, _HEALTHY, cat, _NOT_ASKED] += cat3[cat]
-        pos += k * ONE_BY_ONE
+        pos += k * PER_3
         if instant_ask:
             pos = _ask(key, pos, d, p_ask[s], accept[s], ask_scratch)
     return pos - start
@@ -309,7 +318,7 @@ def check_step(  # type: ignore[no-untyped-def]
     Returns the counters consumed (the same for every run).
     """
     runs, g, k, _, tiers = value.shape
-    buf = np.empty(ONE_BY_ONE + 3)
+    buf = np.empty(max(PER_3, PER_9) + 3)
     saved = np.zeros(k)
     moved = np.zeros((k, 1, 3))
     got = np.zeros(9)
@@ -343,7 +352,7 @@ def check_step(  # type: ignore[no-untyped-def]
         for c in range(k):
             if saved[c] <= 0.0:
                 continue
-            u = _uniforms(key, pos + c * ONE_BY_ONE, ONE_BY_ONE, buf)
+            u = _uniforms(key, pos + c * PER_9, PER_9, saved[c], 9, buf)
             got[:] = 0.0
             for cat in range(3):
                 for st in range(3):
@@ -354,6 +363,6 @@ def check_step(  # type: ignore[no-untyped-def]
                     d[c, _AT_RISK, cat, st] -= got[cat * 3 + st]
             for st in range(3):
                 moved[c, 0, st] = got[st] + got[3 + st] + got[6 + st]
-        pos += k * ONE_BY_ONE
+        pos += k * PER_9
         pos = _redraw(key, pos, d, moved, nps[s], _TO_HEALTHY, buf)
     return pos - start

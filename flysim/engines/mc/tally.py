@@ -45,8 +45,9 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
     per_tier = np.zeros(tiers)
     for r in range(runs):
         s = sets[r]
-        for col in range(out.shape[1]):
-            out[r, col] = 0.0
+        # Local sums, written once: accumulating into ``out`` would store at
+        # every step of the loops.
+        onboarding = customers = mrr_all = mrr_ref = 0.0
         for gi in range(g):
             on = 0.0
             per_tier[:] = 0.0
@@ -54,25 +55,39 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
                 on += onboard[r, gi, c]
                 for h in range(2):
                     for t in range(tiers):
-                        x = value[r, gi, c, h, t]
-                        per_tier[t] += x
-                        out[r, HEALTHY_N + h] += x
-            out[r, ONBOARDING] += on
+                        per_tier[t] += value[r, gi, c, h, t]
+            onboarding += on
             for t in range(tiers):
-                out[r, CUSTOMERS] += per_tier[t]
+                customers += per_tier[t]
             if priced:
                 dot = 0.0
                 for t in range(tiers):
                     dot += per_tier[t] * tier_mrr[s, t]
                 mrr = on * tier_mrr[s, 0] + dot
-                out[r, MRR] += mrr
+                mrr_all += mrr
                 if gi == 1:
-                    out[r, MRR_REFERRAL] = mrr
-        out[r, CUSTOMERS] += out[r, ONBOARDING]
+                    mrr_ref = mrr
+        for h in range(2):
+            x = 0.0
+            for gi in range(g):
+                for c in range(k):
+                    for t in range(tiers):
+                        x += value[r, gi, c, h, t]
+            out[r, HEALTHY_N + h] = x
+        out[r, CUSTOMERS] = customers + onboarding
+        out[r, ONBOARDING] = onboarding
+        out[r, MRR] = mrr_all
+        out[r, MRR_REFERRAL] = mrr_ref
+        nps0 = nps1 = nps2 = adv = 0.0
         if nps_on:
             for c in range(k):
                 for h in range(2):
-                    for cat in range(3):
-                        for st in range(3):
-                            out[r, PROMOTERS + cat] += delight[r, c, h, cat, st]
-                    out[r, ADVOCATES] += delight[r, c, h, _PROMOTER, _ACCEPTED]
+                    for st in range(3):
+                        nps0 += delight[r, c, h, 0, st]
+                        nps1 += delight[r, c, h, 1, st]
+                        nps2 += delight[r, c, h, 2, st]
+                    adv += delight[r, c, h, _PROMOTER, _ACCEPTED]
+        out[r, PROMOTERS] = nps0
+        out[r, PASSIVES] = nps1
+        out[r, DETRACTORS] = nps2
+        out[r, ADVOCATES] = adv

@@ -15,6 +15,7 @@ import numpy as np
 
 from flysim.engines.mc import kernels, sampling
 from flysim.engines.mc import tally as stocks
+from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.uniforms import Stream
 
 __all__ = ["warm_up"]
@@ -25,8 +26,8 @@ def warm_up() -> None:
     one = np.zeros(1)
     sampling.binomial(one, one, 0.5)
     sampling.poisson(one, one)
-    sampling.split(np.zeros((1, kernels.ONE_BY_ONE)), one, np.full(3, 1.0 / 3.0))
-    sampling.allocate(np.zeros((1, kernels.ONE_BY_ONE)), one, np.ones((1, 3)))
+    sampling.split(np.zeros((1, ONE_BY_ONE)), one, np.full(3, 1.0 / 3.0))
+    sampling.allocate(np.zeros((1, ONE_BY_ONE)), one, np.ones((1, 3)))
     stream = Stream(np.zeros(1, dtype=np.uint64))
     stream.uniform(2)
     stream.uniform_at(2, np.zeros(1, dtype=np.int64), 2)
