@@ -1,7 +1,7 @@
 """The scenario format's upper bounds: far beyond any business, well within the engines' reach.
 
-The numpy core draws counts by CDF inversion and normal approximations that
-stay exact in float64 up to ~1e15; a month's leads are at most 1e7 by these
+The numpy core draws counts by exact CDF inversion, whose float64 counts
+stay exact up to ~1e15; a month's leads are at most 1e7 by these
 bounds, so counts stay below ~1e10 over 120 months. Money is bounded so that a
 run's cumulative sums stay far from overflow (1e9 a month x 120 months x 1e7
 customers' MRR would still be ~1e18). ``docs/scenarios.md`` lists every key's

@@ -100,10 +100,11 @@ def _shipped(name: str) -> Callable[[], Scenario]:
 #: shipped scenarios and 10 times on the purpose-built ones (5 on referrals);
 #: the SE of the means' test statistic is then sqrt(1 + 1/3) = 1.15 (1.05,
 #: 1.10) times des's own SE (``tests/agreement.py``). Without the quarter-step
-#: runs that SE is smaller than it was (1.28 times des's), so des got a fifth
-#: fewer runs for the same bound: the suite's power is unchanged, its CI time
-#: back within budget. The churn case keeps its runs: the power test below
-#: (2 % more churn must be caught) needs them. The larger shipped scenarios
+#: runs that factor fell (it was 1.28, 1.09 and 1.17), so des got a fifth
+#: fewer runs: the shipped cases' bounds are as tight as before (1.29 of
+#: the former des SE), the purpose-built ones 5 to 8 % wider. The churn case
+#: keeps its runs: the power test below (2 % more churn must be caught)
+#: needs them. The larger shipped scenarios
 #: and the start-up got fewer runs (a third to a half) when plans over time,
 #: uncertain inputs and paid channels added cases, to keep the suite within
 #: CI's budget; their bounds widen with their SEs, so they stay tests, coarser.

@@ -50,12 +50,6 @@ def _keys(runs: int, seed: int = 11) -> np.ndarray:
     )
 
 
-def _kolmogorov(draws: np.ndarray, cdf: np.ndarray, support: np.ndarray) -> float:
-    """max_k |empirical CDF(k) - cdf(k)| over ``support``."""
-    emp = np.searchsorted(np.sort(draws), support, side="right") / draws.size
-    return float(np.max(np.abs(emp - cdf)))
-
-
 # --------------------------------------------------------------------------- uniforms
 
 
@@ -350,19 +344,17 @@ def test_binomial_exact_tier_is_scipys_quantile(n: float, p: float) -> None:
 @pytest.mark.parametrize(
     ("n", "p"), [(10.0, 0.7), (4.0 * EXACT_MEAN, 0.75), (5.0, 0.999), (1e6, 1 - EXACT_MEAN / 2e6)]
 )
-def test_binomial_flips_probabilities_above_one_half(n: float, p: float) -> None:
-    """Above 1/2 it draws the failures: ``X = n - Binomial(n, 1 - p)`` with the same uniform."""
+def test_binomial_above_one_half_is_still_the_quantile_at_u(n: float, p: float) -> None:
+    """Above 1/2 it draws the failures, ``n - Binomial(n, 1 - p)`` at ``1 - u``: the same quantile.
+
+    So a draw rises with its uniform whatever ``p``: scenarios either side of
+    1/2 share their numbers (at ``u`` itself the two would be anti-correlated).
+    """
     assert n * (1.0 - p) <= EXACT_MEAN
     u = _grid(_N_GRID)
     x = sampling.binomial(u, n, p)
-    np.testing.assert_array_equal(x, n - sampling.binomial(u, n, 1.0 - p))
-    np.testing.assert_array_equal(x, n - stats.binom.ppf(u, n, 1.0 - p))
-
-
-def test_binomial_flip_also_holds_in_the_cornish_fisher_tier() -> None:
-    u = _grid(_N_GRID)
-    x = sampling.binomial(u, 1000.0, 0.9)
-    np.testing.assert_array_equal(x, 1000.0 - sampling.binomial(u, 1000.0, 0.1))
+    np.testing.assert_array_equal(x, stats.binom.ppf(u, n, p))
+    np.testing.assert_array_equal(x, n - sampling.binomial(1.0 - u, n, 1.0 - p))
 
 
 def test_binomial_zero_fast_path_boundary() -> None:
@@ -382,20 +374,15 @@ def test_poisson_exact_tier_is_scipys_quantile(lam: float) -> None:
 
 
 def _hypergeometric_quantile(u: np.ndarray, good: int, bad: int, sample: int) -> np.ndarray:
-    """The quantile by its definition, min{k: F(k) >= u}, from scipy's CDF, of the side drawn.
+    """The quantile by its definition, min{k: F(k) >= u}, from scipy's CDF of the good ones.
 
-    ``hypergeom.ppf`` gives the same, 50 times slower. The sampler draws the
-    smaller kind, within the smaller of drawn and left behind.
+    ``hypergeom.ppf`` gives the same, 50 times slower. (The sampler searches
+    the smaller kind within the smaller of drawn and left behind, at ``1 - u``
+    where that reverses the order: the same quantile.)
     """
-    total = good + bad
-    minor, major = min(good, bad), max(good, bad)
-    drawn = min(sample, total - sample)
-    ks = np.arange(max(0, drawn - major), min(minor, drawn) + 1)
-    cdf = stats.hypergeom.cdf(ks, total, minor, drawn)
-    y = ks[np.minimum(np.searchsorted(cdf, u, side="left"), ks.size - 1)]
-    if drawn != sample:
-        y = minor - y
-    return sample - y if good > bad else y
+    ks = np.arange(max(0, sample - bad), min(good, sample) + 1)
+    cdf = stats.hypergeom.cdf(ks, good + bad, good, sample)
+    return ks[np.minimum(np.searchsorted(cdf, u, side="left"), ks.size - 1)]
 
 
 _HYPER_EXACT = [
@@ -444,11 +431,7 @@ _BINOMIAL_MODE = [
 def test_binomial_from_the_mode_is_scipys_quantile(n: float, p: float) -> None:
     assert n * min(p, 1 - p) > EXACT_MEAN
     u = _grid(_N_GRID)
-    x = sampling.binomial(u, n, p)
-    if p > 0.5:
-        np.testing.assert_array_equal(x, n - stats.binom.ppf(u, n, 1.0 - p))
-    else:
-        np.testing.assert_array_equal(x, stats.binom.ppf(u, n, p))
+    np.testing.assert_array_equal(sampling.binomial(u, n, p), stats.binom.ppf(u, n, p))
 
 
 @pytest.mark.parametrize("lam", [EXACT_MEAN * (1 + 1e-9), 10.5, 37.2, 1e3, 2.5e4, 1e6])
@@ -482,7 +465,11 @@ def test_draws_are_monotone_in_their_uniform() -> None:
     for x in (
         sampling.poisson(u, 812.3),
         sampling.binomial(u, 5e5, 0.002),
+        sampling.binomial(u, 40.0, 0.93),  # the failures drawn
+        sampling.binomial(u, 2e4, 0.7),
         sampling.hypergeometric(u, u * 0 + 3000, u * 0 + 9000, u * 0 + 2500),
+        sampling.hypergeometric(u, u * 0 + 9000, u * 0 + 3000, u * 0 + 2500),  # swapped
+        sampling.hypergeometric(u, u * 0 + 3000, u * 0 + 9000, u * 0 + 9500),  # left behind
     ):
         assert np.all(np.diff(x) >= 0)
 

@@ -4,7 +4,8 @@ Scalar functions compiled with numba (cached on disk beside this file),
 called by the array samplers (``flysim.engines.mc.sampling``) and the
 compiled step kernels (``flysim.engines.mc.kernels``). Each returns
 ``min{k : F(k) >= u}`` of its law; ``sampling``'s docstring says how the
-search is kept short.
+search is kept short. Parameters are validated where the scenario loads: a
+NaN is not handled here.
 """
 
 from __future__ import annotations
@@ -145,7 +146,11 @@ def _search(
 
 @njit(cache=True, error_model="numpy")
 def binomial1(u: float, n: float, p: float) -> float:
-    """One Binomial(n, p) draw: the rarer outcome, ``n - Binomial(n, 1 - p)`` above 1/2."""
+    """One Binomial(n, p) draw, its quantile at ``u``.
+
+    Above 1/2 it draws the rarer outcome, ``n - Binomial(n, 1 - p)`` at
+    ``1 - u``, which is the same quantile, searched from the shorter side.
+    """
     if n <= 0.0 or p <= 0.0:
         return 0.0
     if p >= 1.0:
@@ -156,8 +161,11 @@ def binomial1(u: float, n: float, p: float) -> float:
     else:
         start = min(math.floor((n + 1.0) * q), n)
         pm = _binomial_pmf(start, n, q)
-    x = _search(u, _BINOMIAL, start, pm, 0.0, n, n, q / (1.0 - q), 0.0)
-    return n - x if p > 0.5 else x
+    if p <= 0.5:
+        return _search(u, _BINOMIAL, start, pm, 0.0, n, n, q / (1.0 - q), 0.0)
+    # The failures are drawn, at 1 - u (exact for 53-bit uniforms): the draw
+    # still rises with u, so scenarios either side of 1/2 share their numbers.
+    return n - _search(1.0 - u, _BINOMIAL, start, pm, 0.0, n, n, q / (1.0 - q), 0.0)
 
 
 @njit(cache=True, error_model="numpy")
@@ -198,7 +206,9 @@ def hypergeometric1(u: float, good: float, bad: float, sample: float) -> float:
     swap = good > bad
     minor, major = (bad, good) if swap else (good, bad)
     rest = sample > total / 2.0
-    y = _hyper_minor(u, minor, major, total - sample if rest else sample)
+    # Each side swapped reverses the draw's order in u; at 1 - u it rises with u.
+    v = 1.0 - u if swap != rest else u
+    y = _hyper_minor(v, minor, major, total - sample if rest else sample)
     if rest:
         y = minor - y  # the minor kind drawn, from what was left behind
     return sample - y if swap else y

@@ -5,9 +5,11 @@ runs: one generator shared by a chunk of runs would make each run's numbers
 depend on its neighbours, so results would change with the chunk size. Every
 draw here is instead a function of one uniform that belongs to one run
 (``flysim.engines.mc.uniforms``): the exact quantile ``min{k : F(k) >= u}`` of
-its law. Inversion is monotone in ``u``, so two scenarios run with one seed
-get draws as close as their laws allow (common random numbers), and a
-sampler never uses a variable number of uniforms.
+its law. Inversion is monotone in ``u`` (where a search runs from the other
+side, above ``p = 1/2`` or on a hypergeometric's other kind, it does so at
+``1 - u``), so two scenarios run with one seed get draws as close as their
+laws allow (common random numbers), and a sampler never uses a variable
+number of uniforms.
 
 Two searches keep the cost flat in the size of the counts:
 
@@ -18,7 +20,8 @@ Two searches keep the cost flat in the size of the counts:
    formula (Stirling's error and ``bd0``, as R and scipy compute it, to
    double precision at any size), ``F(mode)`` by
    summing the pmf downwards until the terms fall below ``1e-17`` of the sum
-   (the tail left out is below the uniforms' resolution, 2**-53), then the
+   (the tail left out, about ``1e-17 sd / 9``, moves a quantile only for
+   uniforms within that of 1: a total variation of ~1e-15), then the
    search goes up or down from the mode. It costs about ``10 sd`` terms, not
    ``mean``, so a hundred times the population costs ten times the terms of
    this tier only.
