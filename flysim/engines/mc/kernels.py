@@ -140,7 +140,29 @@ def engage_step(  # type: ignore[no-untyped-def]
 ):
     """One step of onboarding, the value chain, NPS and the ask for every run, in place.
 
-    Returns the counters consumed (the same for every run).
+    Parameters
+    ----------
+    keys, start, sets
+        Each run's key of the "customers" stream, the stream's position, and
+        each run's parameter set.
+    converted : numpy.ndarray
+        New customers by channel (paid, organic, referral), ``(runs, 3)``.
+    onboard, onboard_age, value, delight
+        The state's arrays (``flysim.engines.mc.state.State``), changed in place.
+    nps_on, instant_ask : bool
+        Whether ``[delight]`` is on, and whether the ask is certain within a step.
+    dt : float
+        The step's length in days.
+    class_probs, exit_old, exit_new, onboard_shares, age_old, age_new, stay_new,
+    tier_mrr, p_exit, exit_shares, p_ask, accept, nps
+        The plan's arrays (``flysim.engines.mc.plan.Plans``), a leading axis of sets.
+    flows : numpy.ndarray
+        ``(runs, 6)``: receives the step's flows, columns ``TTV_SUM`` to ``EXPANSION_MRR``.
+
+    Returns
+    -------
+    int
+        The counters consumed (the same for every run).
     """
     runs, g, k = onboard.shape
     tiers = value.shape[4]
@@ -315,7 +337,25 @@ def check_step(  # type: ignore[no-untyped-def]
     An at-risk customer is rescued with the exact probability that at least
     one fired action succeeds (``p_recover``); the rescued leave the
     at-risk delight cells at random and draw a category as healthy.
-    Returns the counters consumed (the same for every run).
+
+    Parameters
+    ----------
+    keys, start, sets
+        Each run's key of the "health" stream, its position, each run's set.
+    value, delight, nps_on
+        The state's customer arrays (changed in place), and whether
+        ``[delight]`` is on.
+    exposure : numpy.ndarray
+        ``(runs, 2)``: customers checked this month, by health; added to.
+    n_triggers : int
+        Triggers in force (none: no rescue is drawn).
+    p_recover, nps
+        The plan's rescue probability and NPS laws, a leading axis of sets.
+
+    Returns
+    -------
+    int
+        The counters consumed (the same for every run).
     """
     runs, g, k, _, tiers = value.shape
     buf = np.empty(max(PER_3, PER_9) + 3)

@@ -112,6 +112,19 @@ def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     uniform ``r`` for the ``r``-th (categorical draws: exact, and cheaper
     than ``m - 1`` inversions); more are split by sequential binomials,
     uniform ``j`` for category ``j``.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        The row's uniforms: at least ``m - 1``.
+    n : float
+        How many to split.
+    probs : numpy.ndarray
+        The ``m`` categories' probabilities, summing to 1.
+    few_ok : bool
+        Whether up to ``len(u)`` individuals may go one by one.
+    out : numpy.ndarray
+        ``(m,)``, zeroed: receives the counts.
     """
     m = probs.size
     left = n
@@ -140,6 +153,19 @@ def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     Up to ``len(u)`` (with ``few_ok``) one at a time, each cell with
     probability proportional to what it still holds; more by sequential
     hypergeometric draws, uniform ``j`` for cell ``j``.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        The row's uniforms: at least ``m - 1``.
+    total : float
+        How many to draw, at most ``counts.sum()``.
+    counts : numpy.ndarray
+        The ``m`` cells' counts.
+    few_ok : bool
+        Whether up to ``len(u)`` individuals may go one at a time.
+    out : numpy.ndarray
+        ``(m,)``, zeroed: receives how many come from each cell.
     """
     m = counts.size
     left = total
@@ -208,7 +234,20 @@ def binomial(u: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
 
 
 def poisson(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
-    """Poisson(lam) draws, one per uniform (``lam`` broadcastable to ``u``)."""
+    """Poisson(lam) draws, one per uniform.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        Uniforms in [0, 1), one per draw.
+    lam : numpy.ndarray or float
+        Means, broadcastable to ``u``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 counts with the shape of ``u``.
+    """
     shape, (uf, lf) = _flat(u, lam)
     out = np.empty(uf.size)
     _poisson_loop(uf, lf, out)
@@ -223,6 +262,20 @@ def hypergeometric(
     It draws the rarer side: the smaller kind (``good`` and ``bad`` swapped
     when ``good > bad``) within the smaller of the drawn and the left-behind,
     so a rare kind beside a huge one starts its search at the bottom.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        Uniforms in [0, 1), one per draw.
+    good, bad : numpy.ndarray
+        The urn's two kinds (whole numbers), broadcastable to ``u``.
+    sample : numpy.ndarray
+        How many are drawn, at most ``good + bad``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 counts of good ones, with the shape of ``u``.
     """
     shape, (uf, gf, bf, sf) = _flat(u, good, bad, sample)
     out = np.empty(uf.size)
