@@ -159,7 +159,7 @@ def binomial1(u: float, n: float, p: float) -> float:
     if n * q <= EXACT_MEAN:
         start, pm = 0.0, math.exp(n * math.log1p(-q))
     else:
-        start = min(math.floor((n + 1.0) * q), n)
+        start = min(float(math.floor((n + 1.0) * q)), n)
         pm = _binomial_pmf(start, n, q)
     if p <= 0.5:
         return _search(u, _BINOMIAL, start, pm, 0.0, n, n, q / (1.0 - q), 0.0)
@@ -176,7 +176,7 @@ def poisson1(u: float, lam: float) -> float:
     if lam <= EXACT_MEAN:
         start, pm = 0.0, math.exp(-lam)
     else:
-        start = math.floor(lam)
+        start = float(math.floor(lam))  # one float signature of the pmf helpers
         pm = math.exp(-_stirlerr(start) - _bd0(start, lam)) / (2.0 * math.pi * start) ** 0.5
     return _search(u, _POISSON, start, pm, 0.0, math.inf, lam, 0.0, 0.0)
 
@@ -193,7 +193,7 @@ def _hyper_minor(u: float, g: float, b: float, s: float) -> float:
     if s * g / total <= EXACT_MEAN:
         start = lo
     else:
-        start = min(max(math.floor((s + 1.0) * (g + 1.0) / (total + 2.0)), lo), hi)
+        start = min(max(float(math.floor((s + 1.0) * (g + 1.0) / (total + 2.0))), lo), hi)
     f = s / total  # the pmf as a ratio of binomial pmfs, each to double precision
     pm = _binomial_pmf(start, g, f) * _binomial_pmf(s - start, b, f) / _binomial_pmf(s, total, f)
     return _search(u, _HYPERGEOMETRIC, start, pm, lo, hi, g, b, s)

@@ -306,9 +306,9 @@ def split(u: np.ndarray, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """
     n = np.asarray(n, dtype=np.float64)
     m = np.shape(probs)[-1]
-    pr = np.ascontiguousarray(
-        np.broadcast_to(np.asarray(probs, dtype=np.float64), (*n.shape, m))
-    ).reshape(-1, m)
+    # A copy: a broadcast view is read-only, which numba compiles apart.
+    pr = np.array(np.broadcast_to(np.asarray(probs, dtype=np.float64), (*n.shape, m)))
+    pr = pr.reshape(-1, m)
     uu = np.ascontiguousarray(np.asarray(u, dtype=np.float64)).reshape(n.size, -1)
     out = np.zeros((n.size, m))
     _split_loop(uu, np.ascontiguousarray(n).reshape(-1), pr, n.ndim == 1, out)
