@@ -232,7 +232,7 @@ def run_variants(
         months,
         seed,
     )
-    with engine_status(progress, eng.name):
+    with engine_status(progress, eng.preparing):
         # Compiled code is compiled or loaded here, once, before workers fork.
         eng.prepare()
     started = time.perf_counter()

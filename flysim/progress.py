@@ -59,18 +59,14 @@ def progress_callback(
     return run_progress(total, label, unit=unit)
 
 
-def engine_status(progress: ProgressArg, engine: str) -> AbstractContextManager[object]:
-    """A spinner on standard error while an engine prepares, where a progress bar is asked for.
+def engine_status(progress: ProgressArg, note: str | None) -> AbstractContextManager[object]:
+    """A spinner on standard error saying ``note`` while an engine prepares.
 
-    The numpy core compiles its numba code on the first run after an install
-    (about ten seconds), and loads it from the disk cache after that.
+    Only where a progress bar is asked for (``progress`` True) and the
+    engine has something slow to prepare (its ``preparing`` note).
     """
-    if progress is not True or engine != "mc":
+    if progress is not True or note is None:
         return nullcontext()
     from rich.console import Console
 
-    return Console(stderr=True).status(
-        "Loading the compiled numpy core (the first run after an install compiles it: "
-        "about ten seconds)",
-        spinner="dots",
-    )
+    return Console(stderr=True).status(note, spinner="dots")

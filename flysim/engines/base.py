@@ -94,12 +94,16 @@ class Engine(Protocol):
         Runs per chunk the executor should keep within.
     chunks_per_worker : int
         Chunks per worker to aim for when the caller gives no chunk size.
+    preparing : str or None
+        What a progress display says while ``prepare`` runs, or None when it
+        is instant.
     """
 
     name: str
     min_chunk: int
     max_chunk: int
     chunks_per_worker: int
+    preparing: str | None
 
     def prepare(self) -> None:
         """Get ready to run in this process, before the pipeline forks its workers.

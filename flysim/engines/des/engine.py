@@ -21,6 +21,7 @@ class AgentEngine:
     min_chunk = 1
     max_chunk = 250
     chunks_per_worker = 8
+    preparing: str | None = None
 
     def prepare(self) -> None:
         """Nothing to prepare: the agent model is plain Python."""

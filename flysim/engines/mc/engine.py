@@ -83,6 +83,11 @@ class MCEngine:
     min_chunk = 500
     #: Chunks per worker by default: few, since a chunk of the core is fast.
     chunks_per_worker = 2
+    #: ``prepare`` compiles on the first run after an install, loads after.
+    preparing: str | None = (
+        "Loading the compiled numpy core (the first run after an install compiles it: "
+        "about ten seconds)"
+    )
 
     def __init__(
         self, steps_per_month: int = DEFAULT_STEPS_PER_MONTH, classes: int = DEFAULT_CLASSES

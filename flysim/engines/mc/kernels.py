@@ -21,93 +21,28 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from flysim.engines.mc.cell_draws import (
+    PER_2,
+    PER_3,
+    PER_9,
+    TO_HEALTHY,
+    TO_OTHER,
+    ask_promoters,
+    cell_binomial,
+    cell_uniforms,
+    redraw_nps,
+)
 from flysim.engines.mc.draws import ONE_BY_ONE
-from flysim.engines.mc.quantiles import binomial1
 from flysim.engines.mc.sampling import allocate_row, split_row
-from flysim.engines.mc.uniforms import u01
-from flysim.model.states import Ask, Health, Nps
+from flysim.model.states import Ask, Health
 
 __all__ = ["TTV_SUM", "check_step", "engage_step"]
-
-#: Uniforms reserved per cell of a split of a few categories (2, 3) or an
-#: allocation over the 9 delight cells: ``max(m - 1, ONE_BY_ONE)``, as the
-#: array draws reserve them (up to that many individuals go one by one).
-PER_2, PER_3, PER_9 = (max(m - 1, ONE_BY_ONE) for m in (2, 3, 9))
 
 #: Columns of the flows the kernels add to, ``(runs, 6)``.
 TTV_SUM, TTV_COUNT, CHURNED, CHURNED_MRR, UPSELLS, EXPANSION_MRR = range(6)
 
 _HEALTHY, _AT_RISK = int(Health.HEALTHY), int(Health.AT_RISK)
-_PROMOTER = int(Nps.PROMOTER)
-_NOT_ASKED, _ACCEPTED, _DECLINED = int(Ask.NOT_ASKED), int(Ask.ACCEPTED), int(Ask.DECLINED)
-#: Where customers who left health h arrive (the other), and where the rescued do.
-_TO_OTHER = np.array([1, 0])
-_TO_HEALTHY = np.array([0])
-
-
-@njit(cache=True, error_model="numpy")
-def _uniforms(key, base, per, n, m, buf):  # type: ignore[no-untyped-def]
-    """The uniforms a split of ``n`` over ``m`` needs, of a cell with ``per`` from ``base + 1``.
-
-    Up to ``per`` individuals are placed one by one and need ``n`` of them;
-    more are split by ``m - 1`` sequential draws. Only those are computed.
-    """
-    count = int(n) if n <= per else m - 1
-    for j in range(count):
-        buf[j] = u01(key, base + 1 + j)
-    return buf[:count]
-
-
-@njit(cache=True, error_model="numpy")
-def _binom(key, pos, cell, n, p):  # type: ignore[no-untyped-def]
-    """A binomial draw of cell ``cell`` of a one-uniform draw starting at ``pos``."""
-    if n <= 0.0:
-        return 0.0
-    return binomial1(u01(key, pos + 1 + cell), n, p)
-
-
-@njit(cache=True, error_model="numpy")
-def _ask(key, pos, d, p_ask, accept, scratch):  # type: ignore[no-untyped-def]
-    """Promoters not yet asked are asked and accept or decline; returns the new position."""
-    k = d.shape[0]
-    asked = scratch[: 2 * k].reshape(k, 2)
-    for c in range(k):
-        for h in range(2):
-            asked[c, h] = _binom(key, pos, c * 2 + h, d[c, h, _PROMOTER, _NOT_ASKED], p_ask)
-    pos += 2 * k
-    for c in range(k):
-        for h in range(2):
-            a = asked[c, h]
-            acc = _binom(key, pos, c * 2 + h, a, accept)
-            d[c, h, _PROMOTER, _NOT_ASKED] -= a
-            d[c, h, _PROMOTER, _ACCEPTED] += acc
-            d[c, h, _PROMOTER, _DECLINED] += a - acc
-    return pos + 2 * k
-
-
-@njit(cache=True, error_model="numpy")
-def _redraw(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-def]
-    """Customers who changed health redraw their NPS category in health ``to_h[h]``.
-
-    ``moved`` is ``(k, h, s)`` by health left and ask state; category
-    probabilities ``nps[to_h[h]]``. Returns the new position.
-    """
-    k, hs = moved.shape[0], moved.shape[1]
-    per = PER_3
-    out = buf[per : per + 3]
-    for c in range(k):
-        for h in range(hs):
-            for s in range(3):
-                n = moved[c, h, s]
-                if n <= 0.0:
-                    continue
-                cell = (c * hs + h) * 3 + s
-                u = _uniforms(key, pos + cell * per, per, n, 3, buf)
-                out[:] = 0.0
-                split_row(u, n, nps[to_h[h]], True, out)
-                for cat in range(3):
-                    d[c, to_h[h], cat, s] += out[cat]
-    return pos + k * hs * 3 * per
+_NOT_ASKED = int(Ask.NOT_ASKED)
 
 
 @njit(cache=True, error_model="numpy")
@@ -196,7 +131,7 @@ def engage_step(  # type: ignore[no-untyped-def]
         by_group[1] = converted[r, 2]
         for gi in range(g):
             if by_group[gi] > 0.0:
-                u = _uniforms(key, pos + gi * per_class, per_class, by_group[gi], k, buf)
+                u = cell_uniforms(key, pos + gi * per_class, per_class, by_group[gi], k, buf)
                 split_row(u, by_group[gi], class_probs[s], True, new[gi])
         pos += g * per_class
         # Onboarding: competing exits (value, churn) of the pool and the entrants.
@@ -205,7 +140,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                 for c in range(k):
                     n = onboard[r, gi, c] if i == 0 else new[gi, c]
                     q = exit_old[s, c] if i == 0 else exit_new[s, c]
-                    exits[i, gi, c] = _binom(key, pos, (i * g + gi) * k + c, n, q)
+                    exits[i, gi, c] = cell_binomial(key, pos, (i * g + gi) * k + c, n, q)
         pos += 2 * g * k
         act[:] = 0.0
         for i in range(2):
@@ -215,7 +150,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     if n <= 0.0:
                         continue
                     cell = (i * g + gi) * k + c
-                    u = _uniforms(key, pos + cell * PER_2, PER_2, n, 2, buf)
+                    u = cell_uniforms(key, pos + cell * PER_2, PER_2, n, 2, buf)
                     two[:] = 0.0
                     split_row(u, n, onboard_shares[s, c], True, two)
                     act[i, gi, c] = two[0]
@@ -245,7 +180,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     for t in range(tiers):
                         cell = ((gi * k + c) * 2 + h) * tiers + t
                         n = v[gi, c, h, t]
-                        left[gi, c, h, t] = _binom(key, pos, cell, n, p_exit[s, c, h, t])
+                        left[gi, c, h, t] = cell_binomial(key, pos, cell, n, p_exit[s, c, h, t])
         pos += g * k * 2 * tiers
         churned[:] = 0.0
         flipped[:] = 0.0
@@ -257,7 +192,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                         if n <= 0.0:
                             continue
                         cell = ((gi * k + c) * 2 + h) * tiers + t
-                        u = _uniforms(key, pos + cell * per_move, per_move, n, m_move, buf)
+                        u = cell_uniforms(key, pos + cell * per_move, per_move, n, m_move, buf)
                         to[:] = 0.0
                         split_row(u, n, exit_shares[s, c, h, t], True, to)
                         v[gi, c, h, t] -= n
@@ -293,7 +228,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                     n = counts[c, h]
                     if n <= 0.0:
                         continue
-                    u = _uniforms(key, pos + (c * 2 + h) * PER_9, PER_9, n, 9, buf)
+                    u = cell_uniforms(key, pos + (c * 2 + h) * PER_9, PER_9, n, 9, buf)
                     for cat in range(3):
                         for st in range(3):
                             cells[cat * 3 + st] = d[c, h, cat, st]
@@ -307,24 +242,24 @@ def engage_step(  # type: ignore[no-untyped-def]
                             flipped_by[c, h, st] = got[st] + got[3 + st] + got[6 + st]
             pos += k * 2 * PER_9
         # Customers who left health h arrive in 1 - h and draw their category there.
-        pos = _redraw(key, pos, d, flipped_by, nps[s], _TO_OTHER, buf)
+        pos = redraw_nps(key, pos, d, flipped_by, nps[s], TO_OTHER, buf)
         flipped_by[:] = 0.0
         if not instant_ask:
-            pos = _ask(key, pos, d, p_ask[s], accept[s], ask_scratch)
+            pos = ask_promoters(key, pos, d, p_ask[s], accept[s], ask_scratch)
         # Newly active customers draw a category as healthy, not yet asked.
         for c in range(k):
             n = 0.0
             for gi in range(g):
                 n += activated[gi, c]
             if n > 0.0:
-                u = _uniforms(key, pos + c * PER_3, PER_3, n, 3, buf)
+                u = cell_uniforms(key, pos + c * PER_3, PER_3, n, 3, buf)
                 cat3[:] = 0.0
                 split_row(u, n, nps[s, _HEALTHY], True, cat3)
                 for cat in range(3):
                     d[c, _HEALTHY, cat, _NOT_ASKED] += cat3[cat]
         pos += k * PER_3
         if instant_ask:
-            pos = _ask(key, pos, d, p_ask[s], accept[s], ask_scratch)
+            pos = ask_promoters(key, pos, d, p_ask[s], accept[s], ask_scratch)
     return pos - start
 
 
@@ -380,7 +315,7 @@ def check_step(  # type: ignore[no-untyped-def]
             for c in range(k):
                 for t in range(tiers):
                     cell = (gi * k + c) * tiers + t
-                    x = _binom(key, pos, cell, v[gi, c, _AT_RISK, t], p_recover[s])
+                    x = cell_binomial(key, pos, cell, v[gi, c, _AT_RISK, t], p_recover[s])
                     v[gi, c, _AT_RISK, t] -= x
                     v[gi, c, _HEALTHY, t] += x
                     saved[c] += x
@@ -392,7 +327,7 @@ def check_step(  # type: ignore[no-untyped-def]
         for c in range(k):
             if saved[c] <= 0.0:
                 continue
-            u = _uniforms(key, pos + c * PER_9, PER_9, saved[c], 9, buf)
+            u = cell_uniforms(key, pos + c * PER_9, PER_9, saved[c], 9, buf)
             got[:] = 0.0
             for cat in range(3):
                 for st in range(3):
@@ -404,5 +339,5 @@ def check_step(  # type: ignore[no-untyped-def]
             for st in range(3):
                 moved[c, 0, st] = got[st] + got[3 + st] + got[6 + st]
         pos += k * PER_9
-        pos = _redraw(key, pos, d, moved, nps[s], _TO_HEALTHY, buf)
+        pos = redraw_nps(key, pos, d, moved, nps[s], TO_HEALTHY, buf)
     return pos - start

@@ -105,6 +105,15 @@ def _one_by_one(u, n, weights, deplete, out):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
+def _last_positive(weights):  # type: ignore[no-untyped-def]
+    """The last category with a positive weight (0 if none): it takes what is left."""
+    last = weights.size - 1
+    while last > 0 and weights[last] <= 0.0:
+        last -= 1
+    return last
+
+
+@njit(cache=True, error_model="numpy")
 def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     """Split ``n`` over ``len(probs)`` categories into ``out`` (zeroed), from uniforms ``u``.
 
@@ -133,9 +142,7 @@ def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     if few_ok and left <= u.size and m > 1:
         _one_by_one(u, left, probs, False, out)
         return
-    last = m - 1
-    while last > 0 and probs[last] <= 0.0:
-        last -= 1
+    last = _last_positive(probs)
     mass = 1.0
     for j in range(last):
         pj = probs[j] / mass if mass > 0.0 else 0.0
@@ -174,9 +181,7 @@ def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     if few_ok and left <= u.size and m > 1:
         _one_by_one(u, left, counts, True, out)
         return
-    last = m - 1
-    while last > 0 and counts[last] <= 0.0:
-        last -= 1
+    last = _last_positive(counts)
     rest = 0.0
     for j in range(last + 1):
         rest += counts[j]
