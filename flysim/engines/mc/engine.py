@@ -102,7 +102,7 @@ class MCEngine:
     def prepare(self) -> None:
         """Compile the core's numba functions, or load them from numba's disk cache.
 
-        The first run after an install or an upgrade compiles them (about 11 s
+        The first run after an install or an upgrade compiles them (12 to 16 s
         on a 2-core machine); later runs load them (a fraction of a second).
         The pipeline calls this before the worker pool forks, so the workers
         inherit the compiled code.
