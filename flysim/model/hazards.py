@@ -10,7 +10,7 @@ import functools
 import math
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import linalg
 
 __all__ = [
     "CLASS_HORIZON",
@@ -147,7 +147,10 @@ def _radau_classes(shape: float, classes: int) -> tuple[np.ndarray, np.ndarray] 
             lo = max(2.0 * lo, -700.0)
         e_hi, e_lo = excess(hi), excess(lo)
         if e_hi < 0.0 < e_lo and math.isfinite(e_lo):
-            y, w = _radau(alpha, beta, math.exp(optimize.brentq(excess, lo, hi, xtol=1e-15)))
+            # Imported here: scipy.optimize adds a quarter second to every command line.
+            from scipy.optimize import brentq
+
+            y, w = _radau(alpha, beta, math.exp(brentq(excess, lo, hi, xtol=1e-15)))
         elif abs(e_hi) < 1e-12:
             # A law so narrow that the Gauss rule's mean is 1 to rounding.
             y, w = _radau(alpha, beta, math.exp(hi))

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from flysim.model.states import Health
 from flysim.scenario.schema import TRIGGER_NAMES, Triggers
@@ -137,6 +137,20 @@ def fires(trigger: TriggerParams, s: Signals) -> np.ndarray:
     raise ValueError(f"unknown trigger {trigger.name!r}; known: {TRIGGER_NAMES}")
 
 
+# The Poisson law as scipy.stats computes it, from scipy.special: scipy.stats
+# takes most of a second to import, which every command line would pay.
+def _poisson_pmf(k: np.ndarray, mu: float) -> np.ndarray:
+    return np.exp(special.xlogy(k, mu) - special.gammaln(k + 1) - mu)
+
+
+def _poisson_cdf(k: int, mu: float) -> float:
+    return 0.0 if k < 0 else float(special.pdtr(k, mu))
+
+
+def _poisson_sf(k: int, mu: float) -> float:
+    return 1.0 if k < 0 else float(special.pdtrc(k, mu))
+
+
 def fire_probabilities(params: HealthParams, state: int) -> np.ndarray:
     """Exact probability that each enabled trigger fires on one weekly check.
 
@@ -147,12 +161,12 @@ def fire_probabilities(params: HealthParams, state: int) -> np.ndarray:
     for t in params.triggers:
         if t.name == "risk_alert":
             # P(X < k) for integer X is P(X <= ceil(k) - 1).
-            p = stats.poisson.cdf(math.ceil(t.threshold) - 1, params.logins[state])
+            p = _poisson_cdf(math.ceil(t.threshold) - 1, params.logins[state])
         elif t.name == "education":
             a, b = params.beta_ab(state)
-            p = stats.beta.cdf(t.threshold, a, b)
+            p = special.betainc(a, b, min(max(t.threshold, 0.0), 1.0))  # the Beta cdf
         elif t.name == "escalation":
-            p = stats.poisson.sf(math.floor(t.threshold), params.tickets[state])
+            p = _poisson_sf(math.floor(t.threshold), params.tickets[state])
         else:
             p = params.payment_delay[state]
         out.append(float(p))
@@ -193,12 +207,11 @@ def expected_score(params: HealthParams, state: int) -> float:
     # E[min(X/5, 1)] = sum_{k<5} P(k) k/5 + P(X >= 5)
     ks = np.arange(int(LOGINS_FULL))
     logins = float(
-        np.sum(stats.poisson.pmf(ks, lam) * ks / LOGINS_FULL)
-        + stats.poisson.sf(int(LOGINS_FULL) - 1, lam)
+        np.sum(_poisson_pmf(ks, lam) * ks / LOGINS_FULL) + _poisson_sf(int(LOGINS_FULL) - 1, lam)
     )
     mu = params.tickets[state]
     kt = np.arange(int(TICKETS_WORST))
-    tickets = float(np.sum(stats.poisson.pmf(kt, mu) * (1.0 - kt / TICKETS_WORST)))
+    tickets = float(np.sum(_poisson_pmf(kt, mu) * (1.0 - kt / TICKETS_WORST)))
     w = SCORE_WEIGHTS
     return 100.0 * (
         w[0] * logins
@@ -218,14 +231,14 @@ def score_variance(params: HealthParams, state: int) -> float:
     """
     lam = params.logins[state]
     ks = np.arange(int(LOGINS_FULL))
-    pk = stats.poisson.pmf(ks, lam)
-    tail = stats.poisson.sf(int(LOGINS_FULL) - 1, lam)
+    pk = _poisson_pmf(ks, lam)
+    tail = _poisson_sf(int(LOGINS_FULL) - 1, lam)
     share = ks / LOGINS_FULL
     l1 = float(np.sum(pk * share) + tail)
     l2 = float(np.sum(pk * share**2) + tail)
     mu = params.tickets[state]
     kt = np.arange(int(TICKETS_WORST))
-    pt = stats.poisson.pmf(kt, mu)
+    pt = _poisson_pmf(kt, mu)
     comp = 1.0 - kt / TICKETS_WORST
     t1, t2 = float(np.sum(pt * comp)), float(np.sum(pt * comp**2))
     m, c = params.usage_mean[state], params.usage_concentration

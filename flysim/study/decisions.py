@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from flysim.metrics.derive import break_even_month
 from flysim.result import SimulationResult
@@ -65,6 +64,8 @@ def decisions(
         ``probability``, ``low``, ``high``, ``runs``.
     """
     t = thresholds
+    from scipy.stats import binomtest  # most of a second to import: only when compared
+
     rows = []
     base_name, base = next(iter(results.items()))
     for name, result in results.items():
@@ -95,7 +96,7 @@ def decisions(
             )  # fmt: skip
         for decision, met in checks.items():
             k, n = int(np.sum(met)), len(met)  # NaN compares False: never met
-            ci = stats.binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
+            ci = binomtest(k, n).proportion_ci(CONFIDENCE, method="wilson")
             rows.append(
                 {
                     "scenario": name,

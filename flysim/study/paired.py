@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["CONFIDENCE", "paired_difference", "paired_median"]
 
@@ -25,12 +24,14 @@ def paired_difference(
     n = int(both.sum())
     if n == 0:
         return (np.nan, np.nan, np.nan, np.nan, 0)
+    from scipy.stats import ttest_rel  # most of a second to import: only when compared
+
     d = b[both] - a[both]
     mean = float(d.mean())
     if n < 2 or np.ptp(d) == 0:
         low = high = mean if n >= 2 else np.nan
     else:
-        ci = stats.ttest_rel(b[both], a[both]).confidence_interval(CONFIDENCE)
+        ci = ttest_rel(b[both], a[both]).confidence_interval(CONFIDENCE)
         low, high = float(ci.low), float(ci.high)
     better = (d < 0) if lower_is_better else (d > 0)
     p_better = float((better.sum() + 0.5 * (d == 0).sum()) / n)

@@ -40,7 +40,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 __all__ = ["DriversError", "bin_count", "first_order_share", "variance_shares"]
 
@@ -201,7 +201,7 @@ def variance_shares(
             # A normal interval on the bootstrap's spread, as SALib's S1_conf: the
             # resamples' duplicated runs shift the estimate (they look like
             # signal to the bins), so their percentiles would not bracket it.
-            half = stats.norm.ppf(0.5 + conf_level / 2.0) * boot.std(axis=0, ddof=1)
+            half = special.ndtri(0.5 + conf_level / 2.0) * boot.std(axis=0, ddof=1)
             low, high = np.clip(share - half, 0.0, 1.0), np.clip(share + half, 0.0, 1.0)
         share = np.clip(share, 0.0, 1.0)
     table = pd.DataFrame({"input": names, "share": share, "ci_low": low, "ci_high": high})

@@ -43,8 +43,6 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
-from scipy.interpolate import make_smoothing_spline
 
 __all__ = ["EvppiError", "conditional_mean", "evpi", "evppi", "evppi_table"]
 
@@ -131,7 +129,12 @@ def conditional_mean(y: ArrayLike, theta: ArrayLike, *, groups: int = 400) -> np
     # spline well posed. On theta itself a lognormal's long tail squashes most
     # runs into a sliver where the spline cannot bend (an EVPPI of 0.14 for a
     # true 0.46) or makes the fit fail outright.
-    u = (stats.rankdata(ta, method="average") - 0.5) / len(ta)
+    # Imported here: scipy.stats and scipy.interpolate take about a second to
+    # import, which every command line would pay.
+    from scipy.interpolate import make_smoothing_spline
+    from scipy.stats import rankdata
+
+    u = (rankdata(ta, method="average") - 0.5) / len(ta)
     u_mean = np.bincount(label, weights=u, minlength=k) / count
     try:
         # Relative weights: GCV is scale-free in them, and unit mean keeps lambda tame.

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = ["DISTS", "DRAW_QUANTILES", "Law", "LawError", "check_support", "is_law", "parse_law"]
 
@@ -44,7 +44,7 @@ DISTS: dict[str, tuple[tuple[str, ...], ...]] = {
 # Names users bring from other tools; difflib alone would not map "gaussian" to "normal".
 _ALIASES = {"gaussian": "normal", "norm": "normal", "lognorm": "lognormal", "triang": "triangular"}
 
-_Z95 = float(stats.norm.ppf(0.95))
+_Z95 = float(special.ndtri(0.95))
 
 #: The lowest and highest quantile a draw can take (see ``draws.input_uniforms``):
 #: a law is only ever evaluated between them, so its draws are finite.
@@ -180,9 +180,20 @@ def _range(name: str, low: float, high: float) -> None:
         raise LawError(f"{name} low must be below high, got low={low:g} and high={high:g}")
 
 
+def _stats() -> Any:
+    """``scipy.stats``, imported when a law is first built.
+
+    It takes most of a second to import, and scenarios without uncertain
+    inputs (and ``flysim validate`` of them) never need it.
+    """
+    from scipy import stats
+
+    return stats
+
+
 def _uniform(p: dict[str, float]) -> Any:
     _range("uniform", p["low"], p["high"])
-    return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
+    return _stats().uniform(loc=p["low"], scale=p["high"] - p["low"])
 
 
 def _triangular(p: dict[str, float]) -> Any:
@@ -192,12 +203,12 @@ def _triangular(p: dict[str, float]) -> Any:
         raise LawError(
             f"triangular mode must lie between low and high ({low:g} to {high:g}), got {mode:g}"
         )
-    return stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
+    return _stats().triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
 
 
 def _normal(p: dict[str, float]) -> Any:
     _positive("normal", "sd", p["sd"])
-    return stats.norm(loc=p["mean"], scale=p["sd"])
+    return _stats().norm(loc=p["mean"], scale=p["sd"])
 
 
 def _lognormal(p: dict[str, float]) -> Any:
@@ -207,13 +218,13 @@ def _lognormal(p: dict[str, float]) -> Any:
         if p95 <= median:
             raise LawError(f"lognormal p95 must be above its median ({median:g}), got {p95:g}")
         sigma = (math.log(p95) - math.log(median)) / _Z95
-        return stats.lognorm(s=sigma, scale=median)
+        return _stats().lognorm(s=sigma, scale=median)
     mean, sd = p["mean"], p["sd"]
     _positive("lognormal", "mean", mean)
     _positive("lognormal", "sd", sd)
     # Moment matching: mean = exp(mu + s^2/2), sd^2 = mean^2 (exp(s^2) - 1).
     s2 = math.log1p((sd / mean) ** 2)
-    return stats.lognorm(s=math.sqrt(s2), scale=mean * math.exp(-s2 / 2))
+    return _stats().lognorm(s=math.sqrt(s2), scale=mean * math.exp(-s2 / 2))
 
 
 def _beta(p: dict[str, float]) -> Any:
@@ -228,14 +239,14 @@ def _beta(p: dict[str, float]) -> Any:
             f"sd must be below sqrt(mean * (1 - mean)) = {math.sqrt(var_max):.4g}"
         )
     nu = var_max / (sd * sd) - 1
-    return stats.beta(a=mean * nu, b=(1 - mean) * nu)
+    return _stats().beta(a=mean * nu, b=(1 - mean) * nu)
 
 
 def _gamma(p: dict[str, float]) -> Any:
     mean, sd = p["mean"], p["sd"]
     _positive("gamma", "mean", mean)
     _positive("gamma", "sd", sd)
-    return stats.gamma(a=(mean / sd) ** 2, scale=sd * sd / mean)
+    return _stats().gamma(a=(mean / sd) ** 2, scale=sd * sd / mean)
 
 
 _FREEZERS = {

@@ -257,14 +257,18 @@ def run_python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_importing_the_core_never_imports_matplotlib(tmp_path):
+def test_importing_the_core_never_imports_matplotlib_nor_slow_scipy(tmp_path):
     proc = run_python(
         """
         import sys
         import flysim.engines, flysim.model, flysim.metrics, flysim.metrics.catalogue
-        import flysim.io, flysim.result, flysim.study
+        import flysim.io, flysim.result, flysim.study, flysim.cli
         loaded = sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib")
         assert not loaded, loaded
+        # Each takes a quarter to most of a second to import, which every
+        # command line would pay; they are imported where they are used.
+        slow = ("scipy.stats", "scipy.optimize", "scipy.interpolate")
+        assert not [m for m in slow if m in sys.modules], [m for m in slow if m in sys.modules]
         """,
         tmp_path,
     )
@@ -280,6 +284,7 @@ def test_simulating_and_saving_data_never_imports_matplotlib(tmp_path):
         scenario = flysim.load_scenario({str(scenario)!r})
         result = flysim.simulate(scenario, runs=2, seed=1, months=2, workers=1)
         result.save("run", figures=False)
+        assert "scipy.stats" not in sys.modules  # a scenario without uncertain inputs
         flysim.compare([scenario, scenario], runs=2, seed=1, months=2).save(
             "compare", figures=False
         )
