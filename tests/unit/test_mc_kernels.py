@@ -9,12 +9,13 @@ of its block.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import flysim
-from flysim.engines.mc import MCEngine, customers, kernels
+from flysim.engines.mc import MCEngine, customers, kernels, warm
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
     DEFAULT_STEPS_PER_MONTH,
@@ -150,6 +151,21 @@ def test_warm_up_compiles_every_signature_a_simulation_uses() -> None:
     for name in ("startup.toml", "flywheel.toml", "funnel.toml"):
         flysim.simulate(SCENARIOS_DIR / name, runs=20, seed=1, engine="mc", workers=1)
     assert _signatures() == before
+
+
+def test_a_helper_compiles_the_customer_step_only_when_no_cache_holds_it(tmp_path: Path) -> None:
+    """The helper process starts only for a function neither compiled here nor on disk."""
+    MCEngine().prepare()
+    assert not warm._cold(kernels.engage_step)  # compiled in this process
+    # Where this numba keeps its index: with another layout the helper would never start.
+    assert Path(kernels.engage_step._cache._cache_file._index_path).is_file()
+    index = tmp_path / "kernels.engage_step-1.py311.nbi"
+    fake = SimpleNamespace(signatures=[])
+    assert not warm._cold(fake)  # no cache layout known: everything compiles in-process
+    fake._cache = SimpleNamespace(_cache_file=SimpleNamespace(_index_path=str(index)))
+    assert warm._cold(fake)
+    index.write_text("index")
+    assert not warm._cold(fake)
 
 
 def test_a_changed_compiled_source_drops_the_whole_numba_cache(tmp_path: Path) -> None:

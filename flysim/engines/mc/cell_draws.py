@@ -14,11 +14,14 @@ from numba import njit
 
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.quantiles import binomial1
-from flysim.engines.mc.sampling import split_row
+from flysim.engines.mc.sampling import FEW_OK, split_row
 from flysim.engines.mc.uniforms import u01
 from flysim.model.states import Ask, Health, Nps
 
 __all__ = [
+    "M_2",
+    "M_3",
+    "M_9",
     "PER_2",
     "PER_3",
     "PER_9",
@@ -33,7 +36,10 @@ __all__ = [
 #: Uniforms reserved per cell of a split of a few categories (2, 3) or an
 #: allocation over the 9 delight cells: ``max(m - 1, ONE_BY_ONE)``, as the
 #: array draws reserve them (up to that many individuals go one by one).
-PER_2, PER_3, PER_9 = (max(m - 1, ONE_BY_ONE) for m in (2, 3, 9))
+#: Like the category counts, numpy integers: numba compiles a callee once
+#: per literal argument, and Python's 8 would be one (of four, with 2, 3, 9).
+M_2, M_3, M_9 = np.int64(2), np.int64(3), np.int64(9)
+PER_2, PER_3, PER_9 = (np.int64(max(int(m) - 1, ONE_BY_ONE)) for m in (M_2, M_3, M_9))
 
 _HEALTHY = int(Health.HEALTHY)
 _PROMOTER = int(Nps.PROMOTER)
@@ -100,9 +106,9 @@ def redraw_nps(key, pos, d, moved, nps, to_h, buf):  # type: ignore[no-untyped-d
                 if n <= 0.0:
                     continue
                 cell = (c * hs + h) * 3 + s
-                u = cell_uniforms(key, pos + cell * per, per, n, 3, buf)
+                u = cell_uniforms(key, pos + cell * per, per, n, M_3, buf)
                 out[:] = 0.0
-                split_row(u, n, nps[to_h[h]], True, out)
+                split_row(u, n, nps[to_h[h]], FEW_OK, out)
                 for cat in range(3):
                     d[c, to_h[h], cat, s] += out[cat]
     return pos + k * hs * 3 * per

@@ -22,6 +22,9 @@ import numpy as np
 from numba import njit
 
 from flysim.engines.mc.cell_draws import (
+    M_2,
+    M_3,
+    M_9,
     PER_2,
     PER_3,
     PER_9,
@@ -33,7 +36,7 @@ from flysim.engines.mc.cell_draws import (
     redraw_nps,
 )
 from flysim.engines.mc.draws import ONE_BY_ONE
-from flysim.engines.mc.sampling import allocate_row, split_row
+from flysim.engines.mc.sampling import FEW_OK, allocate_row, split_row
 from flysim.model.states import Ask, Health
 
 __all__ = ["TTV_SUM", "check_step", "engage_step"]
@@ -132,7 +135,7 @@ def engage_step(  # type: ignore[no-untyped-def]
         for gi in range(g):
             if by_group[gi] > 0.0:
                 u = cell_uniforms(key, pos + gi * per_class, per_class, by_group[gi], k, buf)
-                split_row(u, by_group[gi], class_probs[s], True, new[gi])
+                split_row(u, by_group[gi], class_probs[s], FEW_OK, new[gi])
         pos += g * per_class
         # Onboarding: competing exits (value, churn) of the pool and the entrants.
         for i in range(2):
@@ -150,9 +153,9 @@ def engage_step(  # type: ignore[no-untyped-def]
                     if n <= 0.0:
                         continue
                     cell = (i * g + gi) * k + c
-                    u = cell_uniforms(key, pos + cell * PER_2, PER_2, n, 2, buf)
+                    u = cell_uniforms(key, pos + cell * PER_2, PER_2, n, M_2, buf)
                     two[:] = 0.0
-                    split_row(u, n, onboard_shares[s, c], True, two)
+                    split_row(u, n, onboard_shares[s, c], FEW_OK, two)
                     act[i, gi, c] = two[0]
         pos += 2 * g * k * PER_2
         for gi in range(g):
@@ -194,7 +197,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                         cell = ((gi * k + c) * 2 + h) * tiers + t
                         u = cell_uniforms(key, pos + cell * per_move, per_move, n, m_move, buf)
                         to[:] = 0.0
-                        split_row(u, n, exit_shares[s, c, h, t], True, to)
+                        split_row(u, n, exit_shares[s, c, h, t], FEW_OK, to)
                         v[gi, c, h, t] -= n
                         for dest in range(2 * tiers):
                             v[gi, c, dest // tiers, dest % tiers] += to[dest]
@@ -228,12 +231,12 @@ def engage_step(  # type: ignore[no-untyped-def]
                     n = counts[c, h]
                     if n <= 0.0:
                         continue
-                    u = cell_uniforms(key, pos + (c * 2 + h) * PER_9, PER_9, n, 9, buf)
+                    u = cell_uniforms(key, pos + (c * 2 + h) * PER_9, PER_9, n, M_9, buf)
                     for cat in range(3):
                         for st in range(3):
                             cells[cat * 3 + st] = d[c, h, cat, st]
                     got[:] = 0.0
-                    allocate_row(u, n, cells, True, got)
+                    allocate_row(u, n, cells, FEW_OK, got)
                     for cat in range(3):
                         for st in range(3):
                             d[c, h, cat, st] -= got[cat * 3 + st]
@@ -252,9 +255,9 @@ def engage_step(  # type: ignore[no-untyped-def]
             for gi in range(g):
                 n += activated[gi, c]
             if n > 0.0:
-                u = cell_uniforms(key, pos + c * PER_3, PER_3, n, 3, buf)
+                u = cell_uniforms(key, pos + c * PER_3, PER_3, n, M_3, buf)
                 cat3[:] = 0.0
-                split_row(u, n, nps[s, _HEALTHY], True, cat3)
+                split_row(u, n, nps[s, _HEALTHY], FEW_OK, cat3)
                 for cat in range(3):
                     d[c, _HEALTHY, cat, _NOT_ASKED] += cat3[cat]
         pos += k * PER_3
@@ -327,12 +330,12 @@ def check_step(  # type: ignore[no-untyped-def]
         for c in range(k):
             if saved[c] <= 0.0:
                 continue
-            u = cell_uniforms(key, pos + c * PER_9, PER_9, saved[c], 9, buf)
+            u = cell_uniforms(key, pos + c * PER_9, PER_9, saved[c], M_9, buf)
             got[:] = 0.0
             for cat in range(3):
                 for st in range(3):
                     cells[cat * 3 + st] = d[c, _AT_RISK, cat, st]
-            allocate_row(u, saved[c], cells, True, got)
+            allocate_row(u, saved[c], cells, FEW_OK, got)
             for cat in range(3):
                 for st in range(3):
                     d[c, _AT_RISK, cat, st] -= got[cat * 3 + st]

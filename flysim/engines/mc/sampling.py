@@ -44,6 +44,7 @@ from flysim.engines.mc.quantiles import EXACT_MEAN, binomial1, hypergeometric1, 
 
 __all__ = [
     "EXACT_MEAN",
+    "FEW_OK",
     "allocate",
     "allocate_row",
     "binomial",
@@ -53,6 +54,12 @@ __all__ = [
     "split",
     "split_row",
 ]
+
+#: ``few_ok`` of the row splits as compiled callers pass it. Flags are numpy
+#: booleans, not Python ones: numba compiles a callee once per literal
+#: argument, so ``True`` and a run-time flag would compile it twice.
+FEW_OK = np.bool_(True)
+_REPLACE, _DEPLETE = np.bool_(False), np.bool_(True)
 
 
 def normal(u: np.ndarray) -> np.ndarray:
@@ -140,7 +147,7 @@ def split_row(u, n, probs, few_ok, out):  # type: ignore[no-untyped-def]
     if left <= 0.0:
         return
     if few_ok and left <= u.size and m > 1:
-        _one_by_one(u, left, probs, False, out)
+        _one_by_one(u, left, probs, _REPLACE, out)
         return
     last = _last_positive(probs)
     mass = 1.0
@@ -179,7 +186,7 @@ def allocate_row(u, total, counts, few_ok, out):  # type: ignore[no-untyped-def]
     if left <= 0.0:
         return
     if few_ok and left <= u.size and m > 1:
-        _one_by_one(u, left, counts, True, out)
+        _one_by_one(u, left, counts, _DEPLETE, out)
         return
     last = _last_positive(counts)
     rest = 0.0

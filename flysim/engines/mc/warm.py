@@ -7,9 +7,20 @@ again. The calls below use tiny arrays of exactly the types the engine
 passes, so the engine's own calls find every signature compiled;
 ``tests/unit/test_mc_kernels.py`` checks that a simulation after it compiles
 nothing new.
+
+The first run after an install compiles for 10 to 15 s on one core. With
+two cores or more, a helper process compiles the customer step (about half
+of it) into the disk cache meanwhile, and this process then loads it.
 """
 
 from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,23 +29,31 @@ from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.uniforms import Stream
 
-__all__ = ["warm_up"]
+__all__ = ["compile_customer_step", "warm_up"]
+
+log = logging.getLogger(__name__)
 
 
 def warm_up() -> None:
     """Compile or load the samplers, the uniforms, the customer step, the checks and the tally."""
-    one = np.zeros(1)
-    sampling.binomial(one, one, 0.5)
-    sampling.poisson(one, one)
-    sampling.split(np.zeros((1, ONE_BY_ONE)), one, np.full(3, 1.0 / 3.0))
-    sampling.allocate(np.zeros((1, ONE_BY_ONE)), one, np.ones((1, 3)))
-    stream = Stream(np.zeros(1, dtype=np.uint64))
-    stream.uniform(2)
-    stream.uniform_at(2, np.zeros(1, dtype=np.int64), 2)
-    keys, sets = stream.keys, np.zeros(1, dtype=np.int64)
+    helper = _start_helper() if _cold(kernels.engage_step) and _cores() >= 2 else None
+    try:
+        _samplers()
+        _checks_and_tally()
+        if helper is not None:
+            helper.wait()
+    finally:
+        if helper is not None and helper.poll() is None:
+            helper.kill()  # interrupted: the cache only ever sees whole files
+            helper.wait()
+    compile_customer_step()  # loads what the helper wrote, or compiles it here
+
+
+def compile_customer_step() -> None:
+    """Compile or load ``kernels.engage_step``, the largest compiled function: the helper's part."""
+    keys, sets = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64)
     onboard, value = np.zeros((1, 1, 1)), np.zeros((1, 1, 1, 2, 1))
     delight, per_set = np.zeros((1, 1, 2, 3, 3)), np.zeros((1, 1))
-    nps = np.full((1, 2, 3), 1.0 / 3.0)
     kernels.engage_step(
         keys,
         0,
@@ -59,8 +78,74 @@ def warm_up() -> None:
         np.full((1, 1, 2, 1, 3), 1.0 / 3.0),
         np.zeros(1),
         np.zeros(1),
-        nps,
+        np.full((1, 2, 3), 1.0 / 3.0),
         np.zeros((1, 6)),
     )
+
+
+def _samplers() -> None:
+    one = np.zeros(1)
+    sampling.binomial(one, one, 0.5)
+    sampling.poisson(one, one)
+    sampling.split(np.zeros((1, ONE_BY_ONE)), one, np.full(3, 1.0 / 3.0))
+    sampling.allocate(np.zeros((1, ONE_BY_ONE)), one, np.ones((1, 3)))
+    stream = Stream(np.zeros(1, dtype=np.uint64))
+    stream.uniform(2)
+    stream.uniform_at(2, np.zeros(1, dtype=np.int64), 2)
+
+
+def _checks_and_tally() -> None:
+    keys, sets = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64)
+    onboard, value = np.zeros((1, 1, 1)), np.zeros((1, 1, 1, 2, 1))
+    delight, nps = np.zeros((1, 1, 2, 3, 3)), np.full((1, 2, 3), 1.0 / 3.0)
     kernels.check_step(keys, 0, sets, value, delight, True, np.zeros((1, 2)), 1, np.zeros(1), nps)
     stocks.tally(onboard, value, delight, True, np.ones((1, 1)), True, sets, np.zeros((1, 10)))
+
+
+def _cold(dispatcher: Any) -> bool:
+    """Whether ``dispatcher`` is neither in this process nor in numba's disk cache.
+
+    It reads numba's cache index path, not a public name: with another
+    layout it answers False, and everything compiles here as before.
+    """
+    if dispatcher.signatures:
+        return False
+    try:
+        index = dispatcher._cache._cache_file._index_path
+    except AttributeError:
+        return False
+    return not os.path.exists(index)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _start_helper() -> subprocess.Popen[bytes] | None:
+    """A process that compiles the customer step into numba's disk cache; None if it cannot start.
+
+    A fresh interpreter, not a fork: a fork of a process with threads (the
+    command line's spinner) can deadlock. It imports this very package, and
+    whatever it fails at, this process compiles itself.
+    """
+    root = str(Path(__file__).resolve().parents[3])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    code = "from flysim.engines.mc.warm import compile_customer_step; compile_customer_step()"
+    try:
+        helper = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+    log.info("compiling the numpy core on two processes (the first run after an install)")
+    return helper
