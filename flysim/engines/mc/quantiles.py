@@ -167,6 +167,9 @@ def binomial1(u: float, n: float, p: float) -> float:
     if p >= 1.0:
         return n
     q = 1.0 - p if p > 0.5 else p
+    v = 1.0 - u if p > 0.5 else u  # the uniform in the rarer outcome's frame
+    if v <= 1.0 - n * q:
+        return n if p > 0.5 else 0.0  # no rarer outcome: v <= 1 - mean <= P(0)
     if n * q <= EXACT_MEAN:
         start, pm = 0.0, math.exp(n * math.log1p(-q))
     else:
@@ -182,8 +185,8 @@ def binomial1(u: float, n: float, p: float) -> float:
 @njit(cache=True, error_model="numpy")
 def poisson1(u: float, lam: float) -> float:
     """One Poisson(lam) draw."""
-    if lam <= 0.0:
-        return 0.0
+    if lam <= 0.0 or u <= 1.0 - lam:
+        return 0.0  # u <= 1 - mean <= P(0)
     if lam <= EXACT_MEAN:
         start, pm = 0.0, math.exp(-lam)
     else:
@@ -201,6 +204,8 @@ def _hyper_minor(u: float, g: float, b: float, s: float) -> float:
         return 0.0
     lo, hi = max(0.0, s - b), min(g, s)
     total = g + b
+    if lo == 0.0 and u <= 1.0 - s * g / total:
+        return 0.0  # u <= 1 - mean <= P(0)
     if s * g / total <= EXACT_MEAN:
         start = lo
     else:
