@@ -108,9 +108,9 @@ def _cold(dispatcher: Any) -> bool:
     It reads numba's cache index path, not a public name: with another
     layout it answers False, and everything compiles here as before.
     """
-    if dispatcher.signatures:
-        return False
     try:
+        if dispatcher.signatures:
+            return False
         index = dispatcher._cache._cache_file._index_path
     except AttributeError:
         return False
