@@ -254,6 +254,12 @@ def kpi_layouts(
     where the layout allows. The caption is printed once, under the last table.
     """
     months = table_months(horizon, changes)
+    # The whole table's caption: split, each table would count only its own
+    # months' missing runs, and the one caption shown would undercount.
+    caption = kpi_table(
+        summary, horizon, currency=currency, runs=runs, metrics=metrics, months=months,
+        changes=changes,
+    ).caption  # fmt: skip
     layouts = []
     for per_table in dict.fromkeys((len(months), 2, 1)):
         tables = [
@@ -270,6 +276,7 @@ def kpi_layouts(
         ]
         for table in tables[:-1]:
             table.caption = None
+        tables[-1].caption = caption
         layouts.append(tables)
     return layouts
 

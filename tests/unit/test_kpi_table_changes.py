@@ -114,6 +114,16 @@ def test_the_plan_table_fits_100_columns_with_each_change_beside_the_month_befor
     assert "▸1 month 4" in str(tables[-1].caption)
 
 
+def test_split_tables_caption_counts_the_missing_runs_of_every_month():
+    summary = _summary()
+    early = (summary["metric"] == "cac") & (summary["month"] == 3)
+    summary.loc[early, "missing"] = 66
+    summary.loc[(summary["metric"] == "cac") & (summary["month"] == 18), "missing"] = 3
+    tables = fit_tables(kpi_layouts(summary, 18, runs=1000), 60)
+    assert len(tables) > 1 and [t.caption is None for t in tables][-1] is False
+    assert "* missing in up to 66 of 1000 runs" in str(tables[-1].caption)
+
+
 def test_a_change_whose_month_before_is_a_report_month_stays_beside_it():
     tables = fit_tables(kpi_layouts(_summary(), 18, changes=[(6, "month 7: x")]), 100)
     months = [[h.splitlines()[0] for h in _headers(t)[1:]] for t in tables]
