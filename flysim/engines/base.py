@@ -103,7 +103,11 @@ class Engine(Protocol):
     min_chunk: int
     max_chunk: int
     chunks_per_worker: int
-    preparing: str | None
+
+    @property
+    def preparing(self) -> str | None:
+        """What a progress display says while ``prepare`` runs; None when it is instant."""
+        ...
 
     def prepare(self) -> None:
         """Get ready to run in this process, before the pipeline forks its workers.

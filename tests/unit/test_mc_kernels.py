@@ -168,6 +168,22 @@ def test_a_helper_compiles_the_customer_step_only_when_no_cache_holds_it(tmp_pat
     assert not warm._cold(fake)
 
 
+def test_the_spinner_says_compiling_only_when_the_cache_is_cold(
+    tmp_path: Path, monkeypatch
+) -> None:
+    MCEngine().prepare()
+    assert warm.compiled_state() == "loaded" and MCEngine().preparing is None
+    index = tmp_path / "kernels.engage_step-1.py311.nbi"
+    fake = SimpleNamespace(
+        signatures=[], _cache=SimpleNamespace(_cache_file=SimpleNamespace(_index_path=str(index)))
+    )
+    monkeypatch.setattr(kernels, "engage_step", fake)
+    assert warm.compiled_state() == "cold"
+    assert str(MCEngine().preparing).startswith("Compiling the numpy core with numba")
+    index.write_text("index")
+    assert MCEngine().preparing == "Loading the numpy core's compiled code"
+
+
 def test_a_changed_compiled_source_drops_the_whole_numba_cache(tmp_path: Path) -> None:
     """numba checks only a cached function's own file; a change to any compiled module
     must drop every entry (kernels compiled with old samplers would load otherwise)."""

@@ -34,7 +34,7 @@ from flysim.engines.mc.plan import (
 from flysim.engines.mc.schedule import Schedule, schedule
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
-from flysim.engines.mc.warm import warm_up
+from flysim.engines.mc.warm import compiled_state, warm_up
 from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.model.hazards import hazard_probability
 from flysim.model.params import ParameterTable
@@ -83,11 +83,15 @@ class MCEngine:
     min_chunk = 500
     #: Chunks per worker by default: few, since a chunk of the core is fast.
     chunks_per_worker = 2
-    #: ``prepare`` compiles on the first run after an install, loads after.
-    preparing: str | None = (
-        "Loading the compiled numpy core (the first run after an install compiles it: "
-        "about ten seconds)"
-    )
+
+    @property
+    def preparing(self) -> str | None:
+        """What ``prepare`` will do: compile (the first run after an install), load, or nothing."""
+        return {
+            "cold": "Compiling the numpy core with numba (once per install: about ten seconds)",
+            "cached": "Loading the numpy core's compiled code",
+            "loaded": None,
+        }[compiled_state()]
 
     def __init__(
         self, steps_per_month: int = DEFAULT_STEPS_PER_MONTH, classes: int = DEFAULT_CLASSES
@@ -102,8 +106,9 @@ class MCEngine:
     def prepare(self) -> None:
         """Compile the core's numba functions, or load them from numba's disk cache.
 
-        The first run after an install or an upgrade compiles them (12 to 16 s
-        on a 2-core machine); later runs load them (a fraction of a second).
+        The first run after an install or an upgrade compiles them (about
+        10 s on a 2-core machine, where a helper process takes the customer
+        step; 13 to 16 s on one core); later runs load them (about 0.4 s).
         The pipeline calls this before the worker pool forks, so the workers
         inherit the compiled code.
         """

@@ -29,7 +29,7 @@ from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.uniforms import Stream
 
-__all__ = ["compile_customer_step", "warm_up"]
+__all__ = ["compile_customer_step", "compiled_state", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,17 @@ def warm_up() -> None:
             helper.kill()  # interrupted: the cache only ever sees whole files
             helper.wait()
     compile_customer_step()  # loads what the helper wrote, or compiles it here
+
+
+def compiled_state() -> str:
+    """Where the customer step is: ``"loaded"`` here, ``"cached"`` on disk, or ``"cold"``.
+
+    ``"cold"``: ``warm_up`` will compile (the first run after an install or
+    an upgrade). With a numba whose cache layout is unknown, ``"cached"``.
+    """
+    if kernels.engage_step.signatures:
+        return "loaded"
+    return "cold" if _cold(kernels.engage_step) else "cached"
 
 
 def compile_customer_step() -> None:
