@@ -321,8 +321,9 @@ def validate(
             if quiet:
                 stdout.print(Text(f"{path}  ok  sha256 {digest}"), soft_wrap=True)
                 continue
-            stdout.rule(Text(f"{path}  ok  sha256 {digest}"), align="left")
-            # TOML comments, so what follows stays valid TOML to copy or redirect.
+            # TOML comments, the header too, so the whole output stays valid
+            # TOML to copy or redirect.
+            stdout.print(Text(f"# {path}  ok  sha256 {digest}", style="bold"), soft_wrap=True)
             for line in change_listing(loaded):
                 stdout.print(Text(f"# {line}"), soft_wrap=True)
             # Plain and never cropped or wrapped, so the output is valid TOML
