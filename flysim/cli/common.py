@@ -74,6 +74,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 #: The engines ``--engine`` accepts (typer shows them as choices). Built from the

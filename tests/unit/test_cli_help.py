@@ -31,6 +31,12 @@ def test_every_help_page_has_an_example_and_no_bool_placeholder_on_flags(command
     assert all("<bool>" not in line for line in flags), flags
 
 
+def test_h_is_help_too():
+    assert _invoke("-h").output == _invoke("--help").output
+    short = _invoke("run", "-h")
+    assert short.exit_code == 0 and short.output == _invoke("run", "--help").output
+
+
 def test_help_lists_the_choices_and_marks_required_arguments():
     assert "oat|morris|sobol" in _invoke("sensitivity", "--help").output
     run = _invoke("run", "--help").output
