@@ -258,9 +258,9 @@ def _ask_months(
     It is the plan's ``p_ask`` reaching 1, read off the hazard directly so
     that grouping rows compiles nothing.
     """
-    lengths = _step_lengths(grid)
+    lengths = np.array(_step_lengths(grid))
     patterns = [
-        tuple(bool(hazard_probability(rates.ask_rate, dt) >= 1.0) for dt in lengths)
+        tuple(bool(x) for x in hazard_probability(rates.ask_rate, lengths) >= 1.0)
         if rates.nps_on
         else (False,) * len(lengths)
         for _, rates in timeline
