@@ -34,7 +34,7 @@ from flysim.engines.mc.plan import (
 from flysim.engines.mc.schedule import Schedule, schedule
 from flysim.engines.mc.state import State, initial_state
 from flysim.engines.mc.uniforms import Stream
-from flysim.engines.mc.warm import compiled_state, warm_up
+from flysim.engines.mc.warm import PREPARING, compiled_state, warm_up
 from flysim.engines.record import RAW_FIELDS, RAW_INDEX, STOCKS
 from flysim.model.hazards import hazard_probability
 from flysim.model.params import ParameterTable
@@ -87,11 +87,7 @@ class MCEngine:
     @property
     def preparing(self) -> str | None:
         """What ``prepare`` will do: compile (the first run after an install), load, or nothing."""
-        return {
-            "cold": "Compiling the numpy core with numba (once per install: about ten seconds)",
-            "cached": "Loading the numpy core's compiled code",
-            "loaded": None,
-        }[compiled_state()]
+        return PREPARING[compiled_state()]
 
     def __init__(
         self, steps_per_month: int = DEFAULT_STEPS_PER_MONTH, classes: int = DEFAULT_CLASSES

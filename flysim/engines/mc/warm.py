@@ -29,7 +29,7 @@ from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.uniforms import Stream
 
-__all__ = ["compile_customer_step", "compiled_state", "warm_up"]
+__all__ = ["PREPARING", "compile_customer_step", "compiled_state", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,14 @@ def warm_up() -> None:
             helper.kill()  # interrupted: the cache only ever sees whole files
             helper.wait()
     compile_customer_step()  # loads what the helper wrote, or compiles it here
+
+
+#: What a progress display says while ``warm_up`` runs, by ``compiled_state``.
+PREPARING: dict[str, str | None] = {
+    "cold": "Compiling the numpy core with numba (once per install: about ten seconds)",
+    "cached": "Loading the numpy core's compiled code",
+    "loaded": None,
+}
 
 
 def compiled_state() -> str:
