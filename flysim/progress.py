@@ -39,7 +39,11 @@ def run_progress(total: int, label: str, *, unit: str = "runs") -> Iterator[Call
     )
     from rich.console import Console
 
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    # Redirected to a file or a pipe, a bar would only leave a blank line
+    # behind; a notebook shows it (rich draws it as a widget).
+    shown = console.is_terminal or console.is_jupyter
+    with Progress(*columns, console=console, transient=True, disable=not shown) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
 

@@ -162,6 +162,8 @@ def test_run_without_quiet_prints_the_table_with_the_horizon_month(tmp_path):
     assert re.search(r"KPI[\s┃]+Month 3[\s┃]+Month 5[\s┃]*$", proc.stdout, re.M), proc.stdout
     assert "Month 6" not in proc.stdout
     assert "wrote " in proc.stdout and (tmp_path / "results" / "tiny").is_dir()
+    # Standard error is a pipe here: no progress bar, not even the blank line it left.
+    assert proc.stderr == ""
 
 
 # -- flysim validate and --version ----------------------------------------------------------
