@@ -63,7 +63,8 @@ def compiled_state() -> str:
     ``"cold"``: ``warm_up`` will compile (the first run after an install or
     an upgrade). With a numba whose cache layout is unknown, ``"cached"``.
     """
-    if kernels.engage_step.signatures:
+    signatures = getattr(kernels.engage_step, "signatures", None)
+    if signatures is None or signatures:  # None: plain Python (NUMBA_DISABLE_JIT)
         return "loaded"
     return "cold" if _cold(kernels.engage_step) else "cached"
 
