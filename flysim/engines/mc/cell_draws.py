@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from flysim.engines.mc.draws import ONE_BY_ONE
+from flysim.engines.mc.draws import per_cell
 from flysim.engines.mc.quantiles import binomial1
 from flysim.engines.mc.sampling import FEW_OK, split_row
 from flysim.engines.mc.uniforms import u01
@@ -34,12 +34,12 @@ __all__ = [
 ]
 
 #: Uniforms reserved per cell of a split of a few categories (2, 3) or an
-#: allocation over the 9 delight cells: ``max(m - 1, ONE_BY_ONE)``, as the
+#: allocation over the 9 delight cells: ``draws.per_cell(m)``, as the
 #: array draws reserve them (up to that many individuals go one by one).
 #: Like the category counts, numpy integers: numba compiles a callee once
 #: per literal argument, and Python's 8 would be one (of four, with 2, 3, 9).
 M_2, M_3, M_9 = np.int64(2), np.int64(3), np.int64(9)
-PER_2, PER_3, PER_9 = (np.int64(max(int(m) - 1, ONE_BY_ONE)) for m in (M_2, M_3, M_9))
+PER_2, PER_3, PER_9 = (np.int64(per_cell(int(m))) for m in (M_2, M_3, M_9))
 
 _HEALTHY = int(Health.HEALTHY)
 _PROMOTER = int(Nps.PROMOTER)

@@ -19,6 +19,7 @@ __all__ = [
     "allocate",
     "at_cells",
     "binomial",
+    "per_cell",
     "split",
     "split_cells",
 ]
@@ -27,6 +28,15 @@ __all__ = [
 #: up to this many individuals are placed one by one, which is exact and
 #: cheaper than ``m - 1`` sequential inversions.
 ONE_BY_ONE: int = 8
+
+
+def per_cell(m: int) -> int:
+    """Uniforms reserved per cell of a split or an allocation over ``m`` categories.
+
+    The compiled step (``flysim.engines.mc.kernels``) reserves as many, so
+    both lay their counters out alike.
+    """
+    return max(m - 1, ONE_BY_ONE)
 
 
 def _cells(n: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -93,7 +103,7 @@ def split_cells(
     """
     m = probs.shape[-1]
     size, flat, nz = _cells(n)
-    u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
+    u = stream.uniform_at(size, nz, per_cell(m))
     if not nz.size:
         return nz, np.zeros((0, m))
     return nz, sampling.split(u, flat[nz], at_cells(probs, n.shape, nz, sets, m))
@@ -122,7 +132,7 @@ def allocate(stream: Stream, total: np.ndarray, counts: np.ndarray) -> np.ndarra
     """
     m = counts.shape[-1]
     size, flat, nz = _cells(total)
-    u = stream.uniform_at(size, nz, max(m - 1, ONE_BY_ONE))
+    u = stream.uniform_at(size, nz, per_cell(m))
     out = np.zeros((flat.size, m))
     if nz.size:
         out[nz] = sampling.allocate(u, flat[nz], counts.reshape(-1, m)[nz])

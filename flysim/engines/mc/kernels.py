@@ -105,6 +105,7 @@ def engage_step(  # type: ignore[no-untyped-def]
     runs, g, k = onboard.shape
     tiers = value.shape[4]
     m_move = 3 * tiers
+    # draws.per_cell, compiled: the array draws' counter layout.
     per_move = max(m_move - 1, ONE_BY_ONE)
     per_class = max(k - 1, ONE_BY_ONE)
     buf = np.empty(max(per_move, per_class) + 3)

@@ -13,9 +13,11 @@ number of uniforms.
 
 Two searches keep the cost flat in the size of the counts:
 
-1. A mean up to ``EXACT_MEAN`` (10): ``P(X = 0)`` (one ``exp``) settles most
-   draws of a small population at once; the rest search the CDF upwards from
-   the bottom of the support, a term at a time.
+1. A uniform at or below ``1 - mean`` is 0 with no arithmetic (``P(X = 0)
+   >= 1 - E[X]`` for any count): most cells of a step. Otherwise a mean up
+   to ``EXACT_MEAN`` (10): ``P(X = 0)`` (one ``exp``) settles most draws of
+   a small population at once; the rest search the CDF upwards from the
+   bottom of the support, a term at a time.
 2. A larger mean starts at the mode: its pmf by Loader's saddle-point
    formula (Stirling's error and ``bd0``, as R and scipy compute it, to
    double precision at any size), ``F(mode)`` by

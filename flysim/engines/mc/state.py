@@ -86,7 +86,7 @@ class State:
         return self.leads.sum(axis=1) + self.paid_leads.sum(axis=1)
 
     def tally(self, tier_mrr: np.ndarray | None = None) -> np.ndarray:
-        """Each run's stocks, ``(runs, 10)``, columns as ``flysim.engines.mc.kernels`` names them.
+        """Each run's stocks, ``(runs, 10)``, columns as ``flysim.engines.mc.tally`` names them.
 
         ``tier_mrr`` is ``(sets, tiers)``: each run's MRR per tier comes from
         its parameter set; without it the MRR columns are 0. The stocks are
