@@ -20,7 +20,7 @@ from flysim.engines.mc import sampling
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.sampling import EXACT_MEAN
 from flysim.engines.mc.uniforms import STEP_STRIDE, Stream
-from flysim.rng import STREAMS, run_keys, stream_key
+from flysim.rng import STREAMS, extra_keys, run_keys, spawned_states, stream_key
 from tests.stats import assert_within, binomial_se
 
 #: The largest uniform the streams can produce (53-bit doubles below 1).
@@ -182,6 +182,29 @@ def test_run_keys_depend_only_on_seed_and_run() -> None:
     # The documented derivation, so stored results stay reproducible across versions.
     ss = np.random.SeedSequence(entropy=42, spawn_key=(4, stream_key("counter")))
     np.testing.assert_array_equal(full[4], ss.generate_state(len(STREAMS), np.uint64))
+
+
+@pytest.mark.parametrize("seed", [0, 5, 2**32 - 1, 2**32, 2**63 - 1, 2**128 + 3])
+@pytest.mark.parametrize(
+    "tail", [(stream_key("counter"),), (stream_key("counter"), stream_key("paid:x")), (2**33, 0)]
+)
+def test_spawned_states_are_numpys_seed_sequence(seed: int, tail: tuple[int, ...]) -> None:
+    # Seeds of one to five words; runs of one word (vectorised) and two (numpy's own).
+    runs = np.array([0, 1, 7, 1000, 2**31, 2**32 - 1, 2**32, 2**40])
+    for n in (1, 8):
+        expected = [
+            np.random.SeedSequence(entropy=seed, spawn_key=(int(r), *tail)).generate_state(
+                n, np.uint64
+            )
+            for r in runs
+        ]
+        np.testing.assert_array_equal(spawned_states(seed, runs, tail, n), np.array(expected))
+    assert extra_keys(seed, runs[:3], "paid:x").tolist() == [
+        np.random.SeedSequence(
+            entropy=seed, spawn_key=(int(r), stream_key("counter"), stream_key("paid:x"))
+        ).generate_state(1, np.uint64)[0]
+        for r in runs[:3]
+    ]
 
 
 def test_run_keys_reject_a_negative_seed() -> None:
