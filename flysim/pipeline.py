@@ -204,6 +204,8 @@ def run_variants(
         raise ValueError("events=True records one variant's event log; give one scenario")
     metrics = tuple(check_metric(m) for m in metrics)
     columns = [METRICS.index(m) for m in metrics]
+    # Every metric in order: no column copy per block (30 ms per 5,000 runs).
+    every = columns == list(range(len(METRICS)))
     # Refuse, before anything runs, a job that cannot fit in memory or finish.
     for scenario in variants:
         check_job(
@@ -271,7 +273,7 @@ def run_variants(
                     derived = derive_run_metrics(block.raw[rows], own)
                 else:
                     derived = derive_metrics(block.raw[rows], variants[s])
-                data[s, block.runs[rows]] = derived[..., columns]
+                data[s, block.runs[rows]] = derived if every else derived[..., columns]
                 remaining[s] -= int(rows.sum())
                 if advance is not None and not one and remaining[s] == 0:
                     advance(1)

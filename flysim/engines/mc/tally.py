@@ -42,52 +42,49 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
     tier's MRR.
     """
     runs, g, k, _, tiers = value.shape
-    per_tier = np.zeros(tiers)
+    # One pass over each array in memory order into small sums (by group,
+    # health and tier; by category and ask state), then the stocks from those.
+    cell = np.zeros((g, 2, tiers))
+    nps = np.zeros((3, 3))
     for r in range(runs):
         s = sets[r]
-        # Local sums, written once: accumulating into ``out`` would store at
-        # every step of the loops.
-        onboarding = customers = mrr_all = mrr_ref = 0.0
+        cell[:] = 0.0
+        onboarding = 0.0
         for gi in range(g):
-            on = 0.0
-            per_tier[:] = 0.0
             for c in range(k):
-                on += onboard[r, gi, c]
+                onboarding += onboard[r, gi, c]
                 for h in range(2):
                     for t in range(tiers):
-                        per_tier[t] += value[r, gi, c, h, t]
-            onboarding += on
+                        cell[gi, h, t] += value[r, gi, c, h, t]
+        healthy = at_risk = mrr_all = mrr_ref = 0.0
+        for gi in range(g):
+            on = 0.0
+            for c in range(k):
+                on += onboard[r, gi, c]
+            dot = 0.0
             for t in range(tiers):
-                customers += per_tier[t]
-            if priced:
-                dot = 0.0
-                for t in range(tiers):
-                    dot += per_tier[t] * tier_mrr[s, t]
-                mrr = on * tier_mrr[s, 0] + dot
-                mrr_all += mrr
-                if gi == 1:
-                    mrr_ref = mrr
-        for h in range(2):
-            x = 0.0
-            for gi in range(g):
-                for c in range(k):
-                    for t in range(tiers):
-                        x += value[r, gi, c, h, t]
-            out[r, HEALTHY_N + h] = x
-        out[r, CUSTOMERS] = customers + onboarding
+                healthy += cell[gi, 0, t]
+                at_risk += cell[gi, 1, t]
+                if priced:
+                    dot += (cell[gi, 0, t] + cell[gi, 1, t]) * tier_mrr[s, t]
+            mrr = on * tier_mrr[s, 0] + dot if priced else 0.0
+            mrr_all += mrr
+            if gi == 1:
+                mrr_ref = mrr
+        out[r, HEALTHY_N] = healthy
+        out[r, AT_RISK_N] = at_risk
+        out[r, CUSTOMERS] = healthy + at_risk + onboarding
         out[r, ONBOARDING] = onboarding
         out[r, MRR] = mrr_all
         out[r, MRR_REFERRAL] = mrr_ref
-        nps0 = nps1 = nps2 = adv = 0.0
+        nps[:] = 0.0
         if nps_on:
             for c in range(k):
                 for h in range(2):
-                    for st in range(3):
-                        nps0 += delight[r, c, h, 0, st]
-                        nps1 += delight[r, c, h, 1, st]
-                        nps2 += delight[r, c, h, 2, st]
-                    adv += delight[r, c, h, _PROMOTER, _ACCEPTED]
-        out[r, PROMOTERS] = nps0
-        out[r, PASSIVES] = nps1
-        out[r, DETRACTORS] = nps2
-        out[r, ADVOCATES] = adv
+                    for n in range(3):
+                        for st in range(3):
+                            nps[n, st] += delight[r, c, h, n, st]
+        out[r, PROMOTERS] = nps[0, 0] + nps[0, 1] + nps[0, 2]
+        out[r, PASSIVES] = nps[1, 0] + nps[1, 1] + nps[1, 2]
+        out[r, DETRACTORS] = nps[2, 0] + nps[2, 1] + nps[2, 2]
+        out[r, ADVOCATES] = nps[_PROMOTER, _ACCEPTED]
