@@ -117,7 +117,7 @@ def engage_step(  # type: ignore[no-untyped-def]
     act = np.zeros((2, g, k))
     two = np.zeros(2)
     activated = np.zeros((g, k))
-    left = np.zeros((g, k, 2, tiers))
+    left = np.zeros((2, tiers))
     churned = np.zeros((k, 2))
     flipped = np.zeros((k, 2))
     to = np.zeros(m_move)
@@ -138,30 +138,32 @@ def engage_step(  # type: ignore[no-untyped-def]
                 u = cell_uniforms(key, pos + gi * per_class, per_class, by_group[gi], k, buf)
                 split_row(u, by_group[gi], class_probs[s], FEW_OK, new[gi])
         pos += g * per_class
-        # Onboarding: competing exits (value, churn) of the pool and the entrants.
+        # Onboarding: competing exits (value, churn) of the pool and the entrants,
+        # then which of them reached value. Each draw reads its own counters,
+        # so a cell's split follows its exits at once.
+        pos_act = pos + 2 * g * k
+        act[:] = 0.0
         for i in range(2):
             for gi in range(g):
                 for c in range(k):
                     n = onboard[r, gi, c] if i == 0 else new[gi, c]
                     q = exit_old[s, c] if i == 0 else exit_new[s, c]
-                    exits[i, gi, c] = cell_binomial(key, pos, (i * g + gi) * k + c, n, q)
-        pos += 2 * g * k
-        act[:] = 0.0
-        for i in range(2):
-            for gi in range(g):
-                for c in range(k):
-                    n = exits[i, gi, c]
-                    if n <= 0.0:
-                        continue
                     cell = (i * g + gi) * k + c
-                    u = cell_uniforms(key, pos + cell * PER_2, PER_2, n, M_2, buf)
+                    x = cell_binomial(key, pos, cell, n, q)
+                    exits[i, gi, c] = x
+                    if x <= 0.0:
+                        continue
+                    u = cell_uniforms(key, pos_act + cell * PER_2, PER_2, x, M_2, buf)
                     two[:] = 0.0
-                    split_row(u, n, onboard_shares[s, c], FEW_OK, two)
+                    split_row(u, x, onboard_shares[s, c], FEW_OK, two)
                     act[i, gi, c] = two[0]
-        pos += 2 * g * k * PER_2
+        pos = pos_act + 2 * g * k * PER_2
         for gi in range(g):
             for c in range(k):
                 old, nw = onboard[r, gi, c], new[gi, c]
+                activated[gi, c] = 0.0
+                if old <= 0.0 and nw <= 0.0:
+                    continue  # nobody: no flow, and the cell's age sum stays 0
                 mean_age = onboard_age[r, gi, c] / old if old > 0.0 else 0.0
                 a_old, a_new = act[0, gi, c], act[1, gi, c]
                 out_old, out_new = exits[0, gi, c], exits[1, gi, c]
@@ -176,27 +178,35 @@ def engage_step(  # type: ignore[no-untyped-def]
                 ) * stay_new[s, c]
                 onboard[r, gi, c] = old - out_old + nw - out_new
                 activated[gi, c] = a_old + a_new
-        # Active customers: who leaves each (g, k, h, t) cell, then where to.
+        # Active customers: who leaves each (g, k, h, t) cell, then where to. A
+        # cell's exits stay in its (g, k) block, so each block draws its exits
+        # first and then moves them; empty blocks move nothing.
         v = value[r]
-        for gi in range(g):
-            for c in range(k):
-                for h in range(2):
-                    for t in range(tiers):
-                        cell = ((gi * k + c) * 2 + h) * tiers + t
-                        n = v[gi, c, h, t]
-                        left[gi, c, h, t] = cell_binomial(key, pos, cell, n, p_exit[s, c, h, t])
-        pos += g * k * 2 * tiers
+        pos_move = pos + g * k * 2 * tiers
         churned[:] = 0.0
         flipped[:] = 0.0
+        exited = False
         for gi in range(g):
             for c in range(k):
+                block = (gi * k + c) * 2 * tiers
+                moving = False
                 for h in range(2):
                     for t in range(tiers):
-                        n = left[gi, c, h, t]
+                        x = cell_binomial(
+                            key, pos, block + h * tiers + t, v[gi, c, h, t], p_exit[s, c, h, t]
+                        )
+                        left[h, t] = x
+                        moving = moving or x > 0.0
+                if not moving:
+                    continue
+                exited = True
+                for h in range(2):
+                    for t in range(tiers):
+                        n = left[h, t]
                         if n <= 0.0:
                             continue
-                        cell = ((gi * k + c) * 2 + h) * tiers + t
-                        u = cell_uniforms(key, pos + cell * per_move, per_move, n, m_move, buf)
+                        cell = block + h * tiers + t
+                        u = cell_uniforms(key, pos_move + cell * per_move, per_move, n, m_move, buf)
                         to[:] = 0.0
                         split_row(u, n, exit_shares[s, c, h, t], FEW_OK, to)
                         v[gi, c, h, t] -= n
@@ -217,7 +227,7 @@ def engage_step(  # type: ignore[no-untyped-def]
                         other = 1 - h
                         for j in range(tiers):
                             flipped[c, h] += to[other * tiers + j]
-        pos += g * k * 2 * tiers * per_move
+        pos = pos_move + g * k * 2 * tiers * per_move
         for gi in range(g):
             for c in range(k):
                 v[gi, c, _HEALTHY, 0] += activated[gi, c]
@@ -225,14 +235,15 @@ def engage_step(  # type: ignore[no-untyped-def]
             continue
         d = delight[r]
         # Exits leave the delight cells of their class and health at random.
-        for which in range(2):
+        for which in range(2 if exited else 0):
             counts = churned if which == 0 else flipped
             for c in range(k):
                 for h in range(2):
                     n = counts[c, h]
                     if n <= 0.0:
                         continue
-                    u = cell_uniforms(key, pos + (c * 2 + h) * PER_9, PER_9, n, M_9, buf)
+                    cell = (which * k + c) * 2 + h
+                    u = cell_uniforms(key, pos + cell * PER_9, PER_9, n, M_9, buf)
                     for cat in range(3):
                         for st in range(3):
                             cells[cat * 3 + st] = d[c, h, cat, st]
@@ -244,10 +255,12 @@ def engage_step(  # type: ignore[no-untyped-def]
                     if which == 1:
                         for st in range(3):
                             flipped_by[c, h, st] = got[st] + got[3 + st] + got[6 + st]
-            pos += k * 2 * PER_9
+        pos += 2 * k * 2 * PER_9
         # Customers who left health h arrive in 1 - h and draw their category there.
-        pos = redraw_nps(key, pos, d, flipped_by, nps[s], TO_OTHER, buf)
-        flipped_by[:] = 0.0
+        if exited:
+            redraw_nps(key, pos, d, flipped_by, nps[s], TO_OTHER, buf)
+            flipped_by[:] = 0.0
+        pos += k * 2 * 3 * PER_3
         if not instant_ask:
             pos = ask_promoters(key, pos, d, p_ask[s], accept[s], ask_scratch)
         # Newly active customers draw a category as healthy, not yet asked.
