@@ -82,6 +82,8 @@ def ask_promoters(key, pos, d, p_ask, accept, scratch):  # type: ignore[no-untyp
     for c in range(k):
         for h in range(2):
             a = asked[c, h]
+            if a <= 0.0:
+                continue
             acc = cell_binomial(key, pos, c * 2 + h, a, accept)
             d[c, h, _PROMOTER, _NOT_ASKED] -= a
             d[c, h, _PROMOTER, _ACCEPTED] += acc

@@ -315,30 +315,35 @@ def check_step(  # type: ignore[no-untyped-def]
     moved = np.zeros((k, 1, 3))
     got = np.zeros(9)
     cells = np.zeros(9)
-    pos = start
+    rescues = g * k * tiers
+    used = 0 if n_triggers == 0 else rescues + (k * PER_9 + k * 3 * PER_3 if nps_on else 0)
     for r in range(runs):
         key, s = keys[r], sets[r]
-        pos = start
         v = value[r]
-        for h in range(2):
-            for gi in range(g):
-                for c in range(k):
-                    for t in range(tiers):
-                        exposure[r, h] += v[gi, c, h, t]
-        if n_triggers == 0:
-            continue
+        # The exposure is the state before the rescues: a cell is counted,
+        # then rescued (each cell changes only itself).
+        healthy = at_risk = 0.0
+        rescued = False
         saved[:] = 0.0
         for gi in range(g):
             for c in range(k):
                 for t in range(tiers):
-                    cell = (gi * k + c) * tiers + t
-                    x = cell_binomial(key, pos, cell, v[gi, c, _AT_RISK, t], p_recover[s])
-                    v[gi, c, _AT_RISK, t] -= x
-                    v[gi, c, _HEALTHY, t] += x
-                    saved[c] += x
-        pos += g * k * tiers
-        if not nps_on:
+                    healthy += v[gi, c, _HEALTHY, t]
+                    n = v[gi, c, _AT_RISK, t]
+                    at_risk += n
+                    if n_triggers == 0 or n <= 0.0:
+                        continue
+                    x = cell_binomial(key, start, (gi * k + c) * tiers + t, n, p_recover[s])
+                    if x > 0.0:
+                        v[gi, c, _AT_RISK, t] -= x
+                        v[gi, c, _HEALTHY, t] += x
+                        saved[c] += x
+                        rescued = True
+        exposure[r, _HEALTHY] += healthy
+        exposure[r, _AT_RISK] += at_risk
+        if not (nps_on and rescued):
             continue
+        pos = start + rescues
         d = delight[r]
         moved[:] = 0.0
         for c in range(k):
@@ -356,5 +361,5 @@ def check_step(  # type: ignore[no-untyped-def]
             for st in range(3):
                 moved[c, 0, st] = got[st] + got[3 + st] + got[6 + st]
         pos += k * PER_9
-        pos = redraw_nps(key, pos, d, moved, nps[s], TO_HEALTHY, buf)
-    return pos - start
+        redraw_nps(key, pos, d, moved, nps[s], TO_HEALTHY, buf)
+    return used
