@@ -204,7 +204,7 @@ def run_variants(
         raise ValueError("events=True records one variant's event log; give one scenario")
     metrics = tuple(check_metric(m) for m in metrics)
     columns = [METRICS.index(m) for m in metrics]
-    # Every metric in order: no column copy per block (30 ms per 5,000 runs).
+    # Every metric in order: a block's metrics are written in place.
     every = columns == list(range(len(METRICS)))
     # Refuse, before anything runs, a job that cannot fit in memory or finish.
     for scenario in variants:
@@ -271,9 +271,16 @@ def run_variants(
                     # Each run's own scenario: a drawn gross margin is the run's.
                     own = [runs_of[s * runs + r] for r in block.runs[rows]]
                     derived = derive_run_metrics(block.raw[rows], own)
+                    data[s, block.runs[rows]] = derived[..., columns]
                 else:
-                    derived = derive_metrics(block.raw[rows], variants[s])
-                data[s, block.runs[rows]] = derived if every else derived[..., columns]
+                    ids = block.runs[rows]
+                    lo, hi = int(ids[0]), int(ids[-1]) + 1
+                    if every and bool(np.all(np.diff(ids) == 1)):
+                        # Straight into the result: no block-sized copy.
+                        derive_metrics(block.raw[rows], variants[s], out=data[s, lo:hi])
+                    else:
+                        derived = derive_metrics(block.raw[rows], variants[s])
+                        data[s, ids] = derived[..., columns]
                 remaining[s] -= int(rows.sum())
                 if advance is not None and not one and remaining[s] == 0:
                     advance(1)

@@ -90,7 +90,9 @@ def derive_run_metrics(raw: ArrayLike, scenarios: Sequence[Scenario]) -> np.ndar
     return _derive(raw, margins)
 
 
-def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
+def derive_metrics(
+    raw: ArrayLike, scenario: Scenario, *, out: np.ndarray | None = None
+) -> np.ndarray:
     """Compute every public metric from the engines' raw monthly quantities.
 
     Parameters
@@ -100,11 +102,15 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
         ``flysim.engines.record``).
     scenario : Scenario
         The simulated scenario; its ``revenue.gross_margin`` in force each month is used.
+    out : numpy.ndarray, optional
+        Where to write the metrics (float64, the shape below), e.g. a slice of
+        a larger result: no second copy of a block's metrics.
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(runs, months, len(METRICS))``, float64, in ``METRICS`` order.
+        Shape ``(runs, months, len(METRICS))``, float64, in ``METRICS`` order
+        (``out`` when given).
         NaN marks a missing value (a ratio whose denominator is 0, or a
         trailing-quarter metric before month 3).
 
@@ -126,10 +132,10 @@ def derive_metrics(raw: ArrayLike, scenario: Scenario) -> np.ndarray:
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
         raise ValueError(f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}")
-    return _derive(raw, _margins(scenario, raw.shape[1]))
+    return _derive(raw, _margins(scenario, raw.shape[1]), out)
 
 
-def _derive(raw: np.ndarray, margin: np.ndarray) -> np.ndarray:
+def _derive(raw: np.ndarray, margin: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
     def f(name: str) -> np.ndarray:
         return raw[:, :, RAW_INDEX[name]]
@@ -137,53 +143,55 @@ def _derive(raw: np.ndarray, margin: np.ndarray) -> np.ndarray:
     def total(names: tuple[str, ...]) -> np.ndarray:
         return np.sum([f(n) for n in names], axis=0)
 
-    out: dict[str, np.ndarray] = {name: f(name) for name in _COPIED}
-    out["new_customers"] = new = total(_NEW_CUSTOMERS)
-    out["active"] = active = f("healthy") + f("at_risk")
-    out["customers"] = customers = f("onboarding") + active
-    out["gross_profit"] = gross_profit = f("revenue") * margin
-    out["spend_total"] = spend_total = total(SPEND_LINES)
+    metric: dict[str, np.ndarray] = {name: f(name) for name in _COPIED}
+    metric["new_customers"] = new = total(_NEW_CUSTOMERS)
+    metric["active"] = active = f("healthy") + f("at_risk")
+    metric["customers"] = customers = f("onboarding") + active
+    metric["gross_profit"] = gross_profit = f("revenue") * margin
+    metric["spend_total"] = spend_total = total(SPEND_LINES)
 
-    out["cac"] = cac = ratio(total(_ACQUISITION_SPENDS), new)
-    out["cac_paid"] = ratio(f("spend_paid"), f("new_customers_paid"))
+    metric["cac"] = cac = ratio(total(_ACQUISITION_SPENDS), new)
+    metric["cac_paid"] = ratio(f("spend_paid"), f("new_customers_paid"))
     # MODEL.md: customers won and lost within one month are in both the
     # numerator and the denominator, so the rate stays within [0, 1] and the
     # annual rate below never goes negative.
-    out["churn_rate"] = churn = ratio(f("churned"), f("customers_start") + new)
-    out["churn_rate_annual"] = 1.0 - (1.0 - churn) ** 12
-    out["arpa"] = arpa = ratio(f("mrr"), customers)
+    metric["churn_rate"] = churn = ratio(f("churned"), f("customers_start") + new)
+    metric["churn_rate_annual"] = 1.0 - (1.0 - churn) ** 12
+    metric["arpa"] = arpa = ratio(f("mrr"), customers)
 
     known = ~np.isnan(churn)
     churn_3m = ratio(_trailing_sum(np.where(known, churn, 0.0), 3), _trailing_sum(known, 3))
-    out["clv"] = clv = ratio(arpa * margin, churn_3m)
-    out["ltv_cac"] = ratio(clv, cac)
-    out["payback_months"] = ratio(cac, arpa * margin)
+    metric["clv"] = clv = ratio(arpa * margin, churn_3m)
+    metric["ltv_cac"] = ratio(clv, cac)
+    metric["payback_months"] = ratio(cac, arpa * margin)
 
     promoters, detractors = f("promoters"), f("detractors")
-    out["nps"] = ratio(100.0 * (promoters - detractors), promoters + f("passives") + detractors)
-    out["referral_rate"] = referral_rate = ratio(f("advocates"), active)
-    out["customer_generated_revenue_share"] = ratio(f("mrr_referral"), f("mrr"))
+    metric["nps"] = ratio(100.0 * (promoters - detractors), promoters + f("passives") + detractors)
+    metric["referral_rate"] = referral_rate = ratio(f("advocates"), active)
+    metric["customer_generated_revenue_share"] = ratio(f("mrr_referral"), f("mrr"))
 
     organic = np.full_like(churn, np.nan)
     if raw.shape[1] >= 3:
         won = f("new_customers_organic") + f("new_customers_referral")
         quarter = sliding_window_view(won, 3, axis=1).sum(axis=-1)
         organic[:, 2:] = ratio(quarter, f("customers_start")[:, :-2])
-    out["organic_growth_rate"] = organic
-    out["flywheel_velocity"] = ratio(organic * clv * referral_rate, cac)
+    metric["organic_growth_rate"] = organic
+    metric["flywheel_velocity"] = ratio(organic * clv * referral_rate, cac)
 
-    out["health_score"] = ratio(f("score_sum"), f("score_count"))
-    out["time_to_value"] = ratio(f("ttv_sum"), f("ttv_count"))
+    metric["health_score"] = ratio(f("score_sum"), f("score_count"))
+    metric["time_to_value"] = ratio(f("ttv_sum"), f("ttv_count"))
     spent = np.cumsum(spend_total, axis=1)
-    out["roi_cumulative"] = ratio(np.cumsum(gross_profit, axis=1) - spent, spent)
-    out["contribution"] = contribution = gross_profit - spend_total
-    out["contribution_cumulative"] = np.cumsum(contribution, axis=1)
+    metric["roi_cumulative"] = ratio(np.cumsum(gross_profit, axis=1) - spent, spent)
+    metric["contribution"] = contribution = gross_profit - spend_total
+    metric["contribution_cumulative"] = np.cumsum(contribution, axis=1)
 
     start, lost = f("mrr_start"), f("churned_mrr")
-    out["nrr"] = _trailing_product(ratio(start + f("expansion_mrr") - lost, start), 12)
-    out["grr"] = _trailing_product(ratio(start - lost, start), 12)
+    metric["nrr"] = _trailing_product(ratio(start + f("expansion_mrr") - lost, start), 12)
+    metric["grr"] = _trailing_product(ratio(start - lost, start), 12)
 
-    return np.stack([out[name] for name in METRICS], axis=-1).astype(np.float64, copy=False)
+    if out is not None:
+        return np.stack([metric[name] for name in METRICS], axis=-1, out=out)
+    return np.stack([metric[name] for name in METRICS], axis=-1).astype(np.float64, copy=False)
 
 
 def break_even_month(roi: ArrayLike) -> np.ndarray:

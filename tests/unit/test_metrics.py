@@ -270,6 +270,16 @@ def test_runs_are_independent():
         np.testing.assert_array_equal(whole[r], derive_metrics(raw[r : r + 1], scenario())[0])
 
 
+def test_out_receives_the_metrics_in_place():
+    rng = np.random.default_rng(8)
+    raw = rng.integers(0, 5, size=(4, 6, len(RAW_FIELDS))).astype(float)
+    whole = np.full((2, 6, 6, len(METRICS)), -1.0)  # a slice of a larger result
+    got = derive_metrics(raw, scenario(), out=whole[1, 1:5])
+    assert np.shares_memory(got, whole)
+    np.testing.assert_array_equal(whole[1, 1:5], derive_metrics(raw, scenario()))
+    assert (whole[0] == -1.0).all() and (whole[1, [0, 5]] == -1.0).all()
+
+
 # ---------------------------------------------------------------- summaries
 
 
