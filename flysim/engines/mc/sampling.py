@@ -15,9 +15,12 @@ Two searches keep the cost flat in the size of the counts:
 
 1. A uniform at or below ``1 - mean`` is 0 with no arithmetic (``P(X = 0)
    >= 1 - E[X]`` for any count): most cells of a step. Otherwise a mean up
-   to ``EXACT_MEAN`` (10): ``P(X = 0)`` (one ``exp``) settles most draws of
+   to ``EXACT_MEAN`` (60): ``P(X = 0)`` (one ``exp``) settles most draws of
    a small population at once; the rest search the CDF upwards from the
-   bottom of the support, a term at a time.
+   bottom of the support, a term at a time: about ``mean + 2 sd`` terms,
+   fewer than the mode's ``10 sd`` and its saddle point below a mean of
+   about 60 (a mean of 15 costs 89 ns instead of 146; 30, 108 instead
+   of 157).
 2. A larger mean starts at the mode: its pmf by Loader's saddle-point
    formula (Stirling's error and ``bd0``, as R and scipy compute it, to
    double precision at any size), ``F(mode)`` by
