@@ -141,10 +141,13 @@ def _words(n: int) -> list[int]:
 def spawned_states(seed: int, runs: np.ndarray, tail: tuple[int, ...], n_words: int) -> np.ndarray:
     """``SeedSequence(seed, spawn_key=(run, *tail)).generate_state(n_words, uint64)`` per run.
 
-    The same numbers as numpy's, computed for every run at once: numpy's
-    ``SeedSequence`` takes one Python object and 15 to 20 us per run (5 % of
-    a chunk's time) and has no vectorised form. Runs past ``2**32`` (two
-    words of entropy) go through numpy's own, one by one.
+    The same numbers as numpy's (O'Neill's ``seed_seq_fe``, as numpy
+    implements it), computed for every run at once: numpy's ``SeedSequence``
+    takes one Python object and 9 to 20 us per run (5 % of a numpy-core
+    chunk's time) and has no vectorised form. The run keys of the numpy core
+    and the uncertain inputs' uniforms
+    (``flysim.uncertainty.draws.input_uniforms``) both come from here. Runs
+    past ``2**32`` (two words of entropy) go through numpy's own, one by one.
 
     Returns
     -------

@@ -19,9 +19,9 @@ Uncorrelated keys take ``law.ppf(u)``. Keys in a correlation group take
 
 Creating one ``SeedSequence`` per run and key costs about 9 microseconds, a
 second for 10,000 runs of 10 keys; :func:`input_uniforms` instead evaluates
-``SeedSequence``'s hash (O'Neill's ``seed_seq_fe``, as numpy implements it) on
-arrays of runs, bit for bit the same words (a unit test holds it to numpy's own
-``SeedSequence``).
+``SeedSequence``'s hash on arrays of runs (:func:`flysim.rng.spawned_states`,
+which the numpy core's run keys use too), bit for bit the same words (unit
+tests hold both to numpy's own ``SeedSequence``).
 """
 
 from __future__ import annotations
@@ -31,79 +31,16 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import special
 
-from flysim.rng import stream_key
+from flysim.rng import spawned_states, stream_key
 from flysim.uncertainty.copula import Correlation
 from flysim.uncertainty.laws import DRAW_QUANTILES, Law
 
 __all__ = ["draw_inputs", "fixed_inputs", "input_stream", "input_uniforms"]
 
-_M32 = np.uint64(0xFFFFFFFF)
-_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
-_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
-_MIX_L, _MIX_R = np.uint64(0xCA01F9DD), np.uint64(0x4973F715)
-_XSHIFT = np.uint64(16)
-_POOL = 4  # numpy's SeedSequence pool size (DEFAULT_POOL_SIZE)
-_RUN_LIMIT = 2**32  # runs below this are one 32-bit word of the spawn key
-
 
 def input_stream(key: str) -> int:
     """The spawn-key word of an input's stream: ``stream_key("input:" + key)``."""
     return stream_key("input:" + key)
-
-
-def _words(value: int) -> list[int]:
-    # numpy's coercion of an int to the entropy's 32-bit words, least significant first.
-    if value == 0:
-        return [0]
-    out = []
-    while value:
-        out.append(value & 0xFFFFFFFF)
-        value >>= 32
-    return out
-
-
-class _Hash:
-    """SeedSequence's ``hashmix``, whose multiplier advances on every call."""
-
-    def __init__(self) -> None:
-        self.const = _INIT_A
-
-    def __call__(self, value: np.ndarray) -> np.ndarray:
-        value = value ^ np.uint64(self.const)
-        self.const = (self.const * _MULT_A) & 0xFFFFFFFF
-        value = (value * np.uint64(self.const)) & _M32
-        return value ^ (value >> _XSHIFT)
-
-
-def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    # (L*x - R*y) mod 2^32; uint64 wraps mod 2^64, a multiple of 2^32.
-    result = np.asarray(_MIX_L * x - _MIX_R * y, dtype=np.uint64) & _M32
-    return result ^ (result >> _XSHIFT)
-
-
-def _first_words(seed: int, runs: np.ndarray, tag: int) -> np.ndarray:
-    """``SeedSequence(seed, spawn_key=(run, tag)).generate_state(1, uint64)[0]`` per run."""
-    entropy: list[np.ndarray] = [np.uint64(w) * np.ones(1, np.uint64) for w in _words(seed)]
-    # numpy pads the seed's words to the pool size when a spawn key follows.
-    entropy += [np.zeros(1, np.uint64)] * (_POOL - len(entropy))
-    entropy += [runs.astype(np.uint64), np.full(1, tag, np.uint64)]
-    hashmix = _Hash()
-    pool = [hashmix(entropy[i]) for i in range(_POOL)]
-    for src in range(_POOL):
-        for dst in range(_POOL):
-            if src != dst:
-                pool[dst] = _mix(pool[dst], hashmix(pool[src]))
-    for src in range(_POOL, len(entropy)):
-        for dst in range(_POOL):
-            pool[dst] = _mix(pool[dst], hashmix(entropy[src]))
-    const = _INIT_B
-    state = []
-    for i in range(2):  # one uint64 is two uint32 words, low word first
-        value = pool[i] ^ np.uint64(const)
-        const = (const * _MULT_B) & 0xFFFFFFFF
-        value = (value * np.uint64(const)) & _M32
-        state.append(value ^ (value >> _XSHIFT))
-    return np.broadcast_to(state[0] | (state[1] << np.uint64(32)), runs.shape).copy()
 
 
 def input_uniforms(seed: int, runs: np.ndarray, key: str) -> np.ndarray:
@@ -130,14 +67,7 @@ def input_uniforms(seed: int, runs: np.ndarray, key: str) -> np.ndarray:
     runs = np.asarray(runs)
     if runs.size and (not np.issubdtype(runs.dtype, np.integer) or runs.min() < 0):
         raise ValueError("runs must be non-negative integers")
-    tag = input_stream(key)
-    small = runs < _RUN_LIMIT
-    words = np.empty(runs.shape, np.uint64)
-    words[small] = _first_words(seed, runs[small], tag)
-    # Runs past 2**32 are two words of the spawn key; they are rare enough to do one by one.
-    for i in np.flatnonzero(~small):
-        ss = np.random.SeedSequence(entropy=seed, spawn_key=(int(runs[i]), tag))
-        words[i] = ss.generate_state(1, np.uint64)[0]
+    words = spawned_states(seed, runs, (input_stream(key),), 1).reshape(runs.shape)
     return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0**-52
 
 
