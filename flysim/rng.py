@@ -149,14 +149,34 @@ def spawned_states(seed: int, runs: np.ndarray, tail: tuple[int, ...], n_words: 
     (``flysim.uncertainty.draws.input_uniforms``) both come from here. Runs
     past ``2**32`` (two words of entropy) go through numpy's own, one by one.
 
+    Parameters
+    ----------
+    seed : int
+        The entropy (non-negative).
+    runs : numpy.ndarray
+        Run indices (non-negative integers), the spawn key's first word.
+    tail : tuple of int
+        The spawn key's other words (non-negative), e.g. stream keys.
+    n_words : int
+        64-bit words of state per run.
+
     Returns
     -------
     numpy.ndarray
         uint64, ``(len(runs), n_words)``.
+
+    Raises
+    ------
+    ValueError
+        For a negative seed, run or tail word (numpy's ``SeedSequence`` refuses them too).
     """
-    runs = np.asarray(runs, dtype=np.int64).reshape(-1)
+    runs = np.asarray(runs).reshape(-1)
+    if seed < 0 or any(t < 0 for t in tail):
+        raise ValueError(f"seed and spawn key words must be >= 0, got {seed} and {tail}")
+    if runs.size and (not np.issubdtype(runs.dtype, np.integer) or runs.min() < 0):
+        raise ValueError("runs must be non-negative integers")
     out = np.empty((runs.size, n_words), dtype=np.uint64)
-    big = (runs < 0) | (runs >= _ONE_WORD)
+    big = runs >= _ONE_WORD
     for j in np.flatnonzero(big):
         ss = np.random.SeedSequence(entropy=seed, spawn_key=(int(runs[j]), *tail))
         out[j] = ss.generate_state(n_words, np.uint64)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import flysim
-from flysim.engines.mc import MCEngine, customers, kernels, warm
+from flysim.engines.mc import MCEngine, cell_draws, customers, kernels, warm
 from flysim.engines.mc.plan import (
     DEFAULT_CLASSES,
     DEFAULT_STEPS_PER_MONTH,
@@ -92,6 +92,35 @@ def test_engage_consumes_the_same_counters_whatever_the_state() -> None:
     customers.engage(plan, state, np.full((5, 3), 4.0), a, flows)
     customers.engage(plan, empty, np.zeros((5, 3)), b, flows)
     assert a.position == b.position > 0
+
+
+@pytest.mark.parametrize(("n_triggers", "nps_on"), [(0, True), (2, False), (2, True)])
+def test_check_consumes_its_whole_layout_whatever_the_state(n_triggers: int, nps_on: bool) -> None:
+    """The counters a check reserves: a rescue per at-risk cell, then per class an
+    allocation over the 9 delight cells and 3 NPS redraws; none without triggers."""
+    g, k, tiers = 2, 3, 2
+    rng = np.random.default_rng(5)
+    keys, sets = rng.integers(0, 2**64, size=4, dtype=np.uint64), np.zeros(4, dtype=np.int64)
+    full = rng.integers(0, 40, size=(4, g, k, 2, tiers)).astype(float)
+    delight = np.zeros((4, k, 2, 3, 3))
+    delight[..., 0, 0] = full.sum(axis=(1, 4))  # every active customer a promoter, not asked
+    nps = np.full((1, 2, 3), 1.0 / 3.0)
+    per_9, per_3 = cell_draws.PER_9, cell_draws.PER_3
+    layout = g * k * tiers + (k * per_9 + k * 3 * per_3 if nps_on else 0) if n_triggers else 0
+    for value in (full, full * 0.0):
+        used = kernels.check_step(
+            keys,
+            0,
+            sets,
+            value.copy(),
+            delight * (value.sum() > 0),
+            nps_on,
+            np.zeros((4, 2)),
+            n_triggers,
+            np.full(1, 0.5),
+            nps,
+        )
+        assert used == layout
 
 
 def test_a_runs_step_does_not_depend_on_the_other_runs() -> None:

@@ -207,6 +207,13 @@ def test_spawned_states_are_numpys_seed_sequence(seed: int, tail: tuple[int, ...
     ]
 
 
+def test_spawned_states_refuse_negative_words_and_take_no_runs() -> None:
+    assert spawned_states(3, np.array([], dtype=np.int64), (1,), 2).shape == (0, 2)
+    for seed, runs, tail in ((-1, [0], (1,)), (0, [-1], (1,)), (0, [0], (-1,)), (0, [0.5], (1,))):
+        with pytest.raises(ValueError, match=r"non-negative|>= 0"):
+            spawned_states(seed, np.array(runs), tail, 1)
+
+
 def test_run_keys_reject_a_negative_seed() -> None:
     with pytest.raises(ValueError, match="seed"):
         run_keys(-1, np.arange(2))

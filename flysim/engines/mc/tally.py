@@ -42,7 +42,7 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
     tier's MRR.
     """
     runs, g, k, _, tiers = value.shape
-    # One pass over each array in memory order into small sums (by group,
+    # One pass over value and delight in memory order into small sums (by group,
     # health and tier; by category and ask state), then the stocks from those.
     cell = np.zeros((g, 2, tiers))
     nps = np.zeros((3, 3))
