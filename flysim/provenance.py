@@ -35,7 +35,8 @@ class Provenance:
     wall_time_s : float
         Wall-clock seconds the simulation took.
     n_events : int
-        Simulation events processed (agent model), 0 where not counted.
+        Simulation events processed: the agent model's events, the numpy
+        core's steps times runs; 0 where not counted.
     inputs : {"none", "drawn", "fixed"}
         The scenario's uncertain inputs: it has none, each run drew its own,
         or every one ran at its median (``fix_inputs``).

@@ -57,7 +57,8 @@ class RawBlock:
         Event-log rows, one tuple per event in ``EVENT_COLUMNS`` order, when
         requested, else None.
     n_events : int
-        Number of simulation events processed (for throughput figures).
+        Simulation events processed (for throughput figures): the agent
+        model's events, the numpy core's steps times runs.
     channels : numpy.ndarray or None
         With several paid channels in the table (``ParameterTable.paid_names``),
         each one's monthly ``PAID_FIELDS``, shape ``(n, months, channels, 3)``;
