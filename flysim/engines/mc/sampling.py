@@ -103,17 +103,24 @@ def _one_by_one(u, n, weights, deplete, out):  # type: ignore[no-untyped-def]
     drawn from it (``out`` starts at zero), so the counts are not copied.
     """
     m = weights.size
+    # The total is summed once: drawing without replacement takes exactly one
+    # from it per individual (whole numbers: exact), and with replacement it
+    # does not change. The running sum never falls (no weight is negative),
+    # so the scan stops at the first category past ``x``.
+    whole = 0.0
+    for j in range(m):
+        whole += weights[j] - out[j] if deplete else weights[j]
     for r in range(int(n)):
-        whole = 0.0
-        for j in range(m):
-            whole += weights[j] - out[j] if deplete else weights[j]
         x = math.floor(u[r] * whole) if deplete else u[r] * whole
-        cum, pick = 0.0, 0
+        cum, pick = 0.0, m
         for j in range(m):
             cum += weights[j] - out[j] if deplete else weights[j]
-            if cum <= x:
-                pick = j + 1
+            if cum > x:
+                pick = j
+                break
         out[min(pick, m - 1)] += 1.0
+        if deplete:
+            whole -= 1.0
 
 
 @njit(cache=True, error_model="numpy")
