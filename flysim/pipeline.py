@@ -274,10 +274,10 @@ def run_variants(
                     data[s, block.runs[rows]] = derived[..., columns]
                 else:
                     ids = block.runs[rows]
-                    lo, hi = int(ids[0]), int(ids[-1]) + 1
                     if every and bool(np.all(np.diff(ids) == 1)):
                         # Straight into the result: no block-sized copy.
-                        derive_metrics(block.raw[rows], variants[s], out=data[s, lo:hi])
+                        into = data[s, int(ids[0]) : int(ids[-1]) + 1]
+                        derive_metrics(block.raw[rows], variants[s], out=into)
                     else:
                         derived = derive_metrics(block.raw[rows], variants[s])
                         data[s, ids] = derived[..., columns]

@@ -42,32 +42,31 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
     tier's MRR.
     """
     runs, g, k, _, tiers = value.shape
-    # One pass over value and delight in memory order into small sums (by group,
+    # One pass over each array in memory order into small sums (by group,
     # health and tier; by category and ask state), then the stocks from those.
     cell = np.zeros((g, 2, tiers))
+    on = np.zeros(g)
     nps = np.zeros((3, 3))
     for r in range(runs):
         s = sets[r]
         cell[:] = 0.0
-        onboarding = 0.0
+        on[:] = 0.0
         for gi in range(g):
             for c in range(k):
-                onboarding += onboard[r, gi, c]
+                on[gi] += onboard[r, gi, c]
                 for h in range(2):
                     for t in range(tiers):
                         cell[gi, h, t] += value[r, gi, c, h, t]
-        healthy = at_risk = mrr_all = mrr_ref = 0.0
+        onboarding = healthy = at_risk = mrr_all = mrr_ref = 0.0
         for gi in range(g):
-            on = 0.0
-            for c in range(k):
-                on += onboard[r, gi, c]
+            onboarding += on[gi]
             dot = 0.0
             for t in range(tiers):
                 healthy += cell[gi, 0, t]
                 at_risk += cell[gi, 1, t]
                 if priced:
                     dot += (cell[gi, 0, t] + cell[gi, 1, t]) * tier_mrr[s, t]
-            mrr = on * tier_mrr[s, 0] + dot if priced else 0.0
+            mrr = on[gi] * tier_mrr[s, 0] + dot if priced else 0.0
             mrr_all += mrr
             if gi == 1:
                 mrr_ref = mrr
