@@ -119,8 +119,33 @@ def test_check_consumes_its_whole_layout_whatever_the_state(n_triggers: int, nps
             n_triggers,
             np.full(1, 0.5),
             nps,
+            np.zeros((0, 10)),
+            False,
         )
         assert used == layout
+
+
+@pytest.mark.parametrize("name", ["startup.toml", "flywheel.toml"])
+def test_a_check_keeps_the_last_tally_current(name: str) -> None:
+    """The tally counted before a check, moved by the check, equals a recount after it."""
+    plan, state, keys = _setup(name, 30)
+    stream = Stream(keys)
+    flows = {f: np.zeros(30) for f in customers._KERNEL_FLOWS}
+    conv = np.full((30, 3), 6.0)
+    rescued = 0.0
+    for step in range(8):
+        stream.at_step(step + 1)
+        customers.engage(plan, state, conv, stream, flows)
+        state.tally(plan.tier_mrr)
+        at_risk = state.value[..., 1, :].sum()
+        customers.check(plan, state, stream)
+        rescued += at_risk - state.value[..., 1, :].sum()
+        kept = state.counted()
+        assert kept is not None
+        kept = kept.copy()
+        state.touched()
+        np.testing.assert_array_equal(kept, state.tally(plan.tier_mrr))
+    assert rescued > 0  # the checks moved customers: the tally had something to follow
 
 
 def test_a_runs_step_does_not_depend_on_the_other_runs() -> None:

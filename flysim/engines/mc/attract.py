@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
+from numba import njit
 
 from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.plan import Plans
+from flysim.engines.mc.quantiles import binomial1, poisson1
 from flysim.engines.mc.sampling import binomial, poisson
 from flysim.engines.mc.state import State
-from flysim.engines.mc.uniforms import Stream
+from flysim.engines.mc.uniforms import Stream, u01
 from flysim.model.attract import (
     conversion_probability,
     expected_leads,
@@ -38,7 +40,7 @@ from flysim.model.attract import (
 from flysim.model.params import RunParameters
 from flysim.model.states import CHANNELS
 
-__all__ = ["Feedback", "attract", "drivers", "evolve", "expected_arrivals"]
+__all__ = ["Feedback", "attract", "draw_leads", "drivers", "evolve", "expected_arrivals"]
 
 #: Past steps ``Feedback`` keeps: a slope spans at least half the step, and
 #: the grid puts at most one short step (before a month's end) between checks.
@@ -140,6 +142,34 @@ class Feedback:
             self._carry = (at_mid[0] - at_start[0], at_mid[1] - at_start[1])
 
 
+@njit(cache=True, error_model="numpy")
+def draw_leads(keys, start, rate, leads, p_old, p_new, conv, sets, new, won):  # type: ignore[no-untyped-def]
+    """One step of some channels for every run, in place: arrivals, decisions, conversions.
+
+    Channel ``j`` of run ``r`` reads four uniforms of its own stream (key
+    ``keys[r, j]``), the counters ``start + 1`` to ``start + 4``, as
+    ``Stream.uniform(4)`` lays them out: its new leads ``Poisson(rate)``,
+    the open leads deciding ``Binomial(leads, p_old)``, the new ones
+    ``Binomial(new, p_new)``, and the decided converting ``Binomial(decided,
+    conv)``. ``leads`` (open leads) is updated; ``new`` and ``won`` receive
+    the new leads and customers. ``rate``, ``leads``, ``conv``, ``new`` and
+    ``won`` are ``(runs, channels)``; ``p_old`` and ``p_new`` ``(sets,
+    channels)``.
+    """
+    runs, channels = rate.shape
+    for r in range(runs):
+        s = sets[r]
+        for j in range(channels):
+            key = keys[r, j]
+            arrived = poisson1(u01(key, start + 1), rate[r, j])
+            decided = binomial1(u01(key, start + 2), leads[r, j], p_old[s, j]) + binomial1(
+                u01(key, start + 3), arrived, p_new[s, j]
+            )
+            won[r, j] = binomial1(u01(key, start + 4), decided, conv[r, j])
+            new[r, j] = arrived
+            leads[r, j] += arrived - decided
+
+
 def attract(
     plan: Plans,
     params: RunParameters,
@@ -177,17 +207,24 @@ def attract(
         converted[:, 0] = extra_won.sum(axis=1)
         _book_paid_extra(flows, paid_flows, extra_new, extra_won)
         return converted
-    # Each channel keeps its own stream (common random numbers per channel);
-    # the draws of all channels are then inverted together.
-    u = np.stack([streams[CHANNELS[i]].uniform(4) for i in on], axis=1)  # (runs, ch, 4)
-    new = poisson(u[..., 0], rate)
+    # Each channel keeps its own stream (common random numbers per channel).
     sets = state.sets
-    decided = binomial(u[..., 1], state.leads[:, on], plan.decide_old[sets][:, on]) + binomial(
-        u[..., 2], new, plan.decide_new[sets][:, on]
-    )
     conv = conversion_probability(params.conversion[:, on], state.uplift[:, None])
-    converted[:, on] = binomial(u[..., 3], decided, conv)
-    state.leads[:, on] += new - decided
+    every = len(on) == state.leads.shape[1]
+    leads = state.leads if every else np.ascontiguousarray(state.leads[:, on])
+    new, won = _draw(
+        streams,
+        [CHANNELS[i] for i in on],
+        rate,
+        leads,
+        plan.decide_old[:, on],
+        plan.decide_new[:, on],
+        conv,
+        sets,
+    )
+    if not every:
+        state.leads[:, on] = leads
+    converted[:, on] = won
     for col, i in enumerate(on):
         flows[f"leads_{CHANNELS[i]}"] += new[:, col]
         flows[f"new_customers_{CHANNELS[i]}"] += converted[:, i]
@@ -213,15 +250,44 @@ def _paid_extra(
     a step from its own stream, as the kinds' channels do.
     """
     keys = plan.structure.paid_extra
-    u = np.stack([streams[k].uniform(4) for k in keys], axis=1)  # (runs, extra, 4)
-    new = poisson(u[..., 0], rate)
-    sets = state.sets
-    decided = binomial(u[..., 1], state.paid_leads, plan.paid_decide_old[sets]) + binomial(
-        u[..., 2], new, plan.paid_decide_new[sets]
-    )
     base = np.stack([params.paid(k, "conversion") for k in keys], axis=1)
-    won = binomial(u[..., 3], decided, conversion_probability(base, state.uplift[:, None]))
-    state.paid_leads += new - decided
+    return _draw(
+        streams,
+        list(keys),
+        rate,
+        state.paid_leads,
+        plan.paid_decide_old,
+        plan.paid_decide_new,
+        conversion_probability(base, state.uplift[:, None]),
+        state.sets,
+    )
+
+
+def _draw(
+    streams: dict[str, Stream],
+    names: list[str],
+    rate: np.ndarray,
+    leads: np.ndarray,
+    p_old: np.ndarray,
+    p_new: np.ndarray,
+    conv: np.ndarray,
+    sets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``draw_leads`` on the streams ``names`` (one per column), consuming their four counters.
+
+    ``leads`` (C-contiguous) is updated in place; returns the new leads and
+    the customers won, ``(runs, channels)``.
+    """
+    start = streams[names[0]].position
+    if any(streams[n].position != start for n in names):
+        raise RuntimeError("the channels' streams must stand at one counter")
+    keys = np.stack([streams[n].keys for n in names], axis=1)
+    new, won = np.empty_like(leads), np.empty_like(leads)
+    # One compiled signature: every array C-contiguous float64.
+    c = np.ascontiguousarray
+    draw_leads(keys, start, c(rate), leads, c(p_old), c(p_new), c(conv), sets, new, won)
+    for n in names:
+        streams[n].advance(4)
     return new, won
 
 

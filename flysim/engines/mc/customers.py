@@ -33,6 +33,10 @@ _KERNEL_FLOWS: dict[str, int] = {
 }
 
 
+#: ``check_step``'s tally when there is none to keep current.
+_NO_TALLY = np.zeros((0, 10))
+
+
 def _delight(state: State) -> np.ndarray:
     """The delight array, or an empty stand-in of the same rank without ``[delight]``."""
     if state.delight is not None:
@@ -97,8 +101,10 @@ def check(plan: Plans, state: State, stream: Stream) -> None:
 
     An at-risk customer is rescued with the exact probability that at least
     one fired action succeeds. The firings and scores themselves are drawn
-    once a month from the month's exposure (``book_checks``).
+    once a month from the month's exposure (``book_checks``). A tally of
+    the stocks taken since the last step stays current: the check moves it.
     """
+    counted = state.counted()
     used = kernels.check_step(
         stream.keys,
         stream.position,
@@ -110,9 +116,12 @@ def check(plan: Plans, state: State, stream: Stream) -> None:
         plan.fire.shape[2],
         plan.p_recover,
         plan.nps,
+        counted if counted is not None else _NO_TALLY,
+        counted is not None,
     )
     stream.advance(int(used))
-    state.touched()
+    if counted is None:
+        state.touched()
 
 
 def book_checks(plan: Plans, state: State, stream: Stream, flows: dict[str, np.ndarray]) -> None:

@@ -37,6 +37,7 @@ from flysim.engines.mc.cell_draws import (
 )
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.sampling import FEW_OK, allocate_row, split_row
+from flysim.engines.mc.tally import AT_RISK_N, HEALTHY_N, count_nps
 from flysim.model.states import Ask, Health
 
 __all__ = ["TTV_SUM", "check_step", "engage_step"]
@@ -282,7 +283,7 @@ def engage_step(  # type: ignore[no-untyped-def]
 
 @njit(cache=True, error_model="numpy")
 def check_step(  # type: ignore[no-untyped-def]
-    keys, start, sets, value, delight, nps_on, exposure, n_triggers, p_recover, nps
+    keys, start, sets, value, delight, nps_on, exposure, n_triggers, p_recover, nps, tally, keep
 ):
     """A weekly check for every run, in place: exposure, rescues, their NPS redraw.
 
@@ -303,6 +304,11 @@ def check_step(  # type: ignore[no-untyped-def]
         Triggers in force (none: no rescue is drawn).
     p_recover, nps
         The plan's rescue probability and NPS laws, a leading axis of sets.
+    tally, keep
+        The stocks counted before the check (``flysim.engines.mc.tally``,
+        ``(runs, 10)``), and whether to keep them current: the rescued move
+        from at risk to healthy, and a run whose NPS was redrawn recounts its
+        NPS columns. MRR and customers do not change.
 
     Returns
     -------
@@ -315,6 +321,7 @@ def check_step(  # type: ignore[no-untyped-def]
     moved = np.zeros((k, 1, 3))
     got = np.zeros(9)
     cells = np.zeros(9)
+    scratch = np.zeros((3, 3))
     rescues = g * k * tiers
     used = 0 if n_triggers == 0 else rescues + (k * PER_9 + k * 3 * PER_3 if nps_on else 0)
     for r in range(runs):
@@ -341,6 +348,10 @@ def check_step(  # type: ignore[no-untyped-def]
                         rescued = True
         exposure[r, _HEALTHY] += healthy
         exposure[r, _AT_RISK] += at_risk
+        if keep and rescued:
+            for c in range(k):
+                tally[r, HEALTHY_N] += saved[c]
+                tally[r, AT_RISK_N] -= saved[c]
         if not (nps_on and rescued):
             continue
         pos = start + rescues
@@ -362,4 +373,6 @@ def check_step(  # type: ignore[no-untyped-def]
                 moved[c, 0, st] = got[st] + got[3 + st] + got[6 + st]
         pos += k * PER_9
         redraw_nps(key, pos, d, moved, nps[s], TO_HEALTHY, buf)
+        if keep:
+            count_nps(d, scratch, tally[r])
     return used

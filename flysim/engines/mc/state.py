@@ -81,6 +81,14 @@ class State:
         """Say the customer arrays changed (a compiled step ran): the next tally recounts."""
         self._tallied = None
 
+    def counted(self) -> np.ndarray | None:
+        """The last tally if the customer arrays have not changed since, else None.
+
+        For a compiled step that keeps it current as it changes the arrays
+        (the weekly check); everyone else reads ``tally``.
+        """
+        return None if self._tallied is None else self._tallied[1]
+
     def open_leads(self) -> np.ndarray:
         """Open leads of every channel, per run."""
         return self.leads.sum(axis=1) + self.paid_leads.sum(axis=1)
@@ -91,8 +99,8 @@ class State:
         ``tier_mrr`` is ``(sets, tiers)``: each run's MRR per tier comes from
         its parameter set; without it the MRR columns are 0. The stocks are
         read several times a step (arrival drivers, MRR, month ends) between
-        changes, so the last tally is kept until ``touched``; treat it as
-        read-only.
+        changes, so the last tally is kept until ``touched`` (or kept
+        current by a step, ``counted``); treat it as read-only.
         """
         last = self._tallied
         if last is not None and (tier_mrr is None or last[0] is tier_mrr):

@@ -23,6 +23,7 @@ __all__ = [
     "ONBOARDING",
     "PASSIVES",
     "PROMOTERS",
+    "count_nps",
     "tally",
 ]
 
@@ -76,14 +77,26 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
         out[r, ONBOARDING] = onboarding
         out[r, MRR] = mrr_all
         out[r, MRR_REFERRAL] = mrr_ref
-        nps[:] = 0.0
         if nps_on:
-            for c in range(k):
-                for h in range(2):
-                    for n in range(3):
-                        for st in range(3):
-                            nps[n, st] += delight[r, c, h, n, st]
-        out[r, PROMOTERS] = nps[0, 0] + nps[0, 1] + nps[0, 2]
-        out[r, PASSIVES] = nps[1, 0] + nps[1, 1] + nps[1, 2]
-        out[r, DETRACTORS] = nps[2, 0] + nps[2, 1] + nps[2, 2]
-        out[r, ADVOCATES] = nps[_PROMOTER, _ACCEPTED]
+            count_nps(delight[r], nps, out[r])
+        else:
+            out[r, PROMOTERS : ADVOCATES + 1] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def count_nps(d, nps, row):  # type: ignore[no-untyped-def]
+    """One run's NPS columns of ``tally`` (promoters to advocates) from its delight cells ``d``.
+
+    ``nps`` is ``(3, 3)`` scratch: the cells summed by category and ask state.
+    """
+    k = d.shape[0]
+    nps[:] = 0.0
+    for c in range(k):
+        for h in range(2):
+            for n in range(3):
+                for st in range(3):
+                    nps[n, st] += d[c, h, n, st]
+    row[PROMOTERS] = nps[0, 0] + nps[0, 1] + nps[0, 2]
+    row[PASSIVES] = nps[1, 0] + nps[1, 1] + nps[1, 2]
+    row[DETRACTORS] = nps[2, 0] + nps[2, 1] + nps[2, 2]
+    row[ADVOCATES] = nps[_PROMOTER, _ACCEPTED]

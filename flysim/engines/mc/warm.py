@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from flysim.engines.mc import kernels, sampling
+from flysim.engines.mc import attract, kernels, sampling
 from flysim.engines.mc import tally as stocks
 from flysim.engines.mc.draws import ONE_BY_ONE
 from flysim.engines.mc.uniforms import Stream
@@ -112,13 +112,19 @@ def _samplers() -> None:
     stream = Stream(np.zeros(1, dtype=np.uint64))
     stream.uniform(2)
     stream.uniform_at(2, np.zeros(1, dtype=np.int64), 2)
+    keys, two = np.zeros((1, 1), dtype=np.uint64), np.zeros((1, 1))
+    sets = np.zeros(1, dtype=np.int64)
+    attract.draw_leads(keys, 0, two, two, two, two, two, sets, two.copy(), two.copy())
 
 
 def _checks_and_tally() -> None:
     keys, sets = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64)
     onboard, value = np.zeros((1, 1, 1)), np.zeros((1, 1, 1, 2, 1))
     delight, nps = np.zeros((1, 1, 2, 3, 3)), np.full((1, 2, 3), 1.0 / 3.0)
-    kernels.check_step(keys, 0, sets, value, delight, True, np.zeros((1, 2)), 1, np.zeros(1), nps)
+    exposure, counted = np.zeros((1, 2)), np.zeros((1, 10))
+    kernels.check_step(
+        keys, 0, sets, value, delight, True, exposure, 1, np.zeros(1), nps, counted, True
+    )
     stocks.tally(onboard, value, delight, True, np.ones((1, 1)), True, sets, np.zeros((1, 10)))
 
 
