@@ -15,9 +15,11 @@ marked pass or fail for information only:
    ``workers=2``, wall time of ``simulate`` (target under 2 s).
 3. **startup, 100,000 runs, peak memory** in a fresh subprocess on two
    workers (target at most 2 GB), measured as ``bench_engines.py`` does (its
-   ``measure_size``: ``ru_maxrss`` of the process and of its largest worker;
-   the figure is the bound ``self + workers x largest child``). Once, not
-   repeated.
+   ``measure_size``): the peak of the process tree's PSS, read from ``/proc``
+   every 20 ms while it runs, which counts a page the workers share with the
+   parent once. Where ``/proc`` does not say, the bound ``self + workers x
+   largest child`` of ``ru_maxrss``, which counts shared pages in each
+   process (the note gives it too). Once, not repeated.
 4. **100x the population**: ``startup.toml`` with market size, initial
    customers and advocates, paid budget, content cost and organic leads
    multiplied by 100 (``bench_engines.scaled``), one worker: time per run
@@ -234,17 +236,22 @@ def memory(opts: argparse.Namespace) -> list[dict[str, Any]]:
     what = f"startup, {runs:,} runs, {workers} workers, fresh process"
     if "error" in r:
         return [row("3", f"{what}: peak memory", "MB", None, note=f"failed: {r['error']}")]
-    once = spread([r["peak_bound"] / 1e6])
+    # The tree's sampled PSS where /proc has it; else the ru_maxrss bound, which
+    # counts every page a worker shares with the parent (a fork's, or the
+    # shared result array's) in both.
+    measured = r["peak_pss"] if r.get("peak_pss") else r["peak_bound"]
+    how = "sampled PSS of the process tree" if r.get("peak_pss") else "bound"
     note = (
-        f"self {r['maxrss_self'] / 1e6:,.0f} + largest worker {r['maxrss_children'] / 1e6:,.0f}"
-        f" MB; simulate {r['wall_s']:.1f} s, process {r['process_s']:.1f} s"
+        f"ru_maxrss: self {r['maxrss_self'] / 1e6:,.0f} + largest worker "
+        f"{r['maxrss_children'] / 1e6:,.0f} MB (bound {r['peak_bound'] / 1e6:,.0f} MB); "
+        f"simulate {r['wall_s']:.1f} s, process {r['process_s']:.1f} s"
     )
     return [
         row(
             "3",
-            f"{what}: peak memory (bound)",
+            f"{what}: peak memory ({how})",
             "MB",
-            once,
+            spread([measured / 1e6]),
             "<= 2,000",
             lambda x: x <= 2000,
             note,

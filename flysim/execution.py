@@ -10,21 +10,36 @@ by its own index, so the split into chunks and workers never changes a number.
 
 from __future__ import annotations
 
+import math
+import mmap
 import multiprocessing
 import signal
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from types import FrameType
+from typing import Any, TypeVar
 
 import numpy as np
 
 from flysim.engines import Engine, RawBlock
 from flysim.model.params import ParameterTable
 
-__all__ = ["Task", "default_chunk_size", "iter_blocks", "plan_tasks"]
+__all__ = [
+    "Task",
+    "default_chunk_size",
+    "fold_blocks",
+    "iter_blocks",
+    "plan_tasks",
+    "shared_zeros",
+]
+
+T = TypeVar("T")
+
+#: A worker's fold (``fold_blocks``), installed when the pool forks it.
+_FOLD: Callable[[RawBlock], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,13 +66,42 @@ def plan_tasks(n_sets: int, n_runs: int, chunk_size: int) -> list[Task]:
     return [Task(a, min(a + chunk_size, total)) for a in range(0, total, chunk_size)]
 
 
-def _ignore_sigint() -> None:
+def _init_worker(fold: Callable[[RawBlock], Any] | None) -> None:
     # Workers leave Ctrl-C to the parent, which terminates the pool. They die
     # on SIGTERM at the C level, whatever handler or disposition they
     # inherited: Pool.terminate() stops them with it, and a Python-level
     # handler runs only once the worker is back in the interpreter.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    global _FOLD
+    _FOLD = fold
+
+
+def _forks() -> bool:
+    """Whether the worker pool forks this process (it then shares what ``shared_zeros`` made)."""
+    return multiprocessing.get_start_method() == "fork"
+
+
+def shared_zeros(shape: tuple[int, ...], workers: int) -> np.ndarray:
+    """A float64 array of zeros that ``fold_blocks``' workers write into and this process reads.
+
+    Anonymous shared memory (``MAP_SHARED``, freed with the array) when
+    ``workers`` processes will be forked from this one; a plain array with one
+    worker, or where workers are not forked (spawned, as on macOS and
+    Windows), and ``fold_blocks`` folds each block here instead.
+    """
+    if workers <= 1 or not _forks():
+        return np.zeros(shape)
+    count = math.prod(shape)
+    buffer = mmap.mmap(-1, max(count, 1) * 8)  # zero-filled; MAP_SHARED by default
+    return np.frombuffer(buffer, dtype=np.float64, count=count).reshape(shape)
+
+
+def _fold_task(run: Callable[[Any], RawBlock], job: Any) -> Any:
+    """In a worker: simulate one chunk and fold it with the fold installed at its fork."""
+    if _FOLD is None:  # pragma: no cover - installed by the pool's initializer
+        raise RuntimeError("no fold installed in this worker")
+    return _FOLD(run(job))
 
 
 def default_chunk_size(engine: Engine, n_rows: int, workers: int) -> int:
@@ -142,6 +186,47 @@ def iter_blocks(
     chunk_size : int, optional
         Rows per chunk; by default ``default_chunk_size``.
     """
+    yield from _blocks(
+        engine, table, seed, n_runs, months, record_events, workers, chunk_size, None
+    )
+
+
+def fold_blocks(
+    engine: Engine,
+    table: ParameterTable,
+    seed: int,
+    n_runs: int,
+    months: int,
+    fold: Callable[[RawBlock], T],
+    *,
+    record_events: bool = False,
+    workers: int = 1,
+    chunk_size: int | None = None,
+) -> Generator[T, None, None]:
+    """``iter_blocks`` with each block folded by ``fold`` where it ran; yields what it returns.
+
+    Forked workers fold their own blocks, writing into arrays made with
+    ``shared_zeros`` before the call: a block's numbers then never travel
+    between processes, and this process only gathers what ``fold`` returns
+    (keep it small). Where workers are not forked, blocks come back and are
+    folded here, in completion order either way.
+    """
+    yield from _blocks(
+        engine, table, seed, n_runs, months, record_events, workers, chunk_size, fold
+    )
+
+
+def _blocks(
+    engine: Engine,
+    table: ParameterTable,
+    seed: int,
+    n_runs: int,
+    months: int,
+    record_events: bool,
+    workers: int,
+    chunk_size: int | None,
+    fold: Callable[[RawBlock], Any] | None,
+) -> Generator[Any, None, None]:
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     n_rows = table.n_sets * n_runs
@@ -149,10 +234,12 @@ def iter_blocks(
         chunk_size = default_chunk_size(engine, n_rows, workers)
     tasks = plan_tasks(table.n_sets, n_runs, chunk_size)
     run = partial(_run_task, engine, seed, n_runs, months, record_events)
+    here = fold if fold is not None else _same
     if workers == 1 or len(tasks) == 1:
         for job in _jobs(table, tasks, n_runs):
-            yield run(job)
+            yield here(run(job))
         return
+    in_workers = fold is not None and _forks()
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.
@@ -162,10 +249,22 @@ def iter_blocks(
     # workers forked so far running: it cleans up after Exception only) or
     # inside an at-fork callback, which swallows the exception.
     with _sigint_deferred() as deferred:
-        pool = multiprocessing.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
+        # A forked worker gets the fold as this process holds it (initargs are
+        # not pickled under fork), with the shared arrays it writes into.
+        pool = multiprocessing.Pool(
+            min(workers, len(tasks)),
+            initializer=_init_worker,
+            initargs=(fold if in_workers else None,),
+        )
     with pool:
         deferred.deliver()
-        yield from pool.imap_unordered(run, _jobs(table, tasks, n_runs))
+        task = partial(_fold_task, run) if in_workers else run
+        for out in pool.imap_unordered(task, _jobs(table, tasks, n_runs)):
+            yield out if in_workers else here(out)
+
+
+def _same(block: RawBlock) -> RawBlock:
+    return block
 
 
 class _Deferred:

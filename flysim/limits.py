@@ -58,7 +58,7 @@ MAX_DES_EVENTS = 1e9
 #: memory is caught by the command line as one line.
 _SUMMARY_COPIES = 3
 #: Runs in a worker's block at most, and the copies of it in flight (raw
-#: fields, derived metrics, the pickled transfer).
+#: fields, derived metrics, and the pickled transfer where workers are not forked).
 _BLOCK_RUNS = 1000
 _BLOCK_COPIES = 3
 #: Weekly health checks a month, per customer, when [engage.health] is on.

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -26,8 +26,8 @@ import pandas as pd
 from flysim._args import check_int
 from flysim._version import __version__
 from flysim.breakdown import scatter_channels
-from flysim.engines import EVENT_COLUMNS, Engine, resolve_engine
-from flysim.execution import iter_blocks
+from flysim.engines import EVENT_COLUMNS, Engine, RawBlock, resolve_engine
+from flysim.execution import fold_blocks, shared_zeros
 from flysim.inputs import draw_frame, is_uncertain, run_scenarios
 from flysim.limits import check_job
 from flysim.metrics.derive import derive_metrics, derive_run_metrics
@@ -238,23 +238,36 @@ def run_variants(
         # Compiled code is compiled or loaded here, once, before workers fork.
         eng.prepare()
     started = time.perf_counter()
-    # Each block's metrics go straight into one preallocated array, so memory
-    # holds the result plus a block per worker, never every raw block as well.
-    data = np.empty((len(variants), runs, months, len(columns)))
-    event_rows: list[tuple] = []
-    n_events = 0
     one = len(variants) == 1
-    # A variant is done when all its runs are (they may come in several chunks).
-    remaining = np.full(len(variants), runs)
     # The paid channels' breakdown: one variant with several paid channels.
     names = table.paid_names() if one else ()
-    by_channel = np.zeros((runs, months, len(names), 3)) if len(names) > 1 else None
-    blocks = iter_blocks(
+    # Each block's metrics go straight into one preallocated array (shared with
+    # the workers, which fold their own blocks), so memory holds the result plus
+    # a block per worker, never every raw block as well.
+    fold = _Fold(
+        data=shared_zeros((len(variants), runs, months, len(columns)), workers),
+        by_channel=(
+            shared_zeros((runs, months, len(names), 3), workers) if len(names) > 1 else None
+        ),
+        names=names,
+        variants=tuple(variants),
+        columns=columns,
+        every=every,
+        runs=runs,
+        runs_of=runs_of,
+        frames=frames,
+    )
+    event_rows: list[tuple] = []
+    n_events = 0
+    # A variant is done when all its runs are (they may come in several chunks).
+    remaining = np.full(len(variants), runs)
+    folded = fold_blocks(
         eng,
         table,
         seed,
         runs,
         months,
+        fold,
         record_events=events,
         workers=workers,
         chunk_size=chunk_size,
@@ -263,41 +276,23 @@ def run_variants(
     bar = progress_callback(progress, total, variants[0].name if one else label, unit=what)
     # closing: on Ctrl-C or an error the worker pool is terminated here, at
     # once, not whenever the suspended generator happens to be collected.
-    with closing(blocks), bar as advance:
-        for block in blocks:
-            for s in np.unique(block.sets):
-                rows = block.sets == s
-                if runs_of is not None and frames[s] is not None:
-                    # Each run's own scenario: a drawn gross margin is the run's.
-                    own = [runs_of[s * runs + r] for r in block.runs[rows]]
-                    derived = derive_run_metrics(block.raw[rows], own)
-                    data[s, block.runs[rows]] = derived[..., columns]
-                else:
-                    ids = block.runs[rows]
-                    if every and bool(np.all(np.diff(ids) == 1)):
-                        # Straight into the result: no block-sized copy.
-                        into = data[s, int(ids[0]) : int(ids[-1]) + 1]
-                        derive_metrics(block.raw[rows], variants[s], out=into)
-                    else:
-                        derived = derive_metrics(block.raw[rows], variants[s])
-                        data[s, ids] = derived[..., columns]
-                remaining[s] -= int(rows.sum())
+    with closing(folded), bar as advance:
+        for done in folded:
+            for s, count in done.rows:
+                remaining[s] -= count
                 if advance is not None and not one and remaining[s] == 0:
                     advance(1)
             if advance is not None and one:
-                advance(len(block.runs))
-            if by_channel is not None and block.channels is not None:
-                scatter_channels(by_channel, block.runs, block.channels, block.channel_names, names)
-            n_events += block.n_events
-            if block.events:
-                event_rows.extend(block.events)
+                advance(done.runs)
+            n_events += done.n_events
+            event_rows.extend(done.events)
     wall = time.perf_counter() - started
     event_frame = None
     if events:
         event_rows.sort(key=lambda row: row[0])  # blocks finish in any order; runs in order
         event_frame = pd.DataFrame.from_records(event_rows, columns=list(EVENT_COLUMNS))
     return Batch(
-        data=data,
+        data=fold.data,
         metrics=metrics,
         seed=seed,
         runs=runs,
@@ -308,7 +303,58 @@ def run_variants(
         n_events=n_events,
         events=event_frame,
         inputs=tuple(frames),
-        channels=by_channel,
-        channel_names=names if by_channel is not None else (),
+        channels=fold.by_channel,
+        channel_names=names if fold.by_channel is not None else (),
         fixed_inputs=fix_inputs,
     )
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """What folding a block leaves to report: ``(variant, runs)`` pairs, runs, events."""
+
+    rows: list[tuple[int, int]]
+    runs: int
+    n_events: int
+    events: list[tuple] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """Derive a block's metrics into the batch's arrays (in the worker that simulated it)."""
+
+    data: np.ndarray
+    by_channel: np.ndarray | None
+    names: tuple[str, ...]
+    variants: tuple[Scenario, ...]
+    columns: list[int]
+    every: bool
+    runs: int
+    runs_of: list[Scenario] | None
+    frames: list[pd.DataFrame | None]
+
+    def __call__(self, block: RawBlock) -> _Folded:
+        data, columns, runs = self.data, self.columns, self.runs
+        done = []
+        for s in np.unique(block.sets):
+            rows = block.sets == s
+            if self.runs_of is not None and self.frames[s] is not None:
+                # Each run's own scenario: a drawn gross margin is the run's.
+                own = [self.runs_of[s * runs + r] for r in block.runs[rows]]
+                derived = derive_run_metrics(block.raw[rows], own)
+                data[s, block.runs[rows]] = derived[..., columns]
+            else:
+                ids = block.runs[rows]
+                if self.every and bool(np.all(np.diff(ids) == 1)):
+                    # Straight into the result: no block-sized copy.
+                    into = data[s, int(ids[0]) : int(ids[-1]) + 1]
+                    derive_metrics(block.raw[rows], self.variants[s], out=into)
+                else:
+                    derived = derive_metrics(block.raw[rows], self.variants[s])
+                    data[s, ids] = derived[..., columns]
+            done.append((int(s), int(rows.sum())))
+        if self.by_channel is not None and block.channels is not None:
+            scatter_channels(
+                self.by_channel, block.runs, block.channels, block.channel_names, self.names
+            )
+        return _Folded(done, len(block.runs), block.n_events, list(block.events or []))

@@ -1,0 +1,62 @@
+"""Unit tests of where runs execute: chunks, workers, and blocks folded where they ran."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+
+from flysim.engines import RawBlock, resolve_engine
+from flysim.execution import fold_blocks, iter_blocks, plan_tasks, shared_zeros
+from flysim.model.params import compile_table
+from flysim.scenario import load_scenario
+from tests.builders import SCENARIOS_DIR
+
+FORKS = multiprocessing.get_start_method() == "fork"
+
+
+def test_tasks_cover_every_row_once_in_order() -> None:
+    tasks = plan_tasks(3, 5, 4)
+    rows = [r for t in tasks for r in range(t.start, t.stop)]
+    assert rows == list(range(15))
+    sets, runs = tasks[1].sets_and_runs(5)
+    assert sets.tolist() == [0, 1, 1, 1] and runs.tolist() == [4, 0, 1, 2]
+
+
+@pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
+def test_a_forked_worker_writes_into_shared_zeros() -> None:
+    shared, plain = shared_zeros((3, 2), workers=2), shared_zeros((3, 2), workers=1)
+    assert not shared.any() and not plain.any()
+
+    def write() -> None:
+        shared[1] = 7.0
+        plain[1] = 7.0
+
+    child = multiprocessing.get_context("fork").Process(target=write)
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    assert shared[1].tolist() == [7.0, 7.0]  # written there, seen here
+    assert not plain.any()  # a private copy was written
+
+
+def _where(block: RawBlock) -> tuple[int, int, float]:
+    return os.getpid(), len(block.runs), float(block.raw.sum())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_blocks_are_folded_where_they_ran_with_the_same_numbers(workers: int) -> None:
+    table = compile_table([load_scenario(SCENARIOS_DIR / "startup.toml")])
+    engine = resolve_engine("mc")
+    engine.prepare()
+    args = (engine, table, 3, 8, 2)
+    folded = list(fold_blocks(*args, _where, workers=workers, chunk_size=2))
+    blocks = list(iter_blocks(*args, workers=1, chunk_size=2))
+    assert sum(runs for _, runs, _ in folded) == 8
+    # The same chunks, whatever process folded them (they come in any order).
+    assert sorted(total for *_, total in folded) == sorted(float(b.raw.sum()) for b in blocks)
+    in_workers = workers > 1 and FORKS
+    assert all((pid != os.getpid()) == in_workers for pid, *_ in folded)
+    assert np.isfinite([total for *_, total in folded]).all()
