@@ -53,7 +53,7 @@ def _run(args: list[str]) -> int:
         if not str(exc.format_message()).strip():  # type: ignore[attr-defined]
             # Bare `flysim`: click printed the help, which is all there is to say.
             return EXIT_BAD_INPUT
-        error(_usage_message(exc))
+        error(_usage_message(exc, args))
         return EXIT_BAD_INPUT
     except _ClickException as exc:
         error(" ".join(str(exc.format_message()).split()))  # type: ignore[attr-defined]
@@ -70,11 +70,29 @@ def _run(args: list[str]) -> int:
     return status if isinstance(status, int) else 0
 
 
-def _usage_message(exc: Exception) -> str:
-    """click's message, on one line, with the command it concerns and where to get help."""
+def _usage_message(exc: Exception, args: list[str]) -> str:
+    """click's message, on one line, with the value given, the command and where to get help."""
     message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
     # typer's coercion prefixes a validator's own message with pydantic's label.
     message = message.replace("Value error, ", "")
+    value = _given(args, getattr(exc, "param", None))
+    if value is not None and repr(value) not in message and f" {value}" not in message:
+        # pydantic's range and type messages do not repeat the value.
+        shown = value if value and not any(c.isspace() for c in value) else repr(value)
+        message = f"{message}, got {shown}"
     ctx = getattr(exc, "ctx", None)
     command = getattr(ctx, "command_path", None) or "flysim"
     return f"{message} (see '{command} --help')"
+
+
+def _given(args: list[str], param: object) -> str | None:
+    """The value given on the command line to the option ``param``, if it was given one."""
+    names = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+    names = [n for n in names if n.startswith("-")]
+    for i, arg in enumerate(args):
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                return args[i + 1]
+            if arg.startswith(name + "="):
+                return arg[len(name) + 1 :]
+    return None
