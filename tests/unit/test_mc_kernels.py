@@ -238,6 +238,15 @@ def test_the_spinner_says_compiling_only_when_the_cache_is_cold(
     assert MCEngine().preparing == "Loading the numpy core's compiled code"
 
 
+def test_every_module_with_compiled_functions_is_in_the_cache_check() -> None:
+    """A compiled module left out of ``_COMPILED`` would keep stale code after a change."""
+    from flysim.engines import mc
+
+    here = Path(mc.__file__).parent
+    compiled = {p.stem for p in here.glob("*.py") if "@njit" in p.read_text(encoding="utf-8")}
+    assert compiled and compiled == set(mc._COMPILED)
+
+
 def test_a_changed_compiled_source_drops_the_whole_numba_cache(tmp_path: Path) -> None:
     """numba checks only a cached function's own file; a change to any compiled module
     must drop every entry (kernels compiled with old samplers would load otherwise)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 #: only the file of the function it cached, not the files of the compiled
 #: functions it calls: after a change to ``quantiles.py`` alone, the kernels
 #: would load code compiled with the old samplers.
-_COMPILED = ("quantiles", "sampling", "uniforms", "cell_draws", "kernels", "tally")
+_COMPILED = ("quantiles", "sampling", "uniforms", "cell_draws", "kernels", "tally", "attract")
 
 
 def _drop_stale_cache(here: Path | None = None) -> None:
