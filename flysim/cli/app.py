@@ -51,7 +51,15 @@ from .common import (
     stdout,
     workers_or_all,
 )
-from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
+from .layout import (
+    OutputFormat,
+    fit_tables,
+    fold_header,
+    frame_csv,
+    frame_json,
+    parse_kpis,
+    table_markdown,
+)
 from .options import FixInputs, Format, Kpis, Report
 from .tables import (
     KPIS,
@@ -254,7 +262,7 @@ def _print_kpis(
             stdout.out(f"{drivers_note(drivers, correlated=correlated)}\n")
         return
     # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
-    stdout.print(Text(header_line(p), style="bold"))
+    stdout.print(Text(fold_header(header_line(p), stdout.width), style="bold"))
     if fixed:
         stdout.print(Text(FIXED_NOTE))
     if dropped := _changes_after(result):

@@ -44,7 +44,15 @@ from .common import (
     stdout,
     workers_or_all,
 )
-from .layout import OutputFormat, fit_tables, frame_csv, frame_json, parse_kpis, table_markdown
+from .layout import (
+    OutputFormat,
+    fit_tables,
+    fold_header,
+    frame_csv,
+    frame_json,
+    parse_kpis,
+    table_markdown,
+)
 from .options import FixInputs, Format, Kpis, NoPlots, Out, Report
 from .study_tables import changes_note, compare_layouts, decisions_table
 from .uncertain_tables import FIXED_NOTE, VOI_MIN_RUNS, voi_note, voi_table
@@ -225,7 +233,7 @@ def _print_comparison(
         if notes:
             stdout.out("\n" + "\n\n".join(line.strip() for line in notes) + "\n")
         return
-    stdout.print(Text(header, style="bold"))
+    stdout.print(Text(fold_header(header, stdout.width), style="bold"))
     if fixed:
         stdout.print(Text(FIXED_NOTE))
     decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]

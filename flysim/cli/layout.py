@@ -22,6 +22,7 @@ from rich.table import Table
 __all__ = [
     "OutputFormat",
     "fit_tables",
+    "fold_header",
     "frame_csv",
     "frame_json",
     "parse_kpis",
@@ -77,6 +78,29 @@ def fit_tables(layouts: Sequence[Sequence[Table]], width: int) -> list[Table]:
         if w <= width:
             return list(layout)
     return list(layouts[min(range(len(layouts)), key=widths.__getitem__)])
+
+
+def fold_header(header: str, width: int, sep: str = " · ") -> str:
+    """A ``sep``-separated header on as many lines as ``width`` needs, broken only at ``sep``.
+
+    >>> print(fold_header("startup · 300 runs · 18 months · seed 1", 24))
+    startup · 300 runs ·
+    18 months · seed 1
+
+    A line ends with the separator's mark when the header goes on; a part
+    wider than ``width`` keeps a line of its own (the terminal then wraps it).
+    """
+    mark = sep.rstrip()
+    parts = header.split(sep)
+    lines: list[str] = []
+    for i, part in enumerate(parts):
+        # Room for the mark that ends a line when another part follows.
+        room = len(mark) if i < len(parts) - 1 else 0
+        if lines and len(lines[-1]) + len(sep) + len(part) + room <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return (mark + "\n").join(lines)
 
 
 def _plain(cell: object) -> str:

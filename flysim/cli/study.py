@@ -44,6 +44,7 @@ from .common import (
     stdout,
     workers_or_all,
 )
+from .layout import fold_header
 from .options import Metric, Month, NoPlots, Out
 from .study_tables import (
     sensitivity_table,
@@ -123,7 +124,12 @@ def sweep_command(
     if not quiet:
         keys = [p.key for p in result.params]
         stdout.print(
-            Text(_header("sweep", scenario, result.provenance, len(result.grid)), style="bold"),
+            Text(
+                fold_header(
+                    _header("sweep", scenario, result.provenance, len(result.grid)), stdout.width
+                ),
+                style="bold",
+            ),
             soft_wrap=True,
         )
         stdout.print(sweep_table(result.to_frame(), keys, result.metric, result.month))
@@ -210,7 +216,10 @@ def sensitivity_command(
     if not quiet:
         stdout.print(
             Text(
-                _header(result.method, scenario, result.provenance, len(result.samples)),
+                fold_header(
+                    _header(result.method, scenario, result.provenance, len(result.samples)),
+                    stdout.width,
+                ),
                 style="bold",
             ),
             soft_wrap=True,

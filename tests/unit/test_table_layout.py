@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 
 import numpy as np
@@ -10,7 +11,14 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from flysim.cli.layout import fit_tables, frame_json, parse_kpis, render_width, table_markdown
+from flysim.cli.layout import (
+    fit_tables,
+    fold_header,
+    frame_json,
+    parse_kpis,
+    render_width,
+    table_markdown,
+)
 from flysim.cli.study_tables import compare_layouts, decisions_table
 from flysim.cli.tables import KPIS, format_cell, kpi_frame, kpi_layouts
 from flysim.metrics.catalogue import metric_info
@@ -131,3 +139,23 @@ def test_kpis_are_picked_by_name_and_an_unknown_one_points_to_flysim_metrics():
     assert parse_kpis("all", METRICS, KPIS) == list(METRICS)
     with pytest.raises(ValueError, match=r"'ltv_cacc'; did you mean 'ltv_cac'\? 'flysim metrics'"):
         parse_kpis("mrr,ltv_cacc", METRICS, KPIS)
+
+
+@pytest.mark.parametrize("width", [23, 40, 64, 80, 93, 94, 200])
+def test_a_header_folds_only_at_its_separators_within_the_width(width: int) -> None:
+    parts = ["startup vs scaleup", "300 runs each", "18 months", "seed 20240101"]
+    parts += ["common random numbers", "0.6 s"]
+    folded = fold_header(" · ".join(parts), width)
+    lines = folded.splitlines()
+    assert all(len(line) <= width for line in lines)
+    # Nothing lost or cut: the lines are the parts, in order, each whole.
+    assert " ".join(lines).replace(" · ", "|").replace(" ·", "|").split("|") == parts
+    # One line when it fits; no line that could take the next part (and its mark).
+    assert (len(lines) == 1) == (width >= len(" · ".join(parts)))
+    for i, (line, following) in enumerate(itertools.pairwise(lines)):
+        mark = 2 if i + 2 < len(lines) or " · " in following else 0
+        assert len(line) + 1 + len(following.split(" · ")[0]) + mark > width
+
+
+def test_a_part_wider_than_the_terminal_keeps_a_line_of_its_own() -> None:
+    assert fold_header("a · " + "x" * 30 + " · b", 10) == "a ·\n" + "x" * 30 + " ·\nb"
