@@ -186,8 +186,16 @@ def iter_blocks(
     chunk_size : int, optional
         Rows per chunk; by default ``default_chunk_size``.
     """
-    yield from _blocks(
-        engine, table, seed, n_runs, months, record_events, workers, chunk_size, None
+    yield from fold_blocks(
+        engine,
+        table,
+        seed,
+        n_runs,
+        months,
+        _same,
+        record_events=record_events,
+        workers=workers,
+        chunk_size=chunk_size,
     )
 
 
@@ -211,22 +219,6 @@ def fold_blocks(
     (keep it small). Where workers are not forked, blocks come back and are
     folded here, in completion order either way.
     """
-    yield from _blocks(
-        engine, table, seed, n_runs, months, record_events, workers, chunk_size, fold
-    )
-
-
-def _blocks(
-    engine: Engine,
-    table: ParameterTable,
-    seed: int,
-    n_runs: int,
-    months: int,
-    record_events: bool,
-    workers: int,
-    chunk_size: int | None,
-    fold: Callable[[RawBlock], Any] | None,
-) -> Generator[Any, None, None]:
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     n_rows = table.n_sets * n_runs
@@ -234,12 +226,11 @@ def _blocks(
         chunk_size = default_chunk_size(engine, n_rows, workers)
     tasks = plan_tasks(table.n_sets, n_runs, chunk_size)
     run = partial(_run_task, engine, seed, n_runs, months, record_events)
-    here = fold if fold is not None else _same
     if workers == 1 or len(tasks) == 1:
         for job in _jobs(table, tasks, n_runs):
-            yield here(run(job))
+            yield fold(run(job))
         return
-    in_workers = fold is not None and _forks()
+    in_workers = _forks()
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.
@@ -260,7 +251,7 @@ def _blocks(
         deferred.deliver()
         task = partial(_fold_task, run) if in_workers else run
         for out in pool.imap_unordered(task, _jobs(table, tasks, n_runs)):
-            yield out if in_workers else here(out)
+            yield out if in_workers else fold(out)
 
 
 def _same(block: RawBlock) -> RawBlock:
