@@ -75,11 +75,14 @@ def _usage_message(exc: Exception, args: list[str]) -> str:
     message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
     # typer's coercion prefixes a validator's own message with pydantic's label.
     message = message.replace("Value error, ", "")
-    value = _given(args, getattr(exc, "param", None))
+    param = getattr(exc, "param", None)
+    value = _given(args, param)
     if value is not None and repr(value) not in message and f" {value}" not in message:
-        # pydantic's range and type messages do not repeat the value.
+        # pydantic's range and type messages do not repeat the value, nor the
+        # range's other end.
         shown = value if value and not any(c.isspace() for c in value) else repr(value)
-        message = f"{message}, got {shown}"
+        message = f"{message}, got {shown}{_allowed(param)}"
+    message = message.rstrip(".")
     ctx = getattr(exc, "ctx", None)
     command = getattr(ctx, "command_path", None) or "flysim"
     return f"{message} (see '{command} --help')"
@@ -96,3 +99,15 @@ def _given(args: list[str], param: object) -> str | None:
             if arg.startswith(name + "="):
                 return arg[len(name) + 1 :]
     return None
+
+
+def _allowed(param: object) -> str:
+    """``" (allowed: 1 to 10,000,000)"`` for an option with a numeric range, else ``""``."""
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f" (allowed: {low:,} or more)"
+    if low is None:
+        return f" (allowed: {high:,} or less)"
+    return f" (allowed: {low:,} to {high:,})"

@@ -122,7 +122,7 @@ def compare_command(
 
       flysim compare scenarios/startup.toml scenarios/scaleup.toml --kpis mrr,cac --format csv
 
-      flysim compare scenarios/uncertain.toml plan-b.toml --voi-outcome mrr
+      flysim compare scenarios/uncertain.toml scenarios/startup.toml --voi-outcome mrr
     """
     configure_logging(verbose, quiet)
     paths = scenarios or []

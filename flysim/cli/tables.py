@@ -230,7 +230,7 @@ def kpi_table(
 
     notes = ["P50 [P5 to P95] across runs"]
     if worst_missing:
-        of_runs = f" of {runs}" if runs is not None else ""
+        of_runs = f" of {runs:,}" if runs is not None else ""
         notes.append(f"* missing in up to {worst_missing}{of_runs} runs (a zero denominator)")
     notes += change_caption(changes)
     table.caption = "\n".join(notes)

@@ -121,7 +121,7 @@ def test_split_tables_caption_counts_the_missing_runs_of_every_month():
     summary.loc[(summary["metric"] == "cac") & (summary["month"] == 18), "missing"] = 3
     tables = fit_tables(kpi_layouts(summary, 18, runs=1000), 60)
     assert len(tables) > 1 and [t.caption is None for t in tables][-1] is False
-    assert "* missing in up to 66 of 1000 runs" in str(tables[-1].caption)
+    assert "* missing in up to 66 of 1,000 runs" in str(tables[-1].caption)
 
 
 def test_a_change_whose_month_before_is_a_report_month_stays_beside_it():
