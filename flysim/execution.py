@@ -33,6 +33,7 @@ __all__ = [
     "fold_blocks",
     "iter_blocks",
     "plan_tasks",
+    "private",
     "shared_zeros",
 ]
 
@@ -78,23 +79,56 @@ def _init_worker(fold: Callable[[RawBlock], Any] | None) -> None:
 
 
 def _forks() -> bool:
-    """Whether the worker pool forks this process (it then shares what ``shared_zeros`` made)."""
-    return multiprocessing.get_start_method() == "fork"
+    """Whether the worker pool forks this process (it then shares what ``shared_zeros`` made).
+
+    Read without fixing the start method: a caller may still choose one.
+    """
+    method = multiprocessing.get_start_method(allow_none=True)
+    return (method or multiprocessing.get_all_start_methods()[0]) == "fork"
 
 
 def shared_zeros(shape: tuple[int, ...], workers: int) -> np.ndarray:
     """A float64 array of zeros that ``fold_blocks``' workers write into and this process reads.
 
-    Anonymous shared memory (``MAP_SHARED``, freed with the array) when
-    ``workers`` processes will be forked from this one; a plain array with one
-    worker, or where workers are not forked (spawned, as on macOS and
-    Windows), and ``fold_blocks`` folds each block here instead.
+    Parameters
+    ----------
+    shape : tuple of int
+        The array's shape.
+    workers : int
+        The ``workers`` that will be given to ``fold_blocks``: the same, or the
+        workers' writes may not reach this process.
+
+    Returns
+    -------
+    numpy.ndarray
+        Anonymous shared memory (``MAP_SHARED``, freed with the array) when
+        ``workers`` processes will be forked from this one (the default start
+        method on Linux up to Python 3.13); a plain array with one worker, or
+        where workers are started otherwise (spawn, forkserver), and
+        ``fold_blocks`` folds each block here instead. Shared memory stays
+        shared with any process forked later: copy it (``private``) once the
+        workers are done.
     """
     if workers <= 1 or not _forks():
         return np.zeros(shape)
     count = math.prod(shape)
     buffer = mmap.mmap(-1, max(count, 1) * 8)  # zero-filled; MAP_SHARED by default
     return np.frombuffer(buffer, dtype=np.float64, count=count).reshape(shape)
+
+
+def private(array: np.ndarray) -> np.ndarray:
+    """``array`` in memory of this process's own: a copy of shared memory, else itself.
+
+    Results made in ``shared_zeros`` are copied once the workers are done, so
+    a process forked later (a user's own pool) that writes into them changes
+    its copy only, as with any array.
+    """
+    owner: object = array
+    while isinstance(owner, np.ndarray):
+        owner = owner.base
+    if isinstance(owner, memoryview):  # numpy holds a buffer through a view of it
+        owner = owner.obj
+    return np.array(array) if isinstance(owner, mmap.mmap) else array
 
 
 def _fold_task(run: Callable[[Any], RawBlock], job: Any) -> Any:
@@ -214,10 +248,26 @@ def fold_blocks(
     """``iter_blocks`` with each block folded by ``fold`` where it ran; yields what it returns.
 
     Forked workers fold their own blocks, writing into arrays made with
-    ``shared_zeros`` before the call: a block's numbers then never travel
-    between processes, and this process only gathers what ``fold`` returns
-    (keep it small). Where workers are not forked, blocks come back and are
-    folded here, in completion order either way.
+    ``shared_zeros`` (given the same ``workers``) before the call: a block's
+    numbers then never travel between processes, and this process only
+    gathers what ``fold`` returns (keep it small). Where workers are not
+    forked, blocks come back and are folded here, in completion order either
+    way.
+
+    Parameters
+    ----------
+    engine, table, seed, n_runs, months
+        As for ``iter_blocks``.
+    fold : callable
+        Takes a ``RawBlock``; what it returns is yielded (pickled back from a
+        worker).
+    record_events, workers, chunk_size
+        As for ``iter_blocks``.
+
+    Yields
+    ------
+    object
+        ``fold``'s value for each block, in completion order.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")

@@ -27,7 +27,7 @@ from flysim._args import check_int
 from flysim._version import __version__
 from flysim.breakdown import scatter_channels
 from flysim.engines import EVENT_COLUMNS, Engine, RawBlock, resolve_engine
-from flysim.execution import fold_blocks, shared_zeros
+from flysim.execution import fold_blocks, private, shared_zeros
 from flysim.inputs import draw_frame, is_uncertain, run_scenarios
 from flysim.limits import check_job
 from flysim.metrics.derive import derive_metrics, derive_run_metrics
@@ -292,7 +292,7 @@ def run_variants(
         event_rows.sort(key=lambda row: row[0])  # blocks finish in any order; runs in order
         event_frame = pd.DataFrame.from_records(event_rows, columns=list(EVENT_COLUMNS))
     return Batch(
-        data=fold.data,
+        data=private(fold.data),
         metrics=metrics,
         seed=seed,
         runs=runs,
@@ -303,7 +303,7 @@ def run_variants(
         n_events=n_events,
         events=event_frame,
         inputs=tuple(frames),
-        channels=fold.by_channel,
+        channels=None if fold.by_channel is None else private(fold.by_channel),
         channel_names=names if fold.by_channel is not None else (),
         fixed_inputs=fix_inputs,
     )

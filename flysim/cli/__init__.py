@@ -77,7 +77,7 @@ def _usage_message(exc: Exception, args: list[str]) -> str:
     message = message.replace("Value error, ", "")
     param = getattr(exc, "param", None)
     value = _given(args, param)
-    if value is not None and repr(value) not in message and f" {value}" not in message:
+    if value is not None and repr(value) not in message:
         # pydantic's range and type messages do not repeat the value, nor the
         # range's other end.
         shown = value if value and not any(c.isspace() for c in value) else repr(value)
@@ -89,16 +89,17 @@ def _usage_message(exc: Exception, args: list[str]) -> str:
 
 
 def _given(args: list[str], param: object) -> str | None:
-    """The value given on the command line to the option ``param``, if it was given one."""
+    """The value last given on the command line to the option ``param`` (the one click read)."""
     names = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
     names = [n for n in names if n.startswith("-")]
+    given = None
     for i, arg in enumerate(args):
         for name in names:
             if arg == name and i + 1 < len(args):
-                return args[i + 1]
-            if arg.startswith(name + "="):
-                return arg[len(name) + 1 :]
-    return None
+                given = args[i + 1]
+            elif arg.startswith(name + "="):
+                given = arg[len(name) + 1 :]
+    return given
 
 
 def _allowed(param: object) -> str:

@@ -87,8 +87,20 @@ def fold_header(header: str, width: int, sep: str = " · ") -> str:
     startup · 300 runs ·
     18 months · seed 1
 
-    A line ends with the separator's mark when the header goes on; a part
-    wider than ``width`` keeps a line of its own (the terminal then wraps it).
+    Parameters
+    ----------
+    header : str
+        Parts joined by ``sep``.
+    width : int
+        The terminal's columns.
+    sep : str
+        The separator; a line ends with its mark (``·``) when the header goes on.
+
+    Returns
+    -------
+    str
+        The header's lines; a part wider than ``width`` keeps a line of its
+        own (the terminal then wraps it).
     """
     mark = sep.rstrip()
     parts = header.split(sep)

@@ -101,6 +101,7 @@ def test_bad_option_value_is_one_line_and_exit_2(capsys, args, needle):
             ("'--runs'", "greater than or equal to 1", "got -5 (allowed: 1 to 10,000,000)"),
         ),
         (["run", S, "--months=500"], ("'--months'", "less than or equal to 120", "got 500")),
+        (["run", S, "--runs", "5", "--runs", "-5"], ("got -5 (allowed",)),
         (["run", S, "--seed", "x y"], ("'--seed'", "valid integer", "got 'x y'")),
     ],
 )

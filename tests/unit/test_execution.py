@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from flysim.engines import RawBlock, resolve_engine
-from flysim.execution import fold_blocks, iter_blocks, plan_tasks, shared_zeros
+from flysim.execution import fold_blocks, iter_blocks, plan_tasks, private, shared_zeros
 from flysim.model.params import compile_table
 from flysim.scenario import load_scenario
 from tests.builders import SCENARIOS_DIR
@@ -60,3 +60,26 @@ def test_blocks_are_folded_where_they_ran_with_the_same_numbers(workers: int) ->
     in_workers = workers > 1 and FORKS
     assert all((pid != os.getpid()) == in_workers for pid, *_ in folded)
     assert np.isfinite([total for *_, total in folded]).all()
+
+
+@pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
+def test_results_are_the_parents_own_memory_once_the_workers_are_done() -> None:
+    """A process forked later that writes into a result changes its own copy only."""
+    import flysim
+
+    result = flysim.simulate(
+        SCENARIOS_DIR / "startup.toml", runs=40, months=3, seed=1, workers=2, chunk_size=10
+    )
+    data = result.metric("customers")
+    before = data.copy()
+    shared = shared_zeros((2,), workers=2)
+    assert private(shared) is not shared and private(before) is before
+
+    def write() -> None:
+        result.metric("customers")[...] = -1.0
+
+    child = multiprocessing.get_context("fork").Process(target=write)
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    np.testing.assert_array_equal(result.metric("customers"), before)

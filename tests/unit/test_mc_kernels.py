@@ -239,7 +239,8 @@ def test_the_spinner_says_compiling_only_when_the_cache_is_cold(
 
 
 def test_every_module_with_compiled_functions_is_in_the_cache_check() -> None:
-    """A compiled module left out of ``_COMPILED`` would keep stale code after a change."""
+    """Every compiled module is in the cache check: one left out whose compiled functions
+    another calls would let the caller load code compiled against the old callee."""
     from flysim.engines import mc
 
     here = Path(mc.__file__).parent

@@ -151,10 +151,26 @@ def draw_leads(keys, start, rate, leads, p_old, p_new, conv, sets, new, won):  #
     ``Stream.uniform(4)`` lays them out: its new leads ``Poisson(rate)``,
     the open leads deciding ``Binomial(leads, p_old)``, the new ones
     ``Binomial(new, p_new)``, and the decided converting ``Binomial(decided,
-    conv)``. ``leads`` (open leads) is updated; ``new`` and ``won`` receive
-    the new leads and customers. ``rate``, ``leads``, ``conv``, ``new`` and
-    ``won`` are ``(runs, channels)``; ``p_old`` and ``p_new`` ``(sets,
-    channels)``.
+    conv)``.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        uint64, ``(runs, channels)``: each run's key of each channel's stream.
+    start : int
+        The streams' position (one for all of them).
+    rate, conv : numpy.ndarray
+        ``(runs, channels)``: expected new leads over the step, and the
+        conversion probability.
+    leads : numpy.ndarray
+        ``(runs, channels)``: open leads, updated in place.
+    p_old, p_new : numpy.ndarray
+        ``(sets, channels)``: the probability that an open lead, or one
+        arriving within the step, decides within it.
+    sets : numpy.ndarray
+        Each run's parameter set.
+    new, won : numpy.ndarray
+        ``(runs, channels)``: receive the new leads and the customers won.
     """
     runs, channels = rate.shape
     for r in range(runs):

@@ -87,7 +87,14 @@ def tally(onboard, value, delight, nps_on, tier_mrr, priced, sets, out):  # type
 def count_nps(d, nps, row):  # type: ignore[no-untyped-def]
     """One run's NPS columns of ``tally`` (promoters to advocates) from its delight cells ``d``.
 
-    ``nps`` is ``(3, 3)`` scratch: the cells summed by category and ask state.
+    Parameters
+    ----------
+    d : numpy.ndarray
+        ``(classes, 2, 3, 3)``: the run's delight cells (health, category, ask state).
+    nps : numpy.ndarray
+        ``(3, 3)`` scratch: the cells summed by category and ask state.
+    row : numpy.ndarray
+        The run's row of ``tally``'s output; its NPS columns are set.
     """
     k = d.shape[0]
     nps[:] = 0.0
