@@ -117,18 +117,36 @@ def shared_zeros(shape: tuple[int, ...], workers: int) -> np.ndarray:
 
 
 def private(array: np.ndarray) -> np.ndarray:
-    """``array`` in memory of this process's own: a copy of shared memory, else itself.
+    """``array`` in this process's own memory: shared memory moved out, anything else as is.
 
-    Results made in ``shared_zeros`` are copied once the workers are done, so
+    Results made in ``shared_zeros`` are moved once the workers are done, so
     a process forked later (a user's own pool) that writes into them changes
-    its copy only, as with any array.
+    its copy only, as with any array. The shared memory is released as it is
+    copied (64 MB at a time), so memory holds the result about once, not
+    twice; ``array`` reads as zeros afterwards.
     """
     owner: object = array
     while isinstance(owner, np.ndarray):
         owner = owner.base
     if isinstance(owner, memoryview):  # numpy holds a buffer through a view of it
         owner = owner.obj
-    return np.array(array) if isinstance(owner, mmap.mmap) else array
+    if not isinstance(owner, mmap.mmap):
+        return array
+    out = np.empty_like(array)
+    source, target = array.reshape(-1), out.reshape(-1)
+    step = _RELEASE_BYTES // array.itemsize
+    remove = getattr(mmap, "MADV_REMOVE", None)
+    for start in range(0, source.size, step):
+        target[start : start + step] = source[start : start + step]
+        if remove is not None:
+            # shared_zeros' arrays start the mapping, so offsets are page-aligned.
+            length = min(step, source.size - start) * array.itemsize
+            owner.madvise(remove, start * array.itemsize, length)
+    return out
+
+
+#: How much of a shared array ``private`` copies before releasing it.
+_RELEASE_BYTES = 64 << 20
 
 
 def _fold_task(run: Callable[[Any], RawBlock], job: Any) -> Any:

@@ -83,3 +83,16 @@ def test_results_are_the_parents_own_memory_once_the_workers_are_done() -> None:
     child.join()
     assert child.exitcode == 0
     np.testing.assert_array_equal(result.metric("customers"), before)
+
+
+@pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
+def test_private_moves_shared_memory_out_a_piece_at_a_time(monkeypatch) -> None:
+    from flysim import execution
+
+    monkeypatch.setattr(execution, "_RELEASE_BYTES", 2 * 4096)
+    shared = shared_zeros((1000, 7), workers=2)
+    shared[:] = np.arange(7000.0).reshape(1000, 7)
+    moved = private(shared)
+    np.testing.assert_array_equal(moved, np.arange(7000.0).reshape(1000, 7))
+    assert moved.flags.owndata
+    assert not shared.any()  # released as it was copied: not held twice
