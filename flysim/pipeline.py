@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -316,7 +316,7 @@ class _Folded:
     rows: list[tuple[int, int]]
     runs: int
     n_events: int
-    events: list[tuple] = field(default_factory=list)
+    events: list[tuple]
 
 
 @dataclass(frozen=True)
