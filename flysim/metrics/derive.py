@@ -29,6 +29,8 @@ _NEW_CUSTOMERS = ("new_customers_paid", "new_customers_organic", "new_customers_
 _ACQUISITION_SPENDS = ("spend_paid", "spend_content", "spend_rewards")
 #: Raw fields that are public metrics unchanged.
 _COPIED = tuple(name for name in RAW_FIELDS if name in METRICS)
+#: Runs ``derive_metrics`` derives at a time.
+_BLOCK_RUNS = 512
 
 
 def ratio(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:
@@ -87,7 +89,7 @@ def derive_run_metrics(raw: ArrayLike, scenarios: Sequence[Scenario]) -> np.ndar
     """
     raw = np.asarray(raw, dtype=np.float64)
     margins = np.stack([_margins(s, raw.shape[1]) for s in scenarios])
-    return _derive(raw, margins)
+    return _in_blocks(raw, margins, None)
 
 
 def derive_metrics(
@@ -132,10 +134,25 @@ def derive_metrics(
     raw = np.asarray(raw, dtype=np.float64)
     if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
         raise ValueError(f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}")
-    return _derive(raw, _margins(scenario, raw.shape[1]), out)
+    return _in_blocks(raw, _margins(scenario, raw.shape[1]), out)
 
 
-def _derive(raw: np.ndarray, margin: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _in_blocks(raw: np.ndarray, margin: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``_derive`` a few hundred runs at a time; ``margin`` is ``(months,)`` or ``(runs, months)``.
+
+    Each metric is a pass over its inputs: a block's inputs and intermediates
+    stay in the CPU's cache (2,500 runs of 18 months into fresh memory took
+    28 to 30 ms at once, 24 to 26 ms 512 runs at a time).
+    """
+    if out is None:
+        out = np.empty((*raw.shape[:2], len(METRICS)))
+    for i in range(0, raw.shape[0], _BLOCK_RUNS):
+        rows = slice(i, i + _BLOCK_RUNS)
+        _derive(raw[rows], margin if margin.ndim == 1 else margin[rows], out[rows])
+    return out
+
+
+def _derive(raw: np.ndarray, margin: np.ndarray, out: np.ndarray) -> None:
 
     def f(name: str) -> np.ndarray:
         return raw[:, :, RAW_INDEX[name]]
@@ -189,9 +206,7 @@ def _derive(raw: np.ndarray, margin: np.ndarray, out: np.ndarray | None = None) 
     metric["nrr"] = _trailing_product(ratio(start + f("expansion_mrr") - lost, start), 12)
     metric["grr"] = _trailing_product(ratio(start - lost, start), 12)
 
-    if out is not None:
-        return np.stack([metric[name] for name in METRICS], axis=-1, out=out)
-    return np.stack([metric[name] for name in METRICS], axis=-1).astype(np.float64, copy=False)
+    np.stack([metric[name] for name in METRICS], axis=-1, out=out)
 
 
 def break_even_month(roi: ArrayLike) -> np.ndarray:

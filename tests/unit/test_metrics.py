@@ -17,6 +17,7 @@ from flysim.metrics import (
     ratio,
     summarize,
 )
+from flysim.metrics.derive import derive_run_metrics
 from flysim.scenario.schema import Scenario
 from tests import builders
 
@@ -264,10 +265,21 @@ def test_break_even_month_edge_cases():
 
 def test_runs_are_independent():
     rng = np.random.default_rng(7)
-    raw = rng.integers(0, 5, size=(4, 6, len(RAW_FIELDS))).astype(float)
+    # More runs than are derived at a time (512): rows either side of a block's edge.
+    raw = rng.integers(0, 5, size=(1030, 6, len(RAW_FIELDS))).astype(float)
     whole = derive_metrics(raw, scenario())
-    for r in range(4):
+    for r in (0, 1, 511, 512, 513, 1023, 1024, 1029):
         np.testing.assert_array_equal(whole[r], derive_metrics(raw[r : r + 1], scenario())[0])
+
+
+def test_runs_with_their_own_margin_read_it_across_blocks():
+    rng = np.random.default_rng(9)
+    raw = rng.integers(1, 5, size=(1030, 6, len(RAW_FIELDS))).astype(float)
+    scenarios = [scenario(0.2 + 0.1 * i) for i in range(7)]
+    own = derive_run_metrics(raw, [scenarios[r % 7] for r in range(1030)])
+    for r in (0, 511, 512, 1029):
+        alone = derive_metrics(raw[r : r + 1], scenarios[r % 7])[0]
+        np.testing.assert_array_equal(own[r], alone)
 
 
 def test_out_receives_the_metrics_in_place():
