@@ -133,24 +133,19 @@ class MCEngine:
             )
         sets = np.asarray(sets, dtype=np.int64)
         run_ids = np.asarray(runs, dtype=np.int64)
-        raw = np.empty((len(run_ids), months, len(RAW_FIELDS)))
         names = table.paid_names()
-        by_channel = (
-            np.empty((len(run_ids), months, len(names), len(PAID_FIELDS)))
-            if len(names) > 1
-            else None
-        )
-        n_steps = 0
-        # The arrays are small and many: BLAS threads only contend (with each
-        # other and with the worker processes), so the core runs on one. The
-        # compile step too: its 9 x 9 matrix exponentials took 7 ms each with
-        # threads contending, 15 us without (0.65 s per scenario, now 5 ms).
+        shape = (len(run_ids), months, len(names), len(PAID_FIELDS))
+        by_channel = np.empty(shape) if len(names) > 1 else None
+        n_steps, parts = 0, []
+        # BLAS threads only contend on arrays this small (with each other and
+        # the workers): one thread. The compile step's 9 x 9 matrix exponentials
+        # took 7 ms each with threads contending, 15 us without.
         with threadpool_limits(limits=1, user_api="blas"):
             for rows, members in self._groups(table, sets, months):
                 sub = table.subset(members)
                 local = np.searchsorted(members, sets[rows])
                 grid, epochs = self._compiled(sub, months)
-                raw[rows], paid = _simulate(
+                simulated, paid = _simulate(
                     epochs,
                     grid,
                     seed,
@@ -159,9 +154,14 @@ class MCEngine:
                     months,
                     names if by_channel is not None else (),
                 )
+                parts.append((rows, simulated))
                 if by_channel is not None:
                     by_channel[rows] = paid
                 n_steps += len(grid.ends) * len(rows)
+        # One structure (the usual case) holds every row in order: no copy.
+        raw = parts[0][1] if len(parts) == 1 else np.empty((len(run_ids), months, len(RAW_FIELDS)))
+        for rows, simulated in parts if len(parts) > 1 else ():
+            raw[rows] = simulated
         return RawBlock(
             runs=run_ids,
             raw=raw,
