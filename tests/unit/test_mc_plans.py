@@ -19,7 +19,7 @@ from scipy import linalg
 
 from flysim.engines.mc.engine import _step_lengths
 from flysim.engines.mc.plan import DEFAULT_CLASSES, Plan, make_plans, schedule, union_structure
-from flysim.engines.mc.step_constants import expm_stack
+from flysim.engines.mc.step_constants import expm_stack, value_moves
 from flysim.model.customer import onboarding_hazards, value_generator
 from flysim.model.hazards import entrant_probability, gamma_classes, hazard_probability
 from flysim.model.params import compile_table
@@ -145,3 +145,28 @@ def test_expm_stack_edge_cases() -> None:
     # A value that is not finite is scipy's to answer.
     bad = np.array([[[np.inf, 0.0], [0.0, 1.0]]])
     np.testing.assert_array_equal(expm_stack(bad), linalg.expm(bad))
+
+
+def test_value_moves_are_kept_per_chain_and_read_only() -> None:
+    rng = np.random.default_rng(3)
+    q = rng.exponential(0.01, size=(2, 9, 9))
+    q[:, 6:, :] = 0.0  # the churned states absorb
+    q[:, np.arange(9), np.arange(9)] = 0.0
+    q[:, np.arange(9), np.arange(9)] = -q.sum(axis=-1)
+    dts = np.array([3.5, 7.0])
+    p_exit, moves = value_moves(q, 3, dts)
+    # Equal values (another array) give the kept arrays; no caller can change them.
+    again = value_moves(q.copy(), 3, dts.copy())
+    assert again[0] is p_exit and again[1] is moves
+    assert not p_exit.flags.writeable and not moves.flags.writeable
+    for k in range(2):
+        for i, dt in enumerate(dts):
+            want_exit, want_moves = _reference_moves(q[k], 3, float(dt))
+            np.testing.assert_allclose(p_exit[i, k], want_exit, rtol=TOL, atol=TOL)
+            np.testing.assert_allclose(moves[i, k], want_moves, rtol=TOL, atol=TOL)
+    # Another chain, or other step lengths, are computed anew.
+    other = q.copy()
+    other[0, 0, 1] += 0.001
+    other[0, 0, 0] -= 0.001
+    assert not np.array_equal(value_moves(other, 3, dts)[0], p_exit)
+    assert value_moves(q, 3, dts[:1])[0].shape == (1, 2, 2, 3)

@@ -140,6 +140,14 @@ def exit_ages(rates: np.ndarray, dts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     )
 
 
+#: ``value_moves`` by its arguments: parameter rows that differ only outside
+#: the chain (a budget, a conversion rate) share it, so a study computes it
+#: once per distinct chain (a Sobol' design of 8 parameters, 2 of them the
+#: chain's, has 4 distinct chains in 10 rows). Results are read-only.
+_MOVES: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+_MOVES_KEPT = 64
+
+
 def value_moves(
     generators: np.ndarray, tiers: int, dts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -157,8 +165,20 @@ def value_moves(
     where it is, over destinations (h', t') then churned-from-tier j, of
     shape ``(L, K, 2, T, 3T)``.
     """
+    gen = np.ascontiguousarray(generators, dtype=float)
+    dt = np.ascontiguousarray(dts, dtype=float)
+    key = repr((gen.shape, dt.shape, tiers)).encode() + gen.tobytes() + dt.tobytes()
+    if key not in _MOVES:
+        if len(_MOVES) >= _MOVES_KEPT:
+            _MOVES.clear()
+        _MOVES[key] = _value_moves(gen, tiers, dt)
+    return _MOVES[key]
+
+
+def _value_moves(
+    generators: np.ndarray, tiers: int, dt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     n, live = 3 * tiers, np.arange(2 * tiers)
-    dt = np.asarray(dts, dtype=float)
     step = expm_stack(generators[None] * dt[:, None, None, None])  # (L, K, 3T, 3T)
     rows = np.clip(step[..., : 2 * tiers, :], 0.0, None)  # (L, K, 2T, 3T): from each live state
     stay = rows[..., live, live]
@@ -169,4 +189,7 @@ def value_moves(
     nowhere = np.eye(n)[2 * tiers + live % tiers]
     moves = np.where(total > 0, rows / np.where(total > 0, total, 1.0), nowhere)
     lk = (dt.size, generators.shape[0])
-    return (1.0 - stay).reshape(*lk, 2, tiers), moves.reshape(*lk, 2, tiers, n)
+    p_exit, shares = (1.0 - stay).reshape(*lk, 2, tiers), moves.reshape(*lk, 2, tiers, n)
+    p_exit.setflags(write=False)
+    shares.setflags(write=False)
+    return p_exit, shares
