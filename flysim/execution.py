@@ -29,6 +29,7 @@ from flysim.model.params import ParameterTable
 
 __all__ = [
     "Task",
+    "WorkerDiedError",
     "default_chunk_size",
     "fold_blocks",
     "iter_blocks",
@@ -41,6 +42,27 @@ T = TypeVar("T")
 
 #: A worker's fold (``fold_blocks``), installed when the pool forks it.
 _FOLD: Callable[[RawBlock], Any] | None = None
+#: How often, in seconds, ``fold_blocks`` checks on its workers while it waits.
+_WATCH_S = 0.5
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process ended while it had work: its chunk is lost, so the job is.
+
+    ``exitcode`` is the process's, negative for the signal that ended it
+    (``-9``, SIGKILL, is what the system's out-of-memory killer sends).
+    """
+
+    def __init__(self, exitcode: int | None) -> None:
+        self.exitcode = exitcode
+        if exitcode is None or exitcode >= 0:
+            what = f"exited with status {exitcode}"
+        elif exitcode == -signal.SIGKILL:
+            what = "was killed by signal 9 (SIGKILL), as the system does when it runs out of memory"
+        else:
+            what = f"was killed by signal {-exitcode} ({signal.Signals(-exitcode).name})"
+        hint = ". Try fewer workers or fewer runs" if exitcode == -signal.SIGKILL else ""
+        super().__init__(f"a worker process {what}; no result was kept{hint}")
 
 
 @dataclass(frozen=True)
@@ -308,6 +330,7 @@ def fold_blocks(
     # workers forked so far running: it cleans up after Exception only) or
     # inside an at-fork callback, which swallows the exception.
     with _sigint_deferred() as deferred:
+        before = set(multiprocessing.active_children())
         # A forked worker gets the fold as this process holds it (initargs are
         # not pickled under fork), with the shared arrays it writes into.
         pool = multiprocessing.Pool(
@@ -315,11 +338,29 @@ def fold_blocks(
             initializer=_init_worker,
             initargs=(fold if in_workers else None,),
         )
+        started = [p for p in multiprocessing.active_children() if p not in before]
     with pool:
         deferred.deliver()
         task = partial(_fold_task, run) if in_workers else run
-        for out in pool.imap_unordered(task, _jobs(table, tasks, n_runs)):
+        for out in _watched(pool.imap_unordered(task, _jobs(table, tasks, n_runs)), started):
             yield out if in_workers else fold(out)
+
+
+def _watched(results: Any, workers: list[multiprocessing.process.BaseProcess]) -> Iterator[Any]:
+    """``results`` of a pool's ``imap_unordered``, raising ``WorkerDiedError`` if a worker ends.
+
+    A pool replaces a worker that dies (killed, out of memory) but not its
+    chunk, whose result would never come. Its workers end only with the pool.
+    """
+    while True:
+        try:
+            yield results.next(timeout=_WATCH_S)
+        except StopIteration:
+            return
+        except multiprocessing.TimeoutError:
+            dead = [w.exitcode for w in workers if w.exitcode is not None]
+            if dead:
+                raise WorkerDiedError(dead[0]) from None
 
 
 def _same(block: RawBlock) -> RawBlock:

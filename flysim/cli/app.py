@@ -20,6 +20,7 @@ from flysim.breakdown import channel_summary
 from flysim.cli.channel_table import channel_layouts, channel_months, channel_table
 from flysim.drivers import saved_drivers
 from flysim.events import event_format, write_events
+from flysim.execution import WorkerDiedError
 from flysim.metrics.names import METRICS
 from flysim.result import SimulationResult
 from flysim.scenario import ScenarioError, load_scenario
@@ -28,6 +29,7 @@ from flysim.simulate import simulate
 
 from .common import (
     EXIT_BAD_INPUT,
+    EXIT_FAILURE,
     REPORT_FILE,
     EngineName,
     Overrides,
@@ -195,6 +197,8 @@ def run(
         except MemoryError:
             # The estimate checked above was too low for this machine at this moment.
             fail(f"ran out of memory simulating {loaded.name!r}; use fewer runs or months")
+        except WorkerDiedError as exc:
+            fail(str(exc), EXIT_FAILURE)
         if not quiet:
             _print_kpis(result, picked, output_format, fixed=fix_inputs)
         try:

@@ -23,6 +23,7 @@ from rich.logging import RichHandler
 from rich.text import Text
 
 from flysim.engines import ENGINES
+from flysim.execution import WorkerDiedError
 from flysim.limits import MAX_RUNS, MAX_WORKERS, JobTooLargeError, check_job
 from flysim.outputs import REPORT_FILE, OutputPathError, check_output_file, check_result_folder
 from flysim.scenario import Scenario, ScenarioError, load_scenario
@@ -63,7 +64,7 @@ log = logging.getLogger("flysim.cli")
 
 #: Exit status for bad input (usage errors, invalid scenarios, unusable output paths).
 EXIT_BAD_INPUT = 2
-#: Exit status for failures while writing results that no check could foresee (a full disk).
+#: Exit status for failures no check could foresee (a full disk, a worker killed).
 EXIT_FAILURE = 1
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it; SIGTERM gives 143, SIGHUP 129.
 EXIT_INTERRUPTED = 130
@@ -172,6 +173,8 @@ def bad_input() -> Iterator[None]:
         fail(str(exc))
     except MemoryError:
         fail("ran out of memory; use fewer runs, points or samples")
+    except WorkerDiedError as exc:
+        fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         interrupted()
 

@@ -402,3 +402,41 @@ def test_interrupt_exits_130_and_leaves_no_result(tmp_path, delay):
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == "interrupted"
     assert not (tmp_path / "results" / "tiny").exists()
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+    reason="finds the workers through /proc",
+)
+def test_a_killed_worker_is_one_error_line_and_exit_1_not_a_hang(tmp_path):
+    write(tmp_path, "tiny.toml", tiny(**{"horizon_months = 6": "horizon_months = 120"}))
+    command = [sys.executable, "-m", "flysim", "run", "tiny.toml", "--runs", "100000"]
+    proc = subprocess.Popen(
+        [*command, "--workers", "2", "-v"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2, "the run never started its workers"
+        os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert "worker process was killed by signal 9 (SIGKILL)" in last, err
+    assert not (tmp_path / "results" / "tiny").exists()

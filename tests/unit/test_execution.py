@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+from functools import partial
 
 import numpy as np
 import pytest
 
 from flysim.engines import RawBlock, resolve_engine
-from flysim.execution import fold_blocks, iter_blocks, plan_tasks, private, shared_zeros
+from flysim.execution import (
+    WorkerDiedError,
+    fold_blocks,
+    iter_blocks,
+    plan_tasks,
+    private,
+    shared_zeros,
+)
 from flysim.model.params import compile_table
 from flysim.scenario import load_scenario
 from tests.builders import SCENARIOS_DIR
@@ -96,3 +106,34 @@ def test_private_moves_shared_memory_out_a_piece_at_a_time(monkeypatch) -> None:
     np.testing.assert_array_equal(moved, np.arange(7000.0).reshape(1000, 7))
     assert moved.flags.owndata
     assert not shared.any()  # released as it was copied: not held twice
+
+
+def _dies_in_a_worker(parent: int, block: RawBlock) -> int:
+    if os.getpid() != parent and 4 in block.runs:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer does
+    return len(block.runs)
+
+
+@pytest.mark.skipif(not FORKS, reason="folds run in the workers only when forked")
+def test_a_worker_that_dies_fails_the_job_instead_of_hanging_it() -> None:
+    table = compile_table([load_scenario(SCENARIOS_DIR / "startup.toml")])
+    engine = resolve_engine("mc")
+    engine.prepare()
+    fold = partial(_dies_in_a_worker, os.getpid())
+    raised: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            list(fold_blocks(engine, table, 3, 8, 2, fold, workers=2, chunk_size=2))
+        except BaseException as exc:  # handed to the test's thread
+            raised.append(exc)
+
+    # In a thread: were the pool's wait never to end, the test fails, not hangs.
+    waiter = threading.Thread(target=consume, daemon=True)
+    waiter.start()
+    waiter.join(timeout=60)
+    assert not waiter.is_alive(), "fold_blocks kept waiting for a dead worker's chunk"
+    assert len(raised) == 1 and isinstance(raised[0], WorkerDiedError)
+    assert raised[0].exitcode == -signal.SIGKILL
+    assert "killed by signal 9 (SIGKILL)" in str(raised[0])
+    assert "out of memory" in str(raised[0])
