@@ -10,8 +10,6 @@ by its own index, so the split into chunks and workers never changes a number.
 
 from __future__ import annotations
 
-import math
-import mmap
 import multiprocessing
 import signal
 import threading
@@ -26,6 +24,7 @@ import numpy as np
 
 from flysim.engines import Engine, RawBlock
 from flysim.model.params import ParameterTable
+from flysim.shared_memory import shared
 
 __all__ = [
     "Task",
@@ -34,8 +33,6 @@ __all__ = [
     "fold_blocks",
     "iter_blocks",
     "plan_tasks",
-    "private",
-    "shared_zeros",
 ]
 
 T = TypeVar("T")
@@ -98,77 +95,6 @@ def _init_worker(fold: Callable[[RawBlock], Any] | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     global _FOLD
     _FOLD = fold
-
-
-def _forks() -> bool:
-    """Whether the worker pool forks this process (it then shares what ``shared_zeros`` made).
-
-    Read without fixing the start method: a caller may still choose one.
-    """
-    method = multiprocessing.get_start_method(allow_none=True)
-    return (method or multiprocessing.get_all_start_methods()[0]) == "fork"
-
-
-def shared_zeros(shape: tuple[int, ...], workers: int) -> np.ndarray:
-    """A float64 array of zeros that ``fold_blocks``' workers write into and this process reads.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        The array's shape.
-    workers : int
-        The ``workers`` that will be given to ``fold_blocks``: the same, or the
-        workers' writes may not reach this process.
-
-    Returns
-    -------
-    numpy.ndarray
-        Anonymous shared memory (``MAP_SHARED``, freed with the array) when
-        ``workers`` processes will be forked from this one (the default start
-        method on Linux up to Python 3.13); a plain array with one worker, or
-        where workers are started otherwise (spawn, forkserver), and
-        ``fold_blocks`` folds each block here instead. Shared memory stays
-        shared with any process forked later: copy it (``private``) once the
-        workers are done.
-    """
-    if workers <= 1 or not _forks():
-        return np.zeros(shape)
-    count = math.prod(shape)
-    buffer = mmap.mmap(-1, max(count, 1) * 8)  # zero-filled; MAP_SHARED by default
-    return np.frombuffer(buffer, dtype=np.float64, count=count).reshape(shape)
-
-
-def private(array: np.ndarray) -> np.ndarray:
-    """``array`` in this process's own memory: shared memory moved out, anything else as is.
-
-    Results made in ``shared_zeros`` are moved once the workers are done, so
-    a process forked later (a user's own pool) that writes into them changes
-    its copy only, as with any array. The shared memory is released as it is
-    copied (64 MB at a time), so memory holds the result about once, not
-    twice; ``array`` reads as zeros afterwards.
-    """
-    owner: object = array
-    while isinstance(owner, np.ndarray):
-        owner = owner.base
-    if isinstance(owner, memoryview):  # numpy holds a buffer through a view of it
-        owner = owner.obj
-    if not isinstance(owner, mmap.mmap):
-        return array
-    out = np.empty_like(array)
-    source, target = array.reshape(-1), out.reshape(-1)
-    step = _RELEASE_BYTES // array.itemsize
-    remove = getattr(mmap, "MADV_REMOVE", None)
-    for start in range(0, source.size, step):
-        target[start : start + step] = source[start : start + step]
-        if remove is not None:
-            # shared_zeros' arrays start the mapping, so offsets are page-aligned.
-            length = min(step, source.size - start) * array.itemsize
-            owner.madvise(remove, start * array.itemsize, length)
-    return out
-
-
-#: How much of a shared array ``private`` copies before releasing it.
-_RELEASE_BYTES = 64 << 20
 
 
 def _fold_task(run: Callable[[Any], RawBlock], job: Any) -> Any:
@@ -288,11 +214,11 @@ def fold_blocks(
     """``iter_blocks`` with each block folded by ``fold`` where it ran; yields what it returns.
 
     Forked workers fold their own blocks, writing into arrays made with
-    ``shared_zeros`` (given the same ``workers``) before the call: a block's
-    numbers then never travel between processes, and this process only
-    gathers what ``fold`` returns (keep it small). Where workers are not
-    forked, blocks come back and are folded here, in completion order either
-    way.
+    ``flysim.shared_memory.shared_zeros`` (given the same ``workers``) before
+    the call: a block's numbers then never travel between processes, and
+    this process only gathers what ``fold`` returns (keep it small). Where
+    workers do not share memory (``shared_memory.shared``), blocks come back
+    and are folded here, in completion order either way.
 
     Parameters
     ----------
@@ -320,7 +246,7 @@ def fold_blocks(
         for job in _jobs(table, tasks, n_runs):
             yield fold(run(job))
         return
-    in_workers = _forks()
+    in_workers = shared(workers)
     # multiprocessing.Pool, not concurrent.futures: on Ctrl-C or a failed
     # chunk, leaving the block terminates the workers at once instead of
     # waiting for every chunk already handed to them.

@@ -27,7 +27,7 @@ from flysim._args import check_int
 from flysim._version import __version__
 from flysim.breakdown import scatter_channels
 from flysim.engines import EVENT_COLUMNS, Engine, RawBlock, resolve_engine
-from flysim.execution import fold_blocks, private, shared_zeros
+from flysim.execution import fold_blocks
 from flysim.inputs import draw_frame, is_uncertain, run_scenarios
 from flysim.limits import check_job
 from flysim.metrics.derive import derive_metrics, derive_run_metrics
@@ -37,6 +37,7 @@ from flysim.progress import ProgressArg, engine_status, progress_callback
 from flysim.provenance import Provenance
 from flysim.rng import fresh_seed
 from flysim.scenario import Scenario, scenario_hash
+from flysim.shared_memory import private, shared_zeros
 
 __all__ = ["Batch", "check_metric", "default_workers", "resolve_seed", "run_variants"]
 

@@ -7,24 +7,20 @@ import os
 import signal
 import threading
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from flysim.engines import RawBlock, resolve_engine
-from flysim.execution import (
-    WorkerDiedError,
-    fold_blocks,
-    iter_blocks,
-    plan_tasks,
-    private,
-    shared_zeros,
-)
+from flysim.execution import WorkerDiedError, fold_blocks, iter_blocks, plan_tasks
 from flysim.model.params import compile_table
 from flysim.scenario import load_scenario
+from flysim.shared_memory import private, shared, shared_zeros
 from tests.builders import SCENARIOS_DIR
 
 FORKS = multiprocessing.get_start_method() == "fork"
+SHARES = shared(2)
 
 
 def test_tasks_cover_every_row_once_in_order() -> None:
@@ -35,20 +31,20 @@ def test_tasks_cover_every_row_once_in_order() -> None:
     assert sets.tolist() == [0, 1, 1, 1] and runs.tolist() == [4, 0, 1, 2]
 
 
-@pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
+@pytest.mark.skipif(not SHARES, reason="workers share memory when forked, with memfd_create")
 def test_a_forked_worker_writes_into_shared_zeros() -> None:
-    shared, plain = shared_zeros((3, 2), workers=2), shared_zeros((3, 2), workers=1)
-    assert not shared.any() and not plain.any()
+    mem, plain = shared_zeros((3, 2), workers=2), shared_zeros((3, 2), workers=1)
+    assert not mem.any() and not plain.any()
 
     def write() -> None:
-        shared[1] = 7.0
+        mem[1] = 7.0
         plain[1] = 7.0
 
     child = multiprocessing.get_context("fork").Process(target=write)
     child.start()
     child.join()
     assert child.exitcode == 0
-    assert shared[1].tolist() == [7.0, 7.0]  # written there, seen here
+    assert mem[1].tolist() == [7.0, 7.0]  # written there, seen here
     assert not plain.any()  # a private copy was written
 
 
@@ -67,12 +63,12 @@ def test_blocks_are_folded_where_they_ran_with_the_same_numbers(workers: int) ->
     assert sum(runs for _, runs, _ in folded) == 8
     # The same chunks, whatever process folded them (they come in any order).
     assert sorted(total for *_, total in folded) == sorted(float(b.raw.sum()) for b in blocks)
-    in_workers = workers > 1 and FORKS
+    in_workers = workers > 1 and SHARES
     assert all((pid != os.getpid()) == in_workers for pid, *_ in folded)
     assert np.isfinite([total for *_, total in folded]).all()
 
 
-@pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
+@pytest.mark.skipif(not SHARES, reason="workers share memory when forked, with memfd_create")
 def test_results_are_the_parents_own_memory_once_the_workers_are_done() -> None:
     """A process forked later that writes into a result changes its own copy only."""
     import flysim
@@ -82,8 +78,8 @@ def test_results_are_the_parents_own_memory_once_the_workers_are_done() -> None:
     )
     data = result.metric("customers")
     before = data.copy()
-    shared = shared_zeros((2,), workers=2)
-    assert private(shared) is not shared and private(before) is before
+    mem = shared_zeros((2,), workers=2)
+    assert private(mem) is not mem and private(before) is before
 
     def write() -> None:
         result.metric("customers")[...] = -1.0
@@ -95,17 +91,34 @@ def test_results_are_the_parents_own_memory_once_the_workers_are_done() -> None:
     np.testing.assert_array_equal(result.metric("customers"), before)
 
 
-@pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
-def test_private_moves_shared_memory_out_a_piece_at_a_time(monkeypatch) -> None:
-    from flysim import execution
+def _anonymous_kb() -> int:
+    """This process's resident anonymous memory (its own pages, not a file's), in kB."""
+    status = Path(f"/proc/{os.getpid()}/status").read_text()
+    return int(status.split("RssAnon:")[1].split()[0])
 
-    monkeypatch.setattr(execution, "_RELEASE_BYTES", 2 * 4096)
-    shared = shared_zeros((1000, 7), workers=2)
-    shared[:] = np.arange(7000.0).reshape(1000, 7)
-    moved = private(shared)
-    np.testing.assert_array_equal(moved, np.arange(7000.0).reshape(1000, 7))
-    assert moved.flags.owndata
-    assert not shared.any()  # released as it was copied: not held twice
+
+@pytest.mark.skipif(not SHARES, reason="workers share memory when forked, with memfd_create")
+def test_private_maps_the_workers_pages_as_its_own_without_copying_them() -> None:
+    shape = (64, 1024, 4)  # 2 MB
+    result = shared_zeros(shape, workers=2)
+
+    def write() -> None:
+        result[...] = 7.0
+
+    child = multiprocessing.get_context("fork").Process(target=write)
+    child.start()
+    child.join()
+    before = _anonymous_kb()
+    mine = private(result)
+    assert float(mine.sum()) == 7.0 * mine.size  # every page read
+    assert _anonymous_kb() - before < 1024  # not copied into this process's memory
+    mine[0, 0, 0] = 1.0  # its own: the shared pages do not change
+    assert result[0, 0, 0] == 7.0 and mine[0, 0, 1] == 7.0
+    # Not shared_zeros' arrays, or a part of one: as they are, or copied.
+    plain = np.zeros(3)
+    assert private(plain) is plain
+    part = private(shared_zeros((4,), workers=2)[1:])
+    assert part.flags.owndata and part.shape == (3,)
 
 
 def _dies_in_a_worker(parent: int, block: RawBlock) -> int:
@@ -114,7 +127,7 @@ def _dies_in_a_worker(parent: int, block: RawBlock) -> int:
     return len(block.runs)
 
 
-@pytest.mark.skipif(not FORKS, reason="folds run in the workers only when forked")
+@pytest.mark.skipif(not SHARES, reason="folds run in the workers only when they share memory")
 def test_a_worker_that_dies_fails_the_job_instead_of_hanging_it() -> None:
     table = compile_table([load_scenario(SCENARIOS_DIR / "startup.toml")])
     engine = resolve_engine("mc")
