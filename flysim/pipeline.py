@@ -30,7 +30,7 @@ from flysim.engines import EVENT_COLUMNS, Engine, RawBlock, resolve_engine
 from flysim.execution import fold_blocks
 from flysim.inputs import draw_frame, is_uncertain, run_scenarios
 from flysim.limits import check_job
-from flysim.metrics.derive import derive_metrics, derive_run_metrics
+from flysim.metrics.derive import copied_columns, derive_metrics, derive_run_metrics
 from flysim.metrics.names import METRICS
 from flysim.model.params import compile_table
 from flysim.progress import ProgressArg, engine_status, progress_callback
@@ -254,6 +254,7 @@ def run_variants(
         variants=tuple(variants),
         columns=columns,
         every=every,
+        copied=copied_columns(metrics),
         runs=runs,
         runs_of=runs_of,
         frames=frames,
@@ -330,6 +331,8 @@ class _Fold:
     variants: tuple[Scenario, ...]
     columns: list[int]
     every: bool
+    #: The raw columns of the metrics kept, when each is a raw field copied as it is.
+    copied: list[int] | None
     runs: int
     runs_of: list[Scenario] | None
     frames: list[pd.DataFrame | None]
@@ -339,7 +342,10 @@ class _Fold:
         done = []
         for s in np.unique(block.sets):
             rows = block.sets == s
-            if self.runs_of is not None and self.frames[s] is not None:
+            if self.copied is not None:
+                # A study of mrr (say) keeps raw fields only: nothing to derive.
+                data[s, block.runs[rows]] = block.raw[rows][..., self.copied]
+            elif self.runs_of is not None and self.frames[s] is not None:
                 # Each run's own scenario: a drawn gross margin is the run's.
                 own = [self.runs_of[s * runs + r] for r in block.runs[rows]]
                 derived = derive_run_metrics(block.raw[rows], own)

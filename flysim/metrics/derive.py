@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from flysim.scenario.schema import Scenario
 
-__all__ = ["break_even_month", "derive_metrics", "derive_run_metrics", "ratio"]
+__all__ = ["break_even_month", "copied_columns", "derive_metrics", "derive_run_metrics", "ratio"]
 
 _NEW_CUSTOMERS = ("new_customers_paid", "new_customers_organic", "new_customers_referral")
 _ACQUISITION_SPENDS = ("spend_paid", "spend_content", "spend_rewards")
@@ -31,6 +31,19 @@ _ACQUISITION_SPENDS = ("spend_paid", "spend_content", "spend_rewards")
 _COPIED = tuple(name for name in RAW_FIELDS if name in METRICS)
 #: Runs ``derive_metrics`` derives at a time.
 _BLOCK_RUNS = 512
+
+
+def copied_columns(names: Sequence[str]) -> list[int] | None:
+    """Where metrics ``names`` sit among ``RAW_FIELDS``, if each is a raw field copied as it is.
+
+    ``derive_metrics`` copies such metrics (``mrr``, ``churned``, ``revenue``,
+    the stocks...) unchanged, whatever the scenario, so a caller that keeps
+    only them can read them off the raw array without deriving the rest.
+    None if any of ``names`` is derived.
+    """
+    if not all(name in _COPIED for name in names):
+        return None
+    return [RAW_INDEX[name] for name in names]
 
 
 def ratio(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:

@@ -17,7 +17,7 @@ from flysim.metrics import (
     ratio,
     summarize,
 )
-from flysim.metrics.derive import derive_run_metrics
+from flysim.metrics.derive import copied_columns, derive_run_metrics
 from flysim.scenario.schema import Scenario
 from tests import builders
 
@@ -280,6 +280,18 @@ def test_runs_with_their_own_margin_read_it_across_blocks():
     for r in (0, 511, 512, 1029):
         alone = derive_metrics(raw[r : r + 1], scenarios[r % 7])[0]
         np.testing.assert_array_equal(own[r], alone)
+
+
+def test_copied_columns_are_the_raw_fields_derive_copies_as_they_are():
+    rng = np.random.default_rng(5)
+    raw = rng.integers(0, 9, size=(5, 4, len(RAW_FIELDS))).astype(float)
+    whole = derive_metrics(raw, scenario())
+    names = ["mrr", "churned", "revenue", "healthy", "spend_paid"]
+    columns = copied_columns(names)
+    assert columns is not None
+    np.testing.assert_array_equal(raw[..., columns], whole[..., [METRICS.index(n) for n in names]])
+    assert copied_columns(["mrr", "cac"]) is None  # cac is derived
+    assert copied_columns(["customers"]) is None  # onboarding + active
 
 
 def test_out_receives_the_metrics_in_place():

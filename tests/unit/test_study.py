@@ -191,6 +191,23 @@ def test_a_two_param_sweep_runs_the_full_grid(startup):
     assert len(r.runs_frame()) == 18
 
 
+@pytest.mark.parametrize("metric", ["mrr", "cac"])  # a raw field kept as it is; a derived one
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_sweep_point_holds_what_simulate_gives_its_scenario(startup, metric, workers):
+    r = flysim.sweep(
+        startup,
+        ["attract.paid.budget_per_month=500:1500:2"],
+        metric,
+        runs=600,  # two chunks on two workers
+        seed=3,
+        workers=workers,
+    )
+    for i, budget in enumerate([500.0, 1500.0]):
+        point = scenario_with(startup, {"attract.paid.budget_per_month": budget})
+        alone = flysim.simulate(point, runs=600, seed=3, workers=1)
+        np.testing.assert_array_equal(r.values[i], alone.metric(metric))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
