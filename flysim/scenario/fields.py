@@ -8,6 +8,7 @@ enforces.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Sequence
@@ -59,8 +60,12 @@ def item_type(annotation: Any) -> Any | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def field_at(loc: Loc, root: type[BaseModel] = Scenario) -> tuple[FieldInfo | None, Any] | None:
     """The schema field at a key path, walking the pydantic model classes.
+
+    Kept per path: the schema does not change, and a study's overrides walk
+    the same few paths for each of its hundreds of scenarios.
 
     Parameters
     ----------

@@ -73,8 +73,15 @@ def merge_origins(base: dict[Loc, Origin], top: dict[Loc, Origin]) -> dict[Loc, 
     return {**kept, **top}
 
 
+#: A scenario tree's leaves: checked first, since ``Mapping`` is an abstract
+#: class whose ``isinstance`` costs a look-up (a study builds hundreds of trees).
+_LEAF = (int, float, str)
+
+
 def freeze(v: Any) -> Any:
     """Arrays as tuples, so strict validation accepts them for the schema's tuple fields."""
+    if v is None or isinstance(v, _LEAF):
+        return v
     if isinstance(v, Mapping):
         return {k: freeze(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -84,6 +91,8 @@ def freeze(v: Any) -> Any:
 
 def thaw(v: Any) -> Any:
     """The inverse of :func:`freeze`: tuples back to lists, mappings to plain dicts."""
+    if v is None or isinstance(v, _LEAF):
+        return v
     if isinstance(v, Mapping):
         return {k: thaw(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):

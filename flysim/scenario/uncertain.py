@@ -61,6 +61,8 @@ def _key(loc: Loc) -> str:
 
 
 def _find(node: Any, loc: Loc, out: list[tuple[Loc, Any]]) -> None:
+    if node is None or isinstance(node, (int, float, str)):
+        return  # a leaf: checked first, as ``is_law``'s Mapping check costs a look-up
     if is_law(node):
         out.append((loc, node))
     elif isinstance(node, Mapping):
