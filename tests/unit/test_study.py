@@ -198,13 +198,13 @@ def test_each_sweep_point_holds_what_simulate_gives_its_scenario(startup, metric
         startup,
         ["attract.paid.budget_per_month=500:1500:2"],
         metric,
-        runs=600,  # two chunks on two workers
+        runs=300,  # two chunks (500 and 100 rows) on two workers
         seed=3,
         workers=workers,
     )
     for i, budget in enumerate([500.0, 1500.0]):
         point = scenario_with(startup, {"attract.paid.budget_per_month": budget})
-        alone = flysim.simulate(point, runs=600, seed=3, workers=1)
+        alone = flysim.simulate(point, runs=300, seed=3, workers=1)
         np.testing.assert_array_equal(r.values[i], alone.metric(metric))
 
 
