@@ -52,6 +52,22 @@ def tiny(**replace: str) -> str:
     return text
 
 
+def start_long_run(cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``flysim run`` of 100,000 runs of a 120-month TINY in ``cwd``, output piped.
+
+    Long enough to interrupt or to kill a worker of while it runs.
+    """
+    write(cwd, "tiny.toml", tiny(**{"horizon_months = 6": "horizon_months = 120"}))
+    return subprocess.Popen(
+        [sys.executable, "-m", "flysim", "run", "tiny.toml", "--runs", "100000", *args],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def assert_one_error_line(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
     """Exit status 2, no traceback, and exactly one ``error:`` line containing ``needles``."""
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)

@@ -11,15 +11,20 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_helpers import TINY, _env, assert_one_error_line, flysim, tiny, write
+from cli_helpers import (
+    TINY,
+    assert_one_error_line,
+    flysim,
+    start_long_run,
+    tiny,
+    write,
+)
 
 from flysim.engines import EVENT_COLUMNS
 from flysim.metrics.names import METRICS
@@ -373,15 +378,7 @@ def test_events_with_the_numpy_core_is_one_clear_error(tmp_path):
 # string), which once made the interpreter kill itself with SIGINT at exit.
 @pytest.mark.parametrize("delay", [0.05, 0.5])
 def test_interrupt_exits_130_and_leaves_no_result(tmp_path, delay):
-    write(tmp_path, "tiny.toml", tiny(**{"horizon_months = 6": "horizon_months = 120"}))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flysim", "run", "tiny.toml", "--runs", "100000", "-v"],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_long_run(tmp_path, "-v")
     try:
         # Interrupt once the simulation has started (flysim logs it at INFO with -v).
         deadline = time.monotonic() + 60
@@ -414,16 +411,7 @@ def _children(pid: int) -> list[int]:
     reason="finds the workers through /proc",
 )
 def test_a_killed_worker_is_one_error_line_and_exit_1_not_a_hang(tmp_path):
-    write(tmp_path, "tiny.toml", tiny(**{"horizon_months = 6": "horizon_months = 120"}))
-    command = [sys.executable, "-m", "flysim", "run", "tiny.toml", "--runs", "100000"]
-    proc = subprocess.Popen(
-        [*command, "--workers", "2", "-v"],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_long_run(tmp_path, "--workers", "2")
     try:
         deadline = time.monotonic() + 60
         while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:

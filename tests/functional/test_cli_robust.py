@@ -15,7 +15,15 @@ import sys
 import time
 
 import pytest
-from cli_helpers import REPO, TINY, _env, assert_one_error_line, flysim, tiny, write
+from cli_helpers import (
+    REPO,
+    TINY,
+    _env,
+    assert_one_error_line,
+    flysim,
+    start_long_run,
+    write,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -39,7 +47,6 @@ def test_bad_out_is_one_line_before_simulating(tmp_path):
 
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")
 def test_sigterm_keeps_the_previous_result_and_leaves_no_hidden_folder(tmp_path):
-    write(tmp_path, "tiny.toml", tiny(**{"horizon_months = 6": "horizon_months = 120"}))
     # An earlier result, as flysim's manifest describes it.
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "summary.csv").write_text("metric\n")
@@ -47,25 +54,7 @@ def test_sigterm_keeps_the_previous_result_and_leaves_no_hidden_folder(tmp_path)
         json.dumps({"format": "flysim-result", "files": ["summary.csv", "manifest.json"]})
     )
     before = sorted(p.name for p in (tmp_path / "out").iterdir())
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flysim",
-            "run",
-            "tiny.toml",
-            "--runs",
-            "100000",
-            "-v",
-            "--out",
-            "out",
-        ],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_long_run(tmp_path, "-v", "--out", "out")
     try:
         seen = ""
         while "simulating" not in seen:
