@@ -57,7 +57,10 @@ class WorkerDiedError(RuntimeError):
         elif exitcode == -signal.SIGKILL:
             what = "was killed by signal 9 (SIGKILL), as the system does when it runs out of memory"
         else:
-            what = f"was killed by signal {-exitcode} ({signal.Signals(-exitcode).name})"
+            number = -exitcode
+            names = {int(n): n.name for n in signal.Signals}  # real-time ones have none
+            what = f"was killed by signal {number}"
+            what += f" ({names[number]})" if number in names else ""
         hint = ". Try fewer workers or fewer runs" if exitcode == -signal.SIGKILL else ""
         super().__init__(f"a worker process {what}; no result was kept{hint}")
 
@@ -256,7 +259,6 @@ def fold_blocks(
     # workers forked so far running: it cleans up after Exception only) or
     # inside an at-fork callback, which swallows the exception.
     with _sigint_deferred() as deferred:
-        before = set(multiprocessing.active_children())
         # A forked worker gets the fold as this process holds it (initargs are
         # not pickled under fork), with the shared arrays it writes into.
         pool = multiprocessing.Pool(
@@ -264,29 +266,39 @@ def fold_blocks(
             initializer=_init_worker,
             initargs=(fold if in_workers else None,),
         )
-        started = [p for p in multiprocessing.active_children() if p not in before]
+        # The pool's own workers (a standard attribute, if not a documented
+        # one): children another thread starts meanwhile are not its.
+        started = list(pool._pool)  # type: ignore[attr-defined]
     with pool:
         deferred.deliver()
         task = partial(_fold_task, run) if in_workers else run
-        for out in _watched(pool.imap_unordered(task, _jobs(table, tasks, n_runs)), started):
+        results = pool.imap_unordered(task, _jobs(table, tasks, n_runs))
+        for out in _watched(results, started, len(tasks)):
             yield out if in_workers else fold(out)
 
 
-def _watched(results: Any, workers: list[multiprocessing.process.BaseProcess]) -> Iterator[Any]:
-    """``results`` of a pool's ``imap_unordered``, raising ``WorkerDiedError`` if a worker ends.
+def _watched(
+    results: Any, workers: list[multiprocessing.process.BaseProcess], expected: int
+) -> Iterator[Any]:
+    """The ``expected`` results of a pool's ``imap_unordered``, or ``WorkerDiedError``.
 
     A pool replaces a worker that dies (killed, out of memory) but not its
-    chunk, whose result would never come. Its workers end only with the pool.
+    chunk, whose result would never come. Its workers end only with the
+    pool, so one that has ended died: looked for before each result is
+    awaited and every ``_WATCH_S`` while it is, so a death is noticed even
+    while the other workers' chunks keep coming.
     """
-    while True:
-        try:
-            yield results.next(timeout=_WATCH_S)
-        except StopIteration:
-            return
-        except multiprocessing.TimeoutError:
+    for _ in range(expected):
+        while True:
             dead = [w.exitcode for w in workers if w.exitcode is not None]
             if dead:
-                raise WorkerDiedError(dead[0]) from None
+                raise WorkerDiedError(dead[0])
+            try:
+                out = results.next(timeout=_WATCH_S)
+            except multiprocessing.TimeoutError:
+                continue
+            break
+        yield out
 
 
 def _same(block: RawBlock) -> RawBlock:

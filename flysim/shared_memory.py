@@ -32,13 +32,36 @@ __all__ = ["private", "shared", "shared_zeros"]
 def shared(workers: int) -> bool:
     """Whether ``workers`` worker processes write into ``shared_zeros``' arrays themselves.
 
-    True when more than one worker is forked from this process and shared
-    memory files exist. Read without fixing the start method: a caller may
-    still choose one.
+    Parameters
+    ----------
+    workers : int
+        The worker processes a job will use.
+
+    Returns
+    -------
+    bool
+        True when more than one worker is forked from this process and this
+        system makes shared memory files. The start method is read without
+        fixing it: a caller may still choose one.
     """
     method = multiprocessing.get_start_method(allow_none=True)
     forks = (method or multiprocessing.get_all_start_methods()[0]) == "fork"
-    return workers > 1 and forks and hasattr(os, "memfd_create")
+    return workers > 1 and forks and _memfd_works()
+
+
+def _memfd_works() -> bool:
+    """Whether ``memfd_create`` exists and succeeds (an old kernel or a sandbox may refuse it).
+
+    Asked each time (a few microseconds, twice a job): a test or a sandbox
+    may change the answer.
+    """
+    if not hasattr(os, "memfd_create"):
+        return False
+    try:
+        os.close(os.memfd_create("flysim-probe", os.MFD_CLOEXEC))
+    except OSError:
+        return False
+    return True
 
 
 class _SharedFile(mmap.mmap):
@@ -83,17 +106,29 @@ def shared_zeros(shape: tuple[int, ...], workers: int) -> np.ndarray:
         raise
     mapping.fd = fd
     mapping.close_fd = weakref.finalize(mapping, os.close, fd)
+    mapping.close_fd.atexit = False  # the process's exit closes it
     return np.frombuffer(mapping, dtype=np.float64, count=count).reshape(shape)
 
 
 def private(array: np.ndarray) -> np.ndarray:
     """``array`` as this process's own memory: a ``shared_zeros`` array remapped, others as is.
 
-    The pages the workers wrote are mapped again copy-on-write (no copy), so
-    a process forked later that writes into the result changes its own copy
-    only, as with any array. Later forks no longer inherit the shared
-    mapping. Do not write into the shared array afterwards: pages the result
-    has not written yet would show it.
+    Parameters
+    ----------
+    array : numpy.ndarray
+        An array, typically one ``shared_zeros`` made, once the workers are done.
+
+    Returns
+    -------
+    numpy.ndarray
+        The pages the workers wrote, mapped again copy-on-write (no copy): a
+        process forked later that writes into the result changes its own
+        copy only, as with any array, and later forks no longer inherit the
+        shared mapping. Writing into the result copies the pages written,
+        so a result changed throughout is held twice until it is dropped.
+        Do not write into the shared array afterwards: pages the result has
+        not written yet would show it. A second call for the same array, or
+        a part of one, copies; any other array comes back as it is.
     """
     owner: object = array
     while isinstance(owner, np.ndarray):
@@ -103,8 +138,11 @@ def private(array: np.ndarray) -> np.ndarray:
     if not isinstance(owner, _SharedFile):
         return array
     start = np.frombuffer(owner, dtype=np.uint8, count=1).ctypes.data
-    if not (array.flags.c_contiguous and array.nbytes == len(owner) and array.ctypes.data == start):
-        return np.array(array)  # a part of a shared array: copied
+    whole = array.flags.c_contiguous and array.nbytes == len(owner) and array.ctypes.data == start
+    if not (whole and owner.close_fd.alive):
+        # A part of a shared array, or one already remapped (its descriptor,
+        # closed then, may number another file by now): copied.
+        return np.array(array)
     mine = _map_private(owner.fd, len(owner))
     owner.close_fd()
     if hasattr(mmap, "MADV_DONTFORK"):
@@ -137,5 +175,7 @@ def _map_private(fd: int, size: int) -> ctypes.Array[ctypes.c_char]:
         errno = ctypes.get_errno()
         raise OSError(errno, f"cannot map the result: {os.strerror(errno)}")
     buffer = (ctypes.c_char * size).from_address(address)
-    weakref.finalize(buffer, libc.munmap, address, size)
+    # Not at exit: an atexit handler or a daemon thread may still read the
+    # result then, and the process's exit unmaps it anyway.
+    weakref.finalize(buffer, libc.munmap, address, size).atexit = False
     return buffer

@@ -39,7 +39,16 @@ def copied_columns(names: Sequence[str]) -> list[int] | None:
     ``derive_metrics`` copies such metrics (``mrr``, ``churned``, ``revenue``,
     the stocks...) unchanged, whatever the scenario, so a caller that keeps
     only them can read them off the raw array without deriving the rest.
-    None if any of ``names`` is derived.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Metric names.
+
+    Returns
+    -------
+    list of int or None
+        Each name's index in ``RAW_FIELDS``; None if any of ``names`` is derived.
     """
     if not all(name in _COPIED for name in names):
         return None
@@ -97,10 +106,31 @@ def _margins(scenario: Scenario, months: int) -> np.ndarray:
 def derive_run_metrics(raw: ArrayLike, scenarios: Sequence[Scenario]) -> np.ndarray:
     """``derive_metrics`` of runs that each simulated their own scenario (drawn inputs).
 
-    Only the gross margin of a run's scenario enters the derived metrics, so
-    runs that share it are derived together.
+    Only the gross margin in force in each month of a run's scenario enters
+    the derived metrics; each run reads its own.
+
+    Parameters
+    ----------
+    raw : array_like
+        Shape ``(runs, months, len(RAW_FIELDS))``, as for ``derive_metrics``.
+    scenarios : sequence of Scenario
+        One per run, in the order of ``raw``'s runs.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(runs, months, len(METRICS))``, as ``derive_metrics`` returns.
+
+    Raises
+    ------
+    ValueError
+        If ``raw`` has not that shape, or ``scenarios`` not one per run.
     """
     raw = np.asarray(raw, dtype=np.float64)
+    if raw.ndim != 3 or raw.shape[2] != len(RAW_FIELDS):
+        raise ValueError(f"raw must have shape (runs, months, {len(RAW_FIELDS)}), got {raw.shape}")
+    if len(scenarios) != raw.shape[0]:
+        raise ValueError(f"one scenario per run: {raw.shape[0]} runs, {len(scenarios)} scenarios")
     margins = np.stack([_margins(s, raw.shape[1]) for s in scenarios])
     return _in_blocks(raw, margins, None)
 

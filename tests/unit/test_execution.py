@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 from functools import partial
 from pathlib import Path
@@ -135,9 +137,13 @@ def test_a_worker_that_dies_fails_the_job_instead_of_hanging_it() -> None:
     fold = partial(_dies_in_a_worker, os.getpid())
     raised: list[BaseException] = []
 
+    yielded: list[int] = []
+
     def consume() -> None:
         try:
-            list(fold_blocks(engine, table, 3, 8, 2, fold, workers=2, chunk_size=2))
+            # 40 chunks of one run: the other worker's results keep coming.
+            for runs in fold_blocks(engine, table, 3, 40, 2, fold, workers=2, chunk_size=1):
+                yielded.append(runs)
         except BaseException as exc:  # handed to the test's thread
             raised.append(exc)
 
@@ -150,3 +156,86 @@ def test_a_worker_that_dies_fails_the_job_instead_of_hanging_it() -> None:
     assert raised[0].exitcode == -signal.SIGKILL
     assert "killed by signal 9 (SIGKILL)" in str(raised[0])
     assert "out of memory" in str(raised[0])
+    # Noticed while the other worker's chunks still came, not once they were all done.
+    assert len(yielded) < 20, len(yielded)
+
+
+def _ends_at_once() -> None:
+    pass
+
+
+@pytest.mark.skipif(not SHARES, reason="folds run in the workers only when they share memory")
+def test_a_process_another_thread_starts_meanwhile_is_not_taken_for_a_worker(monkeypatch) -> None:
+    table = compile_table([load_scenario(SCENARIOS_DIR / "startup.toml")])
+    engine = resolve_engine("mc")
+    engine.prepare()
+    make_pool = multiprocessing.Pool
+    others = []
+
+    def pool_and_another_process(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pool = make_pool(*args, **kwargs)
+        # As if another thread started a process while the pool started its
+        # workers: it ends, with status 0, long before the job does.
+        other = multiprocessing.get_context("fork").Process(target=_ends_at_once)
+        other.start()
+        others.append(other)
+        return pool
+
+    monkeypatch.setattr(multiprocessing, "Pool", pool_and_another_process)
+    runs = sum(fold_blocks(engine, table, 3, 40, 6, _count, workers=2, chunk_size=4))
+    assert runs == 40
+    others[0].join()
+    assert others[0].exitcode == 0
+
+
+def _count(block: RawBlock) -> int:
+    return len(block.runs)
+
+
+@pytest.mark.skipif(not SHARES, reason="workers share memory when forked, with memfd_create")
+def test_a_result_stays_readable_at_exit_and_a_second_remap_copies(tmp_path) -> None:
+    script = tmp_path / "late_reader.py"
+    script.write_text(
+        "import atexit, multiprocessing\n"
+        "held = {}\n"
+        "# Registered before flysim's finalizers: at exit it runs after them.\n"
+        "atexit.register(lambda: print(float(held['result'].sum())))\n"
+        "from flysim.shared_memory import private, shared_zeros\n"
+        "shared = shared_zeros((1000,), workers=2)\n"
+        "child = multiprocessing.get_context('fork').Process(target=shared.fill, args=(3.0,))\n"
+        "child.start(); child.join()\n"
+        "held['result'] = private(shared)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "3000.0"
+    # Remapped once; a second call copies instead of mapping a descriptor
+    # number that another file may have taken since.
+    shared = shared_zeros((512,), workers=2)
+    shared[:] = 5.0
+    first = private(shared)
+    with open(tmp_path / "other", "wb") as other:
+        other.write(b"\x40" * 8192)
+        other.flush()
+        second = private(shared)
+    assert second.flags.owndata and (second == 5.0).all() and (first == 5.0).all()
+
+
+@pytest.mark.skipif(not SHARES, reason="workers share memory when forked, with memfd_create")
+def test_without_shared_memory_files_blocks_fold_here_with_the_same_numbers(monkeypatch) -> None:
+    import flysim
+
+    scenario = SCENARIOS_DIR / "startup.toml"
+    shared_run = flysim.simulate(scenario, runs=40, months=3, seed=1, workers=2, chunk_size=10)
+
+    def refused(*args: object) -> int:
+        raise OSError(38, "Function not implemented")  # ENOSYS: an old kernel, a sandbox
+
+    monkeypatch.setattr(os, "memfd_create", refused)
+    assert not shared(2)
+    assert shared_zeros((2,), workers=2).flags.owndata  # a plain array
+    here = flysim.simulate(scenario, runs=40, months=3, seed=1, workers=2, chunk_size=10)
+    np.testing.assert_array_equal(here.metric("mrr"), shared_run.metric("mrr"))

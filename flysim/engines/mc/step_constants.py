@@ -168,11 +168,12 @@ def value_moves(
     gen = np.ascontiguousarray(generators, dtype=float)
     dt = np.ascontiguousarray(dts, dtype=float)
     key = repr((gen.shape, dt.shape, tiers)).encode() + gen.tobytes() + dt.tobytes()
-    if key not in _MOVES:
+    kept = _MOVES.get(key)
+    if kept is None:
         if len(_MOVES) >= _MOVES_KEPT:
             _MOVES.clear()
-        _MOVES[key] = _value_moves(gen, tiers, dt)
-    return _MOVES[key]
+        kept = _MOVES[key] = _value_moves(gen, tiers, dt)
+    return kept
 
 
 def _value_moves(
