@@ -18,7 +18,7 @@ import typer
 # Importing the command modules registers their commands on the app.
 from flysim.cli import study as _study  # noqa: F401
 from flysim.cli.app import app
-from flysim.cli.common import EXIT_BAD_INPUT, error, report_interrupted
+from flysim.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, error, report_interrupted, stdout
 from flysim.cli.signals import Interrupted, caused_by_interrupt, install, received
 
 __all__ = ["Interrupted", "app", "main"]
@@ -67,7 +67,9 @@ def _run(args: list[str]) -> int:
         if not caused_by_interrupt(exc):
             raise
         return report_interrupted()
-    return status if isinstance(status, int) else 0
+    status = status if isinstance(status, int) else 0
+    # The reader of standard output left early (| head): the work was done.
+    return EXIT_FAILURE if stdout.broken and status == 0 else status
 
 
 def _usage_message(exc: Exception, args: list[str]) -> str:

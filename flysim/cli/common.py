@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +84,25 @@ app = typer.Typer(
 #: members of an Enum built at run time, so members are looked up by name.
 EngineName = enum.Enum("EngineName", {name: name for name in sorted(ENGINES)}, type=str)  # type: ignore[misc]
 
-stdout = Console(highlight=False)
+
+class _Output(Console):
+    """Standard output that, once its reader has gone, drops the rest instead of stopping.
+
+    ``flysim run ... | head`` closes the pipe after a few lines; rich's
+    default then exits at once, before the results are saved. Here the
+    command carries on, its output discarded, and exits with status 1.
+    """
+
+    broken = False
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        self.broken = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+stdout = _Output(highlight=False)
 if not stdout.is_terminal and "COLUMNS" not in os.environ:
     # Piped or captured output has no width to fit; 80 columns would wrap
     # every "P50 [P5 to P95]" cell of the KPI table.

@@ -11,6 +11,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -19,6 +21,7 @@ import pandas as pd
 import pytest
 from cli_helpers import (
     TINY,
+    _env,
     assert_one_error_line,
     flysim,
     start_long_run,
@@ -428,3 +431,23 @@ def test_a_killed_worker_is_one_error_line_and_exit_1_not_a_hang(tmp_path):
     last = err.strip().splitlines()[-1]
     assert "worker process was killed by signal 9 (SIGKILL)" in last, err
     assert not (tmp_path / "results" / "tiny").exists()
+
+
+def test_a_reader_that_leaves_early_still_gets_the_results_saved(tmp_path):
+    """``flysim run ... | head``: the table is cut short, the results folder is not."""
+    write(tmp_path, "tiny.toml", TINY)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flysim", "run", "tiny.toml", "--runs", "50", "--no-plots"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before flysim prints its first line
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    assert (tmp_path / "results" / "tiny" / "manifest.json").exists()
