@@ -120,7 +120,11 @@ class SimulationResult:
         return change_marks(self.scenario, self.n_months)
 
     def metric(self, name: str) -> np.ndarray:
-        """One metric's values, shape ``(runs, months)``.
+        """One metric's values, shape ``(runs, months)``: a read-only view of the result.
+
+        Read-only so that an edit cannot change the result behind its
+        provenance (its summary and saved files would then disagree with its
+        seed); ``.copy()`` it to change it.
 
         Raises
         ------
@@ -128,13 +132,15 @@ class SimulationResult:
             If ``name`` is not a metric; the message suggests the nearest name.
         """
         try:
-            return self.data[:, :, self._index[name]]
+            view = self.data[:, :, self._index[name]]
         except KeyError:
             import difflib
 
             near = difflib.get_close_matches(name, self.metrics, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise KeyError(f"unknown metric {name!r}{hint}") from None
+        view.flags.writeable = False
+        return view
 
     def __repr__(self) -> str:
         p = self.provenance

@@ -84,7 +84,7 @@ def test_results_are_the_parents_own_memory_once_the_workers_are_done() -> None:
     assert private(mem) is not mem and private(before) is before
 
     def write() -> None:
-        result.metric("customers")[...] = -1.0
+        result.data[...] = -1.0
 
     child = multiprocessing.get_context("fork").Process(target=write)
     child.start()

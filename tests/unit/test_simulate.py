@@ -65,3 +65,14 @@ def test_a_missing_seed_is_drawn_and_recorded_so_the_run_can_be_repeated(startup
     first = flysim.simulate(unseeded, runs=2, months=2)
     again = flysim.simulate(unseeded, runs=2, months=2, seed=first.provenance.seed)
     np.testing.assert_array_equal(first.data, again.data)
+
+
+def test_a_metric_is_a_read_only_view_so_an_edit_cannot_change_the_result():
+    result = flysim.simulate(SCENARIOS_DIR / "startup.toml", runs=20, months=3, seed=1, workers=1)
+    mrr = result.metric("mrr")
+    with pytest.raises(ValueError, match="read-only"):
+        mrr[:] = 0.0
+    assert np.shares_memory(mrr, result.data)  # a view, not a copy
+    mine = mrr.copy()
+    mine[:] = 0.0  # a copy is the caller's
+    assert (result.metric("mrr") > 0).any()
