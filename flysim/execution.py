@@ -266,19 +266,18 @@ def fold_blocks(
             initializer=_init_worker,
             initargs=(fold if in_workers else None,),
         )
-        # The pool's own workers (a standard attribute, if not a documented
-        # one): children another thread starts meanwhile are not its.
-        started = list(pool._pool)  # type: ignore[attr-defined]
+        # Read before any chunk is handed out: a worker that dies with one is watched.
+        first = list(pool._pool)  # type: ignore[attr-defined]
     with pool:
         deferred.deliver()
         task = partial(_fold_task, run) if in_workers else run
         results = pool.imap_unordered(task, _jobs(table, tasks, n_runs))
-        for out in _watched(results, started, len(tasks)):
+        for out in _watched(results, pool, len(tasks), first):
             yield out if in_workers else fold(out)
 
 
 def _watched(
-    results: Any, workers: list[multiprocessing.process.BaseProcess], expected: int
+    results: Any, pool: Any, expected: int, first: list[multiprocessing.process.BaseProcess]
 ) -> Iterator[Any]:
     """The ``expected`` results of a pool's ``imap_unordered``, or ``WorkerDiedError``.
 
@@ -286,11 +285,17 @@ def _watched(
     chunk, whose result would never come. Its workers end only with the
     pool, so one that has ended died: looked for before each result is
     awaited and every ``_WATCH_S`` while it is, so a death is noticed even
-    while the other workers' chunks keep coming.
+    while the other workers' chunks keep coming. The workers are the pool's
+    own (``_pool``, a standard attribute if not a documented one: children
+    another thread starts are not its): ``first``, read before any chunk was
+    handed out, and read again at each look so that a replacement is watched
+    too.
     """
+    seen = {id(w): w for w in first}
     for _ in range(expected):
         while True:
-            dead = [w.exitcode for w in workers if w.exitcode is not None]
+            seen.update((id(w), w) for w in list(pool._pool))
+            dead = [w.exitcode for w in seen.values() if w.exitcode is not None]
             if dead:
                 raise WorkerDiedError(dead[0])
             try:

@@ -419,6 +419,9 @@ def test_a_killed_worker_is_one_error_line_and_exit_1_not_a_hang(tmp_path):
         deadline = time.monotonic() + 60
         while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
+        # Two children are the pool's workers (a first run's compile helper is
+        # alone and gone by then); a second later each holds a chunk.
+        time.sleep(1.0)
         workers = _children(proc.pid)
         assert len(workers) >= 2, "the run never started its workers"
         os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
