@@ -48,6 +48,7 @@ from .common import (
     fail,
     interrupted,
     load,
+    print_header,
     print_written,
     report_writer,
     stdout,
@@ -56,7 +57,6 @@ from .common import (
 from .layout import (
     OutputFormat,
     fit_tables,
-    fold_header,
     frame_csv,
     frame_json,
     parse_kpis,
@@ -265,8 +265,7 @@ def _print_kpis(
             stdout.out("\n" + table_markdown(drivers_table(drivers)))
             stdout.out(f"{drivers_note(drivers, correlated=correlated)}\n")
         return
-    # Wrapped at word boundaries like the tables, so no line is wider than the terminal.
-    stdout.print(Text(fold_header(header_line(p), stdout.width), style="bold"))
+    print_header(header_line(p))
     if fixed:
         stdout.print(Text(FIXED_NOTE))
     if dropped := _changes_after(result):

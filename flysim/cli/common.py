@@ -29,7 +29,7 @@ from flysim.limits import MAX_RUNS, MAX_WORKERS, JobTooLargeError, check_job
 from flysim.outputs import REPORT_FILE, OutputPathError, check_output_file, check_result_folder
 from flysim.scenario import Scenario, ScenarioError, load_scenario
 
-from .layout import OutputFormat
+from .layout import OutputFormat, fold_header
 from .signals import exit_status
 
 __all__ = [
@@ -302,6 +302,14 @@ def save_folder(
     except KeyboardInterrupt:
         interrupted()
     print_written([folder], quiet, output_format)
+
+
+def print_header(line: str) -> None:
+    """A command's header line in bold, folded at its `` · `` separators to the terminal's width.
+
+    Wrapped at word boundaries like the tables, so no line is wider than the terminal.
+    """
+    stdout.print(Text(fold_header(line, stdout.width), style="bold"))
 
 
 def print_written(

@@ -38,6 +38,7 @@ from .common import (
     configure_logging,
     fail,
     load,
+    print_header,
     report_writer,
     save_folder,
     slug,
@@ -47,7 +48,6 @@ from .common import (
 from .layout import (
     OutputFormat,
     fit_tables,
-    fold_header,
     frame_csv,
     frame_json,
     parse_kpis,
@@ -233,7 +233,7 @@ def _print_comparison(
         if notes:
             stdout.out("\n" + "\n\n".join(line.strip() for line in notes) + "\n")
         return
-    stdout.print(Text(fold_header(header, stdout.width), style="bold"))
+    print_header(header)
     if fixed:
         stdout.print(Text(FIXED_NOTE))
     decision_layouts = [[decisions_table(decisions)], [decisions_table(decisions, long=True)]]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from flysim.provenance import Provenance
 from flysim.study import sensitivity, sweep
@@ -39,12 +38,12 @@ from .common import (
     check_out_folder,
     configure_logging,
     load,
+    print_header,
     save_folder,
     slug,
     stdout,
     workers_or_all,
 )
-from .layout import fold_header
 from .options import Metric, Month, NoPlots, Out
 from .study_tables import (
     sensitivity_table,
@@ -123,15 +122,7 @@ def sweep_command(
         )
     if not quiet:
         keys = [p.key for p in result.params]
-        stdout.print(
-            Text(
-                fold_header(
-                    _header("sweep", scenario, result.provenance, len(result.grid)), stdout.width
-                ),
-                style="bold",
-            ),
-            soft_wrap=True,
-        )
+        print_header(_header("sweep", scenario, result.provenance, len(result.grid)))
         stdout.print(sweep_table(result.to_frame(), keys, result.metric, result.month))
     save_folder(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
@@ -214,16 +205,7 @@ def sensitivity_command(
             progress=not quiet,
         )
     if not quiet:
-        stdout.print(
-            Text(
-                fold_header(
-                    _header(result.method, scenario, result.provenance, len(result.samples)),
-                    stdout.width,
-                ),
-                style="bold",
-            ),
-            soft_wrap=True,
-        )
+        print_header(_header(result.method, scenario, result.provenance, len(result.samples)))
         stdout.print(sensitivity_table(result.indices, result.method, result.metric, result.month))
     save_folder(lambda folder: result.save(folder, figures=not no_plots), out, default, quiet)
 
