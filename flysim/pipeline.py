@@ -205,8 +205,6 @@ def run_variants(
         raise ValueError("events=True records one variant's event log; give one scenario")
     metrics = tuple(check_metric(m) for m in metrics)
     columns = [METRICS.index(m) for m in metrics]
-    # Every metric in order: a block's metrics are written in place.
-    every = columns == list(range(len(METRICS)))
     # Refuse, before anything runs, a job that cannot fit in memory or finish.
     for scenario in variants:
         check_job(
@@ -253,8 +251,6 @@ def run_variants(
         names=names,
         variants=tuple(variants),
         columns=columns,
-        every=every,
-        copied=copied_columns(metrics),
         runs=runs,
         runs_of=runs_of,
         frames=frames,
@@ -330,21 +326,21 @@ class _Fold:
     names: tuple[str, ...]
     variants: tuple[Scenario, ...]
     columns: list[int]
-    every: bool
-    #: The raw columns of the metrics kept, when each is a raw field copied as it is.
-    copied: list[int] | None
     runs: int
     runs_of: list[Scenario] | None
     frames: list[pd.DataFrame | None]
 
     def __call__(self, block: RawBlock) -> _Folded:
         data, columns, runs = self.data, self.columns, self.runs
+        # Every metric in order: a block's metrics are written in place.
+        every = columns == list(range(len(METRICS)))
+        # A study of mrr (say) keeps raw fields only: nothing to derive.
+        copied = copied_columns([METRICS[c] for c in columns])
         done = []
         for s in np.unique(block.sets):
             rows = block.sets == s
-            if self.copied is not None:
-                # A study of mrr (say) keeps raw fields only: nothing to derive.
-                data[s, block.runs[rows]] = block.raw[rows][..., self.copied]
+            if copied is not None:
+                data[s, block.runs[rows]] = block.raw[rows][..., copied]
             elif self.runs_of is not None and self.frames[s] is not None:
                 # Each run's own scenario: a drawn gross margin is the run's.
                 own = [self.runs_of[s * runs + r] for r in block.runs[rows]]
@@ -352,7 +348,7 @@ class _Fold:
                 data[s, block.runs[rows]] = derived[..., columns]
             else:
                 ids = block.runs[rows]
-                if self.every and bool(np.all(np.diff(ids) == 1)):
+                if every and bool(np.all(np.diff(ids) == 1)):
                     # Straight into the result: no block-sized copy.
                     into = data[s, int(ids[0]) : int(ids[-1]) + 1]
                     derive_metrics(block.raw[rows], self.variants[s], out=into)
